@@ -1,0 +1,66 @@
+# Two commands for people: `make serve` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+WASM_BINDGEN_VERSION := 0.2.130
+CRATE := blackbox_playground
+WASM_OUT := target/wasm32-unknown-unknown/release/$(CRATE).wasm
+PORT ?= 8000
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROMIUM_PATH ?= /usr/bin/chromium
+
+.PHONY: setup setup-browser build wasm bundle serve test test-native test-wasm test-e2e lint bench fmt clean
+
+## setup: Rust target and tools, npm packages (idempotent).
+setup:
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 2 minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
+	@if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+## setup-browser: Debian's Chromium and ChromeDriver for the browser tests.
+setup-browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi
+
+## build: leaves a static site in www/ (www/pkg and the editor bundle are generated).
+build: setup wasm bundle
+
+wasm:
+	cargo build --lib --release --target wasm32-unknown-unknown
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM_OUT)
+
+bundle:
+	npx esbuild www/editor-src.js --bundle --minify --format=esm --log-level=warning --outfile=www/editor.bundle.js
+
+serve: build
+	@echo "Serving the playground on http://127.0.0.1:$(PORT)/"
+	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory www
+
+## test: every test, from a fresh machine.
+test: setup setup-browser lint test-native build test-wasm test-e2e
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+test-native:
+	cargo test --release
+
+test-wasm:
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --release --target wasm32-unknown-unknown --test wasm
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/
+
+bench: build
+	cargo run --release --bin bench
+
+fmt:
+	cargo fmt
+
+clean:
+	rm -rf target www/pkg www/editor.bundle.js node_modules

@@ -1,0 +1,261 @@
+//! Gradient estimators for `dL/dtheta`, per sample, from evaluations of the black box
+//! alone, plus the exact one from the user's `dF` and the Richardson-extrapolated
+//! reference. `L` is the mean squared error over the batch and the outputs, so
+//! `dL/dtheta_i = J_i^T w_i` with `w_i = 2 (F(x_i, theta_i) - y_i) / (n m)`.
+//!
+//! Every estimator evaluates the centre `F(x_i, theta_i)` (the loss and the residual) and
+//! its probes in ONE batch call. Each is linear in `w_i`: finite differences estimate
+//! the Jacobian column by column; SPSA and ES estimate directional derivatives
+//! `J_i d` along random `d` with `E[d d^T] = I`, so `E[d (J_i d)^T w_i] = J_i^T w_i`.
+
+use crate::problem::{CountedBox, EvalError, Purpose};
+use ndarray::{Array2, ArrayView2};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// `cbrt(eps)`: balances central differences' O(h^2) truncation against O(eps/h) round-off.
+pub const CENTRAL_H_REL: f64 = 6.055_454_452_393_343e-6;
+/// `sqrt(eps)`: the same balance for forward differences' O(h) truncation.
+pub const FORWARD_H_REL: f64 = 1.490_116_119_384_765_6e-8;
+/// Richardson (central at h and h/2) has O(h^4) truncation: `eps^(1/5)` is about 7e-4.
+pub const RICHARDSON_H_REL: f64 = 1e-3;
+
+/// How to estimate `dL/dtheta`.
+#[derive(Clone, Copy, Debug)]
+pub enum Estimator<'a> {
+    Central { h_rel: f64 },
+    Forward { h_rel: f64 },
+    /// Central differences at `h` and `h/2`, extrapolated: `(4 D(h/2) - D(h)) / 3`.
+    Richardson { h_rel: f64 },
+    /// Spall's simultaneous perturbation, `k` Rademacher directions, perturbation `c`.
+    Spsa { k: usize, c: f64 },
+    /// Antithetic Gaussian smoothing (Salimans et al. 2017), `k` pairs.
+    Es { k: usize, sigma: f64 },
+    /// ES whose search distribution `N(0, alpha I + (1 - alpha) u u^T)` leans toward the
+    /// unit direction `u` of each row of `guide` (Maheswaranathan et al. 2019).
+    GuidedEs { k: usize, sigma: f64, alpha: f64, guide: ArrayView2<'a, f64> },
+    /// `J` from the user's `dF`.
+    Exact,
+}
+
+impl Estimator<'_> {
+    /// F-evaluations per sample, the centre included.
+    pub fn evals_per_sample(&self, theta_dim: usize) -> u64 {
+        let p = theta_dim as u64;
+        match *self {
+            Estimator::Central { .. } => 2 * p + 1,
+            Estimator::Forward { .. } => p + 1,
+            Estimator::Richardson { .. } => 4 * p + 1,
+            Estimator::Spsa { k, .. } | Estimator::Es { k, .. } | Estimator::GuidedEs { k, .. } => 2 * k as u64 + 1,
+            Estimator::Exact => 1,
+        }
+    }
+}
+
+/// The loss of a batch and the estimate of its gradient.
+#[derive(Clone, Debug)]
+pub struct LossGrad {
+    pub loss: f64,
+    /// `F(x_i, theta_i)`.
+    pub f: Array2<f64>,
+    /// `dL/dtheta`, `n x p`.
+    pub grad: Array2<f64>,
+    /// The probe rows evaluated (theta and F), for methods that learn a surrogate from them.
+    pub probes: Option<(Array2<f64>, Array2<f64>, Array2<f64>)>,
+}
+
+/// `w = 2 (f - y) / (n m)` and the mean squared error.
+pub fn residual_weights(f: &Array2<f64>, y: ArrayView2<f64>) -> (Array2<f64>, f64) {
+    let count = (f.nrows() * f.ncols()).max(1) as f64;
+    let r = f - &y;
+    let loss = r.iter().map(|v| v * v).sum::<f64>() / count;
+    (r * (2.0 / count), loss)
+}
+
+fn step_for(t: f64, h_rel: f64) -> f64 {
+    h_rel * t.abs().max(1.0)
+}
+
+/// Estimates `L` and `dL/dtheta` at `theta` for the batch `(x, y)`.
+pub fn loss_and_grad(
+    est: Estimator,
+    bb: &mut CountedBox,
+    purpose: Purpose,
+    x: ArrayView2<f64>,
+    theta: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    rng: &mut ChaCha8Rng,
+    keep_probes: bool,
+) -> Result<LossGrad, EvalError> {
+    let (n, p) = theta.dim();
+    let xd = x.ncols();
+    let m = bb.dims().y;
+    if let Estimator::Exact = est {
+        let f = bb.eval(purpose, x, theta)?;
+        let jac = bb.jacobian(x, theta)?;
+        let (w, loss) = residual_weights(&f, y);
+        let mut grad = Array2::zeros((n, p));
+        for i in 0..n {
+            for k in 0..m {
+                let wk = w[[i, k]];
+                for j in 0..p {
+                    grad[[i, j]] += jac[[i, k * p + j]] * wk;
+                }
+            }
+        }
+        return Ok(LossGrad { loss, f, grad, probes: None });
+    }
+
+    // Probe rows per sample, each a (theta + delta) with a coefficient table to combine.
+    let per = (est.evals_per_sample(p) - 1) as usize;
+    let rows = n * (per + 1);
+    let mut xs = Array2::zeros((rows, xd));
+    let mut ts = Array2::zeros((rows, p));
+    for i in 0..n {
+        xs.row_mut(i).assign(&x.row(i));
+        ts.row_mut(i).assign(&theta.row(i));
+    }
+    // directions[i][q] = the perturbation of probe pair q of sample i (for randomized methods)
+    let mut directions: Vec<Vec<f64>> = Vec::new();
+    let mut steps = Array2::<f64>::zeros((n, p)); // actual (representable) step per coordinate
+    let mut steps_half = Array2::<f64>::zeros((n, p));
+    let base = n;
+    for i in 0..n {
+        let t = theta.row(i);
+        let first = base + i * per;
+        for r in first..first + per {
+            xs.row_mut(r).assign(&x.row(i));
+            ts.row_mut(r).assign(&t);
+        }
+        match est {
+            Estimator::Central { h_rel } | Estimator::Forward { h_rel } | Estimator::Richardson { h_rel } => {
+                for j in 0..p {
+                    let h = step_for(t[j], h_rel);
+                    // Steps as the machine sees them, so (t+h)-(t-h) is exact in the quotient.
+                    let (tp, tm) = (t[j] + h, t[j] - h);
+                    match est {
+                        Estimator::Forward { .. } => {
+                            ts[[first + j, j]] = tp;
+                            steps[[i, j]] = tp - t[j];
+                        }
+                        _ => {
+                            ts[[first + 2 * j, j]] = tp;
+                            ts[[first + 2 * j + 1, j]] = tm;
+                            steps[[i, j]] = tp - tm;
+                        }
+                    }
+                    if let Estimator::Richardson { .. } = est {
+                        let (hp, hm) = (t[j] + 0.5 * h, t[j] - 0.5 * h);
+                        ts[[first + 2 * p + 2 * j, j]] = hp;
+                        ts[[first + 2 * p + 2 * j + 1, j]] = hm;
+                        steps_half[[i, j]] = hp - hm;
+                    }
+                }
+            }
+            Estimator::Spsa { k, c } => {
+                for q in 0..k {
+                    let d: Vec<f64> = (0..p).map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 }).collect();
+                    for j in 0..p {
+                        ts[[first + 2 * q, j]] += c * d[j];
+                        ts[[first + 2 * q + 1, j]] -= c * d[j];
+                    }
+                    directions.push(d);
+                }
+            }
+            Estimator::Es { k, sigma } | Estimator::GuidedEs { k, sigma, .. } => {
+                let guide = match est {
+                    Estimator::GuidedEs { alpha, guide, .. } => {
+                        let g = guide.row(i);
+                        let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+                        if norm > 0.0 && norm.is_finite() {
+                            Some((alpha, g.mapv(|v| v / norm)))
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                for q in 0..k {
+                    let mut d: Vec<f64> = (0..p).map(|_| StandardNormal.sample(rng)).collect();
+                    if let Some((alpha, u)) = &guide {
+                        let z: f64 = StandardNormal.sample(rng);
+                        let (a, b) = (alpha.sqrt(), (1.0 - alpha).sqrt());
+                        for j in 0..p {
+                            d[j] = a * d[j] + b * u[j] * z;
+                        }
+                    }
+                    for j in 0..p {
+                        ts[[first + 2 * q, j]] += sigma * d[j];
+                        ts[[first + 2 * q + 1, j]] -= sigma * d[j];
+                    }
+                    directions.push(d);
+                }
+            }
+            Estimator::Exact => unreachable!(),
+        }
+    }
+
+    let out = bb.eval(purpose, xs.view(), ts.view())?;
+    let f = out.slice(ndarray::s![..n, ..]).to_owned();
+    let (w, loss) = residual_weights(&f, y);
+    let mut grad = Array2::zeros((n, p));
+    for i in 0..n {
+        let first = base + i * per;
+        let wi = w.row(i);
+        let dot_w = |a: usize, b: usize| -> f64 { (0..m).map(|k| (out[[a, k]] - out[[b, k]]) * wi[k]).sum() };
+        match est {
+            Estimator::Central { .. } => {
+                for j in 0..p {
+                    grad[[i, j]] = dot_w(first + 2 * j, first + 2 * j + 1) / steps[[i, j]];
+                }
+            }
+            Estimator::Forward { .. } => {
+                for j in 0..p {
+                    grad[[i, j]] = dot_w(first + j, i) / steps[[i, j]];
+                }
+            }
+            Estimator::Richardson { .. } => {
+                for j in 0..p {
+                    let d_h = dot_w(first + 2 * j, first + 2 * j + 1) / steps[[i, j]];
+                    let d_half = dot_w(first + 2 * p + 2 * j, first + 2 * p + 2 * j + 1) / steps_half[[i, j]];
+                    grad[[i, j]] = (4.0 * d_half - d_h) / 3.0;
+                }
+            }
+            Estimator::Spsa { k, c } => {
+                for q in 0..k {
+                    let s = dot_w(first + 2 * q, first + 2 * q + 1) / (2.0 * c) / k as f64;
+                    // Rademacher: 1/d_j = d_j.
+                    for j in 0..p {
+                        grad[[i, j]] += s * directions[i * k + q][j];
+                    }
+                }
+            }
+            Estimator::Es { k, sigma } | Estimator::GuidedEs { k, sigma, .. } => {
+                for q in 0..k {
+                    let s = dot_w(first + 2 * q, first + 2 * q + 1) / (2.0 * sigma) / k as f64;
+                    for j in 0..p {
+                        grad[[i, j]] += s * directions[i * k + q][j];
+                    }
+                }
+            }
+            Estimator::Exact => unreachable!(),
+        }
+    }
+    let probes = keep_probes.then(|| (xs, ts, out));
+    Ok(LossGrad { loss, f, grad, probes })
+}
+
+/// Relative L2 error `|g - ref| / |ref|` and cosine similarity of two gradients.
+pub fn compare(estimate: &[f64], reference: &[f64]) -> (f64, f64) {
+    let (mut diff, mut nr, mut ne, mut dot) = (0.0, 0.0, 0.0, 0.0);
+    for (e, r) in estimate.iter().zip(reference) {
+        diff += (e - r) * (e - r);
+        nr += r * r;
+        ne += e * e;
+        dot += e * r;
+    }
+    let rel = if nr > 0.0 { (diff / nr).sqrt() } else if diff == 0.0 { 0.0 } else { f64::INFINITY };
+    let cos = if nr > 0.0 && ne > 0.0 { dot / (nr.sqrt() * ne.sqrt()) } else { f64::NAN };
+    (rel, cos)
+}

@@ -1,0 +1,67 @@
+//! First-order optimisers over a flat parameter vector: SGD, momentum, Adam
+//! (bias-corrected, Kingma and Ba 2015), with optional global gradient-norm clipping.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    Sgd,
+    Momentum,
+    Adam,
+}
+
+#[derive(Clone, Debug)]
+pub struct Optimizer {
+    kind: OptimizerKind,
+    learning_rate: f64,
+    /// Largest allowed global gradient norm; 0 disables clipping.
+    clip: f64,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    t: i32,
+}
+
+const MOMENTUM: f64 = 0.9;
+const BETA1: f64 = 0.9;
+const BETA2: f64 = 0.999;
+const ADAM_EPS: f64 = 1e-8;
+
+impl Optimizer {
+    pub fn new(kind: OptimizerKind, learning_rate: f64, clip: f64, n_params: usize) -> Self {
+        Optimizer { kind, learning_rate, clip, m: vec![0.0; n_params], v: vec![0.0; n_params], t: 0 }
+    }
+
+    /// One update of `params` along `-grad`. Returns the gradient norm before clipping.
+    pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> f64 {
+        assert_eq!(params.len(), grad.len());
+        let norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        let scale = if self.clip > 0.0 && norm > self.clip { self.clip / norm } else { 1.0 };
+        self.t += 1;
+        let lr = self.learning_rate;
+        match self.kind {
+            OptimizerKind::Sgd => {
+                for (p, g) in params.iter_mut().zip(grad) {
+                    *p -= lr * g * scale;
+                }
+            }
+            OptimizerKind::Momentum => {
+                for ((p, g), m) in params.iter_mut().zip(grad).zip(&mut self.m) {
+                    *m = MOMENTUM * *m + g * scale;
+                    *p -= lr * *m;
+                }
+            }
+            OptimizerKind::Adam => {
+                let c1 = 1.0 - BETA1.powi(self.t);
+                let c2 = 1.0 - BETA2.powi(self.t);
+                for (((p, g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+                    let g = g * scale;
+                    *m = BETA1 * *m + (1.0 - BETA1) * g;
+                    *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+                    *p -= lr * (*m / c1) / ((*v / c2).sqrt() + ADAM_EPS);
+                }
+            }
+        }
+        norm
+    }
+}

@@ -1,0 +1,221 @@
+//! Charts as data (`ChartSpec`, JSON from the page) and one drawing routine generic over
+//! plotters' `DrawingBackend`: the page draws on a canvas through plotters-canvas, the
+//! native tests draw the same code to SVG and check it.
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Series {
+    pub label: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChartSpec {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub log_y: bool,
+    /// "line" (default) or "scatter".
+    pub kind: String,
+    pub series: Vec<Series>,
+    /// Draw the diagonal y = x (predicted against observed).
+    pub diagonal: bool,
+}
+
+/// Where the plot landed, so the page can map a mouse position back to data.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlotGeometry {
+    pub left: i32,
+    pub top: i32,
+    pub right: i32,
+    pub bottom: i32,
+    pub x_min: f64,
+    pub x_max: f64,
+    pub y_min: f64,
+    pub y_max: f64,
+    pub log_x: bool,
+    pub log_y: bool,
+}
+
+/// `#rrggbb` to a colour (grey when unreadable).
+pub fn parse_color(s: &str) -> RGBColor {
+    let hex = s.trim_start_matches('#');
+    if hex.len() == 6 {
+        if let Ok(v) = u32::from_str_radix(hex, 16) {
+            return RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8);
+        }
+    }
+    RGBColor(128, 128, 128)
+}
+
+fn usable(v: f64, log: bool) -> bool {
+    v.is_finite() && (!log || v > 0.0)
+}
+
+/// Data range of the usable points, padded; a log axis pads by a factor.
+fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|&v| usable(v, log)) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return if log { (1e-3, 1.0) } else { (0.0, 1.0) };
+    }
+    if log {
+        if hi / lo < 10.0 {
+            let mid = (hi * lo).sqrt();
+            (mid / 4.0, mid * 4.0)
+        } else {
+            (lo / 1.5, hi * 1.5)
+        }
+    } else if hi - lo < 1e-12 * hi.abs().max(1.0) {
+        (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0))
+    } else {
+        let pad = 0.05 * (hi - lo);
+        (lo - pad, hi + pad)
+    }
+}
+
+/// Draws `spec` on `root`.
+pub fn draw_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> Result<PlotGeometry, String> {
+    let pts = || spec.series.iter().flat_map(|s| s.points.iter());
+    let mut xr = axis_range(pts().map(|p| p.0), spec.log_x);
+    let mut yr = axis_range(pts().map(|p| p.1), spec.log_y);
+    if spec.diagonal {
+        let lo = xr.0.min(yr.0);
+        let hi = xr.1.max(yr.1);
+        xr = (lo, hi);
+        yr = (lo, hi);
+    }
+    match (spec.log_x, spec.log_y) {
+        (false, false) => draw_in(root, spec, xr.0..xr.1, yr.0..yr.1, xr, yr),
+        (true, false) => draw_in(root, spec, (xr.0..xr.1).log_scale(), yr.0..yr.1, xr, yr),
+        (false, true) => draw_in(root, spec, xr.0..xr.1, (yr.0..yr.1).log_scale(), xr, yr),
+        (true, true) => draw_in(root, spec, (xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale(), xr, yr),
+    }
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("drawing failed: {e:?}")
+}
+
+fn draw_in<DB, X, Y>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    x: X,
+    y: Y,
+    xr: (f64, f64),
+    yr: (f64, f64),
+) -> Result<PlotGeometry, String>
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(&spec.title, ("sans-serif", 15).into_font())
+        .margin(10)
+        .x_label_area_size(38)
+        .y_label_area_size(62)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&spec.x_label)
+        .y_desc(&spec.y_label)
+        .x_labels(6)
+        .y_labels(6)
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&|v| short_number(*v))
+        .y_label_formatter(&|v| short_number(*v))
+        .draw()
+        .map_err(err)?;
+    if spec.diagonal {
+        let (lo, hi) = xr;
+        chart
+            .draw_series(LineSeries::new([(lo, lo), (hi, hi)], RGBColor(160, 160, 160).stroke_width(1)))
+            .map_err(err)?;
+    }
+    let scatter = spec.kind == "scatter";
+    let mut labelled = false;
+    for s in &spec.series {
+        let color = parse_color(&s.color);
+        let points: Vec<(f64, f64)> =
+            s.points.iter().copied().filter(|p| usable(p.0, spec.log_x) && usable(p.1, spec.log_y)).collect();
+        let anno = if scatter {
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 2, color.mix(0.6).filled())))
+                .map_err(err)?
+        } else if s.dashed {
+            chart
+                .draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(2)))
+                .map_err(err)?
+        } else {
+            chart.draw_series(LineSeries::new(points, color.stroke_width(2))).map_err(err)?
+        };
+        if !s.label.is_empty() {
+            labelled = true;
+            let dashed = s.dashed;
+            anno.label(&s.label).legend(move |(lx, ly)| {
+                let style = color.stroke_width(if dashed { 1 } else { 2 });
+                PathElement::new(vec![(lx, ly), (lx + 18, ly)], style)
+            });
+        }
+    }
+    if labelled {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    Ok(PlotGeometry {
+        left: px.start,
+        top: py.start,
+        right: px.end,
+        bottom: py.end,
+        x_min: xr.0,
+        x_max: xr.1,
+        y_min: yr.0,
+        y_max: yr.1,
+        log_x: spec.log_x,
+        log_y: spec.log_y,
+    })
+}
+
+/// Axis tick text: short and readable across many decades.
+pub fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e5).contains(&a) {
+        format!("{v:.0e}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}

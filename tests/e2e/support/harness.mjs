@@ -1,0 +1,102 @@
+// Shared end-to-end test support: a static file server for www/ on a free loopback port,
+// and headless Debian Chromium driven by playwright-core. Every test page collects its
+// console errors and warnings so tests can assert a clean console.
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../..');
+export const wwwRoot = path.join(repoRoot, 'www');
+export const artifactsDir = path.join(repoRoot, 'tests/e2e/artifacts');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.json': 'application/json', '.ico': 'image/x-icon', '.csv': 'text/csv',
+};
+
+/** Serves `root` on 127.0.0.1 at a free port. Returns {url, close, requests}. */
+export async function serveStatic(root = wwwRoot) {
+  const requests = [];
+  const server = http.createServer(async (req, res) => {
+    requests.push(req.url);
+    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = path.join(root, urlPath);
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    if (urlPath.endsWith('/')) file = path.join(file, 'index.html');
+    try {
+      const body = await fs.readFile(file);
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Launches headless Chromium with the flags this machine needs. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Opens a page and records console errors/warnings and page errors (from every frame and worker). */
+export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  const page = await context.newPage();
+  const consoleProblems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleProblems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleProblems.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { context, page, consoleProblems };
+}
+
+/** Replaces the editor's text (the element named "Problem script"). */
+export async function setScript(page, text) {
+  const editor = page.getByRole('textbox', { name: 'Problem script' });
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  // insertText is one input event: fast, and CodeMirror does not auto-indent it.
+  await page.keyboard.insertText(text);
+}
+
+/** Waits until the status element's data-state is one of `states`. */
+export async function waitForState(page, states, timeout = 120_000) {
+  const list = Array.isArray(states) ? states : [states];
+  await page.waitForFunction(
+    (s) => s.includes(document.querySelector('[role="status"]')?.dataset.state),
+    list, { timeout, polling: 100 });
+  return page.locator('[role="status"]').getAttribute('data-state');
+}
+
+/** Clicks "Export results" and returns the parsed results.json. */
+export async function exportResults(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export results' }).click(),
+  ]);
+  const file = await download.path();
+  return JSON.parse(await fs.readFile(file, 'utf8'));
+}
+
+export async function screenshot(page, name) {
+  await fs.mkdir(artifactsDir, { recursive: true });
+  const file = path.join(artifactsDir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
