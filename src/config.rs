@@ -89,7 +89,13 @@ pub struct RawData {
 }
 impl Default for RawData {
     fn default() -> Self {
-        RawData { source: "generated".into(), samples: 256, noise: 0.0, test_fraction: 0.2, csv: String::new() }
+        RawData {
+            source: "generated".into(),
+            samples: 256,
+            noise: 0.0,
+            test_fraction: 0.2,
+            csv: String::new(),
+        }
     }
 }
 
@@ -101,7 +107,10 @@ pub struct RawNetwork {
 }
 impl Default for RawNetwork {
     fn default() -> Self {
-        RawNetwork { hidden: vec![32, 32], activation: Activation::Tanh }
+        RawNetwork {
+            hidden: vec![32, 32],
+            activation: Activation::Tanh,
+        }
     }
 }
 
@@ -116,7 +125,12 @@ pub struct RawOptimizer {
 }
 impl Default for RawOptimizer {
     fn default() -> Self {
-        RawOptimizer { kind: OptimizerKind::Adam, learning_rate: 0.01, batch_size: 32, clip: 10.0 }
+        RawOptimizer {
+            kind: OptimizerKind::Adam,
+            learning_rate: 0.01,
+            batch_size: 32,
+            clip: 10.0,
+        }
     }
 }
 
@@ -157,7 +171,7 @@ impl Default for MethodSettings {
             lambda: 1.0,
             exploration: 0.1,
             rounds: 3,
-            collect_share: 0.5,
+            collect_share: 0.3,
             surrogate_hidden: vec![64, 64],
             alpha: 0.5,
             fit_only_rho: false,
@@ -256,7 +270,12 @@ fn check(ok: bool, msg: impl FnOnce() -> String) -> Result<(), ConfigError> {
 
 fn check_layers(what: &str, hidden: &[usize]) -> Result<(), ConfigError> {
     use limits::*;
-    check(hidden.len() <= MAX_LAYERS, || format!("{what}: at most {MAX_LAYERS} hidden layers, got {}", hidden.len()))?;
+    check(hidden.len() <= MAX_LAYERS, || {
+        format!(
+            "{what}: at most {MAX_LAYERS} hidden layers, got {}",
+            hidden.len()
+        )
+    })?;
     check(hidden.iter().all(|&w| (1..=MAX_WIDTH).contains(&w)), || {
         format!("{what}: each layer needs 1 to {MAX_WIDTH} units, got {hidden:?}")
     })
@@ -264,7 +283,8 @@ fn check_layers(what: &str, hidden: &[usize]) -> Result<(), ConfigError> {
 
 impl RunConfig {
     pub fn from_json(json: &str) -> Result<RunConfig, ConfigError> {
-        let raw: RawConfig = serde_json::from_str(json).map_err(|e| ConfigError(format!("run settings are not valid: {e}")))?;
+        let raw: RawConfig = serde_json::from_str(json)
+            .map_err(|e| ConfigError(format!("run settings are not valid: {e}")))?;
         RunConfig::from_raw(raw)
     }
 
@@ -272,28 +292,46 @@ impl RunConfig {
         use limits::*;
         let method = Method::from_name(&raw.method).ok_or_else(|| {
             let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
-            ConfigError(format!("unknown method {:?}; use one of {}", raw.method, names.join(", ")))
+            ConfigError(format!(
+                "unknown method {:?}; use one of {}",
+                raw.method,
+                names.join(", ")
+            ))
         })?;
         let p = &raw.problem;
         let dim = |name: &str, v: Option<usize>| -> Result<usize, ConfigError> {
-            let v = v.ok_or_else(|| ConfigError(format!("problem.{name} is missing: set it in the script's `problem` object")))?;
-            check((1..=MAX_DIM).contains(&v), || format!("problem.{name} must be 1 to {MAX_DIM}, got {v}"))?;
+            let v = v.ok_or_else(|| {
+                ConfigError(format!(
+                    "problem.{name} is missing: set it in the script's `problem` object"
+                ))
+            })?;
+            check((1..=MAX_DIM).contains(&v), || {
+                format!("problem.{name} must be 1 to {MAX_DIM}, got {v}")
+            })?;
             Ok(v)
         };
         let x_dim = dim("xDim", p.x_dim)?;
         let theta_dim = dim("thetaDim", p.theta_dim)?;
         let y_dim = dim("yDim", p.y_dim)?;
         let x_range = p.x_range.unwrap_or((-1.0, 1.0));
-        check(x_range.0.is_finite() && x_range.1.is_finite() && x_range.0 < x_range.1, || {
-            format!("problem.xRange must be [lo, hi] with lo < hi, got [{}, {}]", x_range.0, x_range.1)
-        })?;
+        check(
+            x_range.0.is_finite() && x_range.1.is_finite() && x_range.0 < x_range.1,
+            || {
+                format!(
+                    "problem.xRange must be [lo, hi] with lo < hi, got [{}, {}]",
+                    x_range.0, x_range.1
+                )
+            },
+        )?;
         if let Some(b) = &p.theta_bounds {
             check(b.len() == theta_dim, || {
                 format!("problem.thetaBounds has {} pairs; it needs one [lo, hi] per theta component ({theta_dim})", b.len())
             })?;
             for (j, (lo, hi)) in b.iter().enumerate() {
                 check(lo.is_finite() && hi.is_finite() && lo < hi, || {
-                    format!("problem.thetaBounds[{j}] must be [lo, hi] with lo < hi, got [{lo}, {hi}]")
+                    format!(
+                        "problem.thetaBounds[{j}] must be [lo, hi] with lo < hi, got [{lo}, {hi}]"
+                    )
                 })?;
             }
         }
@@ -301,37 +339,86 @@ impl RunConfig {
         let source = match d.source.as_str() {
             "generated" => DataSource::Generated,
             "csv" => DataSource::Csv(d.csv.clone()),
-            other => return Err(ConfigError(format!("data.source must be \"generated\" or \"csv\", got {other:?}"))),
+            other => {
+                return Err(ConfigError(format!(
+                    "data.source must be \"generated\" or \"csv\", got {other:?}"
+                )))
+            }
         };
-        check((4..=MAX_SAMPLES).contains(&d.samples), || format!("Samples must be 4 to {MAX_SAMPLES}, got {}", d.samples))?;
-        check(d.noise.is_finite() && d.noise >= 0.0, || format!("Noise must be a number >= 0, got {}", d.noise))?;
+        check((4..=MAX_SAMPLES).contains(&d.samples), || {
+            format!("Samples must be 4 to {MAX_SAMPLES}, got {}", d.samples)
+        })?;
+        check(d.noise.is_finite() && d.noise >= 0.0, || {
+            format!("Noise must be a number >= 0, got {}", d.noise)
+        })?;
         check((0.0..=0.9).contains(&d.test_fraction), || {
-            format!("Test fraction must be between 0 and 0.9, got {}", d.test_fraction)
+            format!(
+                "Test fraction must be between 0 and 0.9, got {}",
+                d.test_fraction
+            )
         })?;
         check_layers("Hidden layers", &raw.network.hidden)?;
         let o = &raw.optimizer;
-        check(o.learning_rate.is_finite() && o.learning_rate > 0.0 && o.learning_rate <= 10.0, || {
-            format!("Learning rate must be in (0, 10], got {}", o.learning_rate)
+        check(
+            o.learning_rate.is_finite() && o.learning_rate > 0.0 && o.learning_rate <= 10.0,
+            || format!("Learning rate must be in (0, 10], got {}", o.learning_rate),
+        )?;
+        check((1..=MAX_BATCH).contains(&o.batch_size), || {
+            format!("Batch size must be 1 to {MAX_BATCH}, got {}", o.batch_size)
         })?;
-        check((1..=MAX_BATCH).contains(&o.batch_size), || format!("Batch size must be 1 to {MAX_BATCH}, got {}", o.batch_size))?;
-        check(o.clip.is_finite() && o.clip >= 0.0, || format!("clip must be >= 0 (0 = off), got {}", o.clip))?;
-        check((1..=MAX_BUDGET).contains(&raw.budget), || format!("F-evaluation budget must be 1 to {MAX_BUDGET}, got {}", raw.budget))?;
-        check((1..=MAX_STEPS).contains(&raw.max_steps), || format!("Max steps must be 1 to {MAX_STEPS}, got {}", raw.max_steps))?;
-        check((2..=2000).contains(&raw.log_points), || format!("logPoints must be 2 to 2000, got {}", raw.log_points))?;
+        check(o.clip.is_finite() && o.clip >= 0.0, || {
+            format!("clip must be >= 0 (0 = off), got {}", o.clip)
+        })?;
+        check((1..=MAX_BUDGET).contains(&raw.budget), || {
+            format!(
+                "F-evaluation budget must be 1 to {MAX_BUDGET}, got {}",
+                raw.budget
+            )
+        })?;
+        check((1..=MAX_STEPS).contains(&raw.max_steps), || {
+            format!("Max steps must be 1 to {MAX_STEPS}, got {}", raw.max_steps)
+        })?;
+        check((2..=2000).contains(&raw.log_points), || {
+            format!("logPoints must be 2 to 2000, got {}", raw.log_points)
+        })?;
         let s = &raw.method_settings;
-        check(s.h_rel.is_finite() && (0.0..=0.5).contains(&s.h_rel), || {
-            format!("h must be between 0 (method default) and 0.5, got {}", s.h_rel)
+        check(
+            s.h_rel.is_finite() && (0.0..=0.5).contains(&s.h_rel),
+            || {
+                format!(
+                    "h must be between 0 (method default) and 0.5, got {}",
+                    s.h_rel
+                )
+            },
+        )?;
+        check((1..=MAX_K).contains(&s.k), || {
+            format!("k must be 1 to {MAX_K}, got {}", s.k)
         })?;
-        check((1..=MAX_K).contains(&s.k), || format!("k must be 1 to {MAX_K}, got {}", s.k))?;
-        check(s.sigma.is_finite() && s.sigma > 0.0 && s.sigma <= 100.0, || format!("sigma must be in (0, 100], got {}", s.sigma))?;
-        check(s.lambda.is_finite() && (0.0..=1e6).contains(&s.lambda), || format!("lambda must be 0 to 1e6, got {}", s.lambda))?;
-        check(s.exploration.is_finite() && (0.0..=10.0).contains(&s.exploration), || {
-            format!("exploration must be 0 to 10, got {}", s.exploration)
+        check(
+            s.sigma.is_finite() && s.sigma > 0.0 && s.sigma <= 100.0,
+            || format!("sigma must be in (0, 100], got {}", s.sigma),
+        )?;
+        check(
+            s.lambda.is_finite() && (0.0..=1e6).contains(&s.lambda),
+            || format!("lambda must be 0 to 1e6, got {}", s.lambda),
+        )?;
+        check(
+            s.exploration.is_finite() && (0.0..=10.0).contains(&s.exploration),
+            || format!("exploration must be 0 to 10, got {}", s.exploration),
+        )?;
+        check((1..=100).contains(&s.rounds), || {
+            format!("rounds must be 1 to 100, got {}", s.rounds)
         })?;
-        check((1..=100).contains(&s.rounds), || format!("rounds must be 1 to 100, got {}", s.rounds))?;
-        check(s.collect_share > 0.0 && s.collect_share <= 1.0, || format!("collection share must be in (0, 1], got {}", s.collect_share))?;
+        check(s.collect_share > 0.0 && s.collect_share <= 1.0, || {
+            format!(
+                "collection share must be in (0, 1], got {}",
+                s.collect_share
+            )
+        })?;
         check_layers("Surrogate hidden layers", &s.surrogate_hidden)?;
-        check((0.0..=1.0).contains(&s.alpha), || format!("alpha must be 0 to 1, got {}", s.alpha))?;
+        check((0.0..=1.0).contains(&s.alpha), || {
+            format!("alpha must be 0 to 1, got {}", s.alpha)
+        })?;
         Ok(RunConfig {
             method,
             x_dim,

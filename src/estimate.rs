@@ -24,17 +24,34 @@ pub const RICHARDSON_H_REL: f64 = 1e-3;
 /// How to estimate `dL/dtheta`.
 #[derive(Clone, Copy, Debug)]
 pub enum Estimator<'a> {
-    Central { h_rel: f64 },
-    Forward { h_rel: f64 },
+    Central {
+        h_rel: f64,
+    },
+    Forward {
+        h_rel: f64,
+    },
     /// Central differences at `h` and `h/2`, extrapolated: `(4 D(h/2) - D(h)) / 3`.
-    Richardson { h_rel: f64 },
+    Richardson {
+        h_rel: f64,
+    },
     /// Spall's simultaneous perturbation, `k` Rademacher directions, perturbation `c`.
-    Spsa { k: usize, c: f64 },
+    Spsa {
+        k: usize,
+        c: f64,
+    },
     /// Antithetic Gaussian smoothing (Salimans et al. 2017), `k` pairs.
-    Es { k: usize, sigma: f64 },
+    Es {
+        k: usize,
+        sigma: f64,
+    },
     /// ES whose search distribution `N(0, alpha I + (1 - alpha) u u^T)` leans toward the
     /// unit direction `u` of each row of `guide` (Maheswaranathan et al. 2019).
-    GuidedEs { k: usize, sigma: f64, alpha: f64, guide: ArrayView2<'a, f64> },
+    GuidedEs {
+        k: usize,
+        sigma: f64,
+        alpha: f64,
+        guide: ArrayView2<'a, f64>,
+    },
     /// `J` from the user's `dF`.
     Exact,
 }
@@ -47,7 +64,9 @@ impl Estimator<'_> {
             Estimator::Central { .. } => 2 * p + 1,
             Estimator::Forward { .. } => p + 1,
             Estimator::Richardson { .. } => 4 * p + 1,
-            Estimator::Spsa { k, .. } | Estimator::Es { k, .. } | Estimator::GuidedEs { k, .. } => 2 * k as u64 + 1,
+            Estimator::Spsa { k, .. } | Estimator::Es { k, .. } | Estimator::GuidedEs { k, .. } => {
+                2 * k as u64 + 1
+            }
             Estimator::Exact => 1,
         }
     }
@@ -77,17 +96,24 @@ fn step_for(t: f64, h_rel: f64) -> f64 {
     h_rel * t.abs().max(1.0)
 }
 
-/// Estimates `L` and `dL/dtheta` at `theta` for the batch `(x, y)`.
+/// Inputs, policy outputs and targets of a batch (rows are samples).
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    pub x: ArrayView2<'a, f64>,
+    pub theta: ArrayView2<'a, f64>,
+    pub y: ArrayView2<'a, f64>,
+}
+
+/// Estimates `L` and `dL/dtheta` at `batch.theta` for `(batch.x, batch.y)`.
 pub fn loss_and_grad(
     est: Estimator,
     bb: &mut CountedBox,
     purpose: Purpose,
-    x: ArrayView2<f64>,
-    theta: ArrayView2<f64>,
-    y: ArrayView2<f64>,
+    batch: Batch,
     rng: &mut ChaCha8Rng,
     keep_probes: bool,
 ) -> Result<LossGrad, EvalError> {
+    let Batch { x, theta, y } = batch;
     let (n, p) = theta.dim();
     let xd = x.ncols();
     let m = bb.dims().y;
@@ -104,7 +130,12 @@ pub fn loss_and_grad(
                 }
             }
         }
-        return Ok(LossGrad { loss, f, grad, probes: None });
+        return Ok(LossGrad {
+            loss,
+            f,
+            grad,
+            probes: None,
+        });
     }
 
     // Probe rows per sample, each a (theta + delta) with a coefficient table to combine.
@@ -129,7 +160,9 @@ pub fn loss_and_grad(
             ts.row_mut(r).assign(&t);
         }
         match est {
-            Estimator::Central { h_rel } | Estimator::Forward { h_rel } | Estimator::Richardson { h_rel } => {
+            Estimator::Central { h_rel }
+            | Estimator::Forward { h_rel }
+            | Estimator::Richardson { h_rel } => {
                 for j in 0..p {
                     let h = step_for(t[j], h_rel);
                     // Steps as the machine sees them, so (t+h)-(t-h) is exact in the quotient.
@@ -155,7 +188,9 @@ pub fn loss_and_grad(
             }
             Estimator::Spsa { k, c } => {
                 for q in 0..k {
-                    let d: Vec<f64> = (0..p).map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 }).collect();
+                    let d: Vec<f64> = (0..p)
+                        .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+                        .collect();
                     for j in 0..p {
                         ts[[first + 2 * q, j]] += c * d[j];
                         ts[[first + 2 * q + 1, j]] -= c * d[j];
@@ -203,7 +238,9 @@ pub fn loss_and_grad(
     for i in 0..n {
         let first = base + i * per;
         let wi = w.row(i);
-        let dot_w = |a: usize, b: usize| -> f64 { (0..m).map(|k| (out[[a, k]] - out[[b, k]]) * wi[k]).sum() };
+        let dot_w = |a: usize, b: usize| -> f64 {
+            (0..m).map(|k| (out[[a, k]] - out[[b, k]]) * wi[k]).sum()
+        };
         match est {
             Estimator::Central { .. } => {
                 for j in 0..p {
@@ -218,7 +255,8 @@ pub fn loss_and_grad(
             Estimator::Richardson { .. } => {
                 for j in 0..p {
                     let d_h = dot_w(first + 2 * j, first + 2 * j + 1) / steps[[i, j]];
-                    let d_half = dot_w(first + 2 * p + 2 * j, first + 2 * p + 2 * j + 1) / steps_half[[i, j]];
+                    let d_half = dot_w(first + 2 * p + 2 * j, first + 2 * p + 2 * j + 1)
+                        / steps_half[[i, j]];
                     grad[[i, j]] = (4.0 * d_half - d_h) / 3.0;
                 }
             }
@@ -242,8 +280,13 @@ pub fn loss_and_grad(
             Estimator::Exact => unreachable!(),
         }
     }
-    let probes = keep_probes.then(|| (xs, ts, out));
-    Ok(LossGrad { loss, f, grad, probes })
+    let probes = keep_probes.then_some((xs, ts, out));
+    Ok(LossGrad {
+        loss,
+        f,
+        grad,
+        probes,
+    })
 }
 
 /// Relative L2 error `|g - ref| / |ref|` and cosine similarity of two gradients.
@@ -255,7 +298,17 @@ pub fn compare(estimate: &[f64], reference: &[f64]) -> (f64, f64) {
         ne += e * e;
         dot += e * r;
     }
-    let rel = if nr > 0.0 { (diff / nr).sqrt() } else if diff == 0.0 { 0.0 } else { f64::INFINITY };
-    let cos = if nr > 0.0 && ne > 0.0 { dot / (nr.sqrt() * ne.sqrt()) } else { f64::NAN };
+    let rel = if nr > 0.0 {
+        (diff / nr).sqrt()
+    } else if diff == 0.0 {
+        0.0
+    } else {
+        f64::INFINITY
+    };
+    let cos = if nr > 0.0 && ne > 0.0 {
+        dot / (nr.sqrt() * ne.sqrt())
+    } else {
+        f64::NAN
+    };
     (rel, cos)
 }

@@ -80,7 +80,10 @@ impl Mlp {
         output_bounds: Option<Vec<(f64, f64)>>,
         rng: &mut ChaCha8Rng,
     ) -> Self {
-        assert!(sizes.len() >= 2, "a network needs an input and an output size");
+        assert!(
+            sizes.len() >= 2,
+            "a network needs an input and an output size"
+        );
         if let Some(b) = &output_bounds {
             assert_eq!(b.len(), *sizes.last().unwrap(), "one bound per output");
         }
@@ -92,7 +95,12 @@ impl Mlp {
             }
             params.extend(std::iter::repeat_n(0.0, w[1]));
         }
-        Mlp { sizes: sizes.to_vec(), activation, params, output_bounds }
+        Mlp {
+            sizes: sizes.to_vec(),
+            activation,
+            params,
+            output_bounds,
+        }
     }
 
     pub fn count_params(sizes: &[usize]) -> usize {
@@ -131,7 +139,10 @@ impl Mlp {
     }
 
     fn layer_offset(&self, l: usize) -> usize {
-        self.sizes[..=l].windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+        self.sizes[..=l]
+            .windows(2)
+            .map(|w| w[0] * w[1] + w[1])
+            .sum()
     }
 
     fn layers(&self) -> usize {
@@ -172,7 +183,11 @@ impl Mlp {
     }
 
     /// Given `d_out = dL/d(output)`, returns `(dL/dparams, dL/dinput)`.
-    pub fn backward(&self, cache: &ForwardCache, d_out: ArrayView2<f64>) -> (Vec<f64>, Array2<f64>) {
+    pub fn backward(
+        &self,
+        cache: &ForwardCache,
+        d_out: ArrayView2<f64>,
+    ) -> (Vec<f64>, Array2<f64>) {
         let last = self.layers() - 1;
         let mut dz = d_out.to_owned();
         if let Some(bounds) = &self.output_bounds {
@@ -190,9 +205,16 @@ impl Mlp {
             let (i, o) = (self.sizes[l], self.sizes[l + 1]);
             let a = &cache.activations[l];
             let gw = a.t().dot(&dz);
-            grad[off..off + i * o].copy_from_slice(gw.as_slice().expect("standard layout"));
-            let gb = dz.sum_axis(Axis(0));
-            grad[off + i * o..off + i * o + o].copy_from_slice(gb.as_slice().unwrap());
+            // Iterate in logical (row-major) order: `dot` may return a column-major array.
+            for (dst, src) in grad[off..off + i * o].iter_mut().zip(gw.iter()) {
+                *dst = *src;
+            }
+            for (dst, src) in grad[off + i * o..off + i * o + o]
+                .iter_mut()
+                .zip(dz.sum_axis(Axis(0)).iter())
+            {
+                *dst = *src;
+            }
             let (w, _) = self.layer(l);
             let mut da = dz.dot(&w.t());
             if l > 0 {

@@ -29,14 +29,25 @@ const ADAM_EPS: f64 = 1e-8;
 
 impl Optimizer {
     pub fn new(kind: OptimizerKind, learning_rate: f64, clip: f64, n_params: usize) -> Self {
-        Optimizer { kind, learning_rate, clip, m: vec![0.0; n_params], v: vec![0.0; n_params], t: 0 }
+        Optimizer {
+            kind,
+            learning_rate,
+            clip,
+            m: vec![0.0; n_params],
+            v: vec![0.0; n_params],
+            t: 0,
+        }
     }
 
     /// One update of `params` along `-grad`. Returns the gradient norm before clipping.
     pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> f64 {
         assert_eq!(params.len(), grad.len());
         let norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-        let scale = if self.clip > 0.0 && norm > self.clip { self.clip / norm } else { 1.0 };
+        let scale = if self.clip > 0.0 && norm > self.clip {
+            self.clip / norm
+        } else {
+            1.0
+        };
         self.t += 1;
         let lr = self.learning_rate;
         match self.kind {
@@ -54,7 +65,12 @@ impl Optimizer {
             OptimizerKind::Adam => {
                 let c1 = 1.0 - BETA1.powi(self.t);
                 let c2 = 1.0 - BETA2.powi(self.t);
-                for (((p, g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+                for (((p, g), m), v) in params
+                    .iter_mut()
+                    .zip(grad)
+                    .zip(&mut self.m)
+                    .zip(&mut self.v)
+                {
                     let g = g * scale;
                     *m = BETA1 * *m + (1.0 - BETA1) * g;
                     *v = BETA2 * *v + (1.0 - BETA2) * g * g;

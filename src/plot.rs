@@ -89,7 +89,10 @@ fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
 }
 
 /// Draws `spec` on `root`.
-pub fn draw_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> Result<PlotGeometry, String> {
+pub fn draw_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+) -> Result<PlotGeometry, String> {
     let pts = || spec.series.iter().flat_map(|s| s.points.iter());
     let mut xr = axis_range(pts().map(|p| p.0), spec.log_x);
     let mut yr = axis_range(pts().map(|p| p.1), spec.log_y);
@@ -103,7 +106,14 @@ pub fn draw_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &Char
         (false, false) => draw_in(root, spec, xr.0..xr.1, yr.0..yr.1, xr, yr),
         (true, false) => draw_in(root, spec, (xr.0..xr.1).log_scale(), yr.0..yr.1, xr, yr),
         (false, true) => draw_in(root, spec, xr.0..xr.1, (yr.0..yr.1).log_scale(), xr, yr),
-        (true, true) => draw_in(root, spec, (xr.0..xr.1).log_scale(), (yr.0..yr.1).log_scale(), xr, yr),
+        (true, true) => draw_in(
+            root,
+            spec,
+            (xr.0..xr.1).log_scale(),
+            (yr.0..yr.1).log_scale(),
+            xr,
+            yr,
+        ),
     }
 }
 
@@ -150,25 +160,38 @@ where
     if spec.diagonal {
         let (lo, hi) = xr;
         chart
-            .draw_series(LineSeries::new([(lo, lo), (hi, hi)], RGBColor(160, 160, 160).stroke_width(1)))
+            .draw_series(LineSeries::new(
+                [(lo, lo), (hi, hi)],
+                RGBColor(160, 160, 160).stroke_width(1),
+            ))
             .map_err(err)?;
     }
     let scatter = spec.kind == "scatter";
     let mut labelled = false;
     for s in &spec.series {
         let color = parse_color(&s.color);
-        let points: Vec<(f64, f64)> =
-            s.points.iter().copied().filter(|p| usable(p.0, spec.log_x) && usable(p.1, spec.log_y)).collect();
+        let points: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|p| usable(p.0, spec.log_x) && usable(p.1, spec.log_y))
+            .collect();
         let anno = if scatter {
             chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 2, color.mix(0.6).filled())))
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&p| Circle::new(p, 2, color.mix(0.6).filled())),
+                )
                 .map_err(err)?
         } else if s.dashed {
             chart
                 .draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(2)))
                 .map_err(err)?
         } else {
-            chart.draw_series(LineSeries::new(points, color.stroke_width(2))).map_err(err)?
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(err)?
         };
         if !s.label.is_empty() {
             labelled = true;
@@ -205,17 +228,29 @@ where
     })
 }
 
-/// Axis tick text: short and readable across many decades.
+/// Axis tick text: short and readable across many decades (50k, 1.5M, 2e-7, 0.25).
 pub fn short_number(v: f64) -> String {
     let a = v.abs();
+    let trim = |s: String| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
     if a == 0.0 {
         "0".into()
-    } else if !(1e-3..1e5).contains(&a) {
-        format!("{v:.0e}")
+    } else if a >= 1e9 || a < 1e-3 {
+        let s = format!("{v:.1e}");
+        let (m, e) = s.split_once('e').unwrap();
+        format!("{}e{e}", trim(m.to_string()))
+    } else if a >= 1e6 {
+        format!("{}M", trim(format!("{:.2}", v / 1e6)))
+    } else if a >= 1e4 {
+        format!("{}k", trim(format!("{:.1}", v / 1e3)))
     } else if a >= 100.0 {
         format!("{v:.0}")
     } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        trim(format!("{v:.3}"))
     }
 }

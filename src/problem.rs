@@ -30,7 +30,12 @@ pub trait BlackBox {
         false
     }
     /// `out` is `n x dims.y x dims.theta`: per sample, `y` rows of `theta` numbers.
-    fn jacobian_batch(&mut self, _xs: &[f64], _thetas: &[f64], _out: &mut [f64]) -> Result<(), EvalError> {
+    fn jacobian_batch(
+        &mut self,
+        _xs: &[f64],
+        _thetas: &[f64],
+        _out: &mut [f64],
+    ) -> Result<(), EvalError> {
         Err(EvalError("this problem has no dF".into()))
     }
     /// Whether `theta_true_batch` is available (the user wrote `thetaTrue`).
@@ -89,7 +94,12 @@ impl FnBlackBox {
     /// An F that fails (tests of error paths).
     pub fn failing(dims: Dims, message: &str) -> Self {
         let message = message.to_string();
-        FnBlackBox { dims, f: Box::new(move |_, _, _| Err(EvalError(message.clone()))), df: None, theta_true: None }
+        FnBlackBox {
+            dims,
+            f: Box::new(move |_, _, _| Err(EvalError(message.clone()))),
+            df: None,
+            theta_true: None,
+        }
     }
 }
 
@@ -99,7 +109,11 @@ impl BlackBox for FnBlackBox {
     }
     fn eval_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let d = self.dims;
-        for ((x, t), y) in xs.chunks(d.x).zip(thetas.chunks(d.theta)).zip(out.chunks_mut(d.y)) {
+        for ((x, t), y) in xs
+            .chunks(d.x)
+            .zip(thetas.chunks(d.theta))
+            .zip(out.chunks_mut(d.y))
+        {
             (self.f)(x, t, y)?;
         }
         Ok(())
@@ -107,10 +121,22 @@ impl BlackBox for FnBlackBox {
     fn has_jacobian(&self) -> bool {
         self.df.is_some()
     }
-    fn jacobian_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
+    fn jacobian_batch(
+        &mut self,
+        xs: &[f64],
+        thetas: &[f64],
+        out: &mut [f64],
+    ) -> Result<(), EvalError> {
         let d = self.dims;
-        let df = self.df.as_mut().ok_or_else(|| EvalError("this problem has no dF".into()))?;
-        for ((x, t), j) in xs.chunks(d.x).zip(thetas.chunks(d.theta)).zip(out.chunks_mut(d.y * d.theta)) {
+        let df = self
+            .df
+            .as_mut()
+            .ok_or_else(|| EvalError("this problem has no dF".into()))?;
+        for ((x, t), j) in xs
+            .chunks(d.x)
+            .zip(thetas.chunks(d.theta))
+            .zip(out.chunks_mut(d.y * d.theta))
+        {
             df(x, t, j)?;
         }
         Ok(())
@@ -120,7 +146,10 @@ impl BlackBox for FnBlackBox {
     }
     fn theta_true_batch(&mut self, xs: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let d = self.dims;
-        let tt = self.theta_true.as_mut().ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
+        let tt = self
+            .theta_true
+            .as_mut()
+            .ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
         for (x, t) in xs.chunks(d.x).zip(out.chunks_mut(d.theta)) {
             tt(x, t)?;
         }
@@ -148,7 +177,13 @@ pub struct CountedBox {
 
 impl CountedBox {
     pub fn new(inner: Box<dyn BlackBox>) -> Self {
-        CountedBox { inner, learning_evals: 0, monitoring_evals: 0, data_evals: 0, jacobian_evals: 0 }
+        CountedBox {
+            inner,
+            learning_evals: 0,
+            monitoring_evals: 0,
+            data_evals: 0,
+            jacobian_evals: 0,
+        }
     }
     pub fn dims(&self) -> Dims {
         self.inner.dims()
@@ -170,7 +205,12 @@ impl CountedBox {
     }
 
     /// `F` on every row of `(x, theta)`; returns `n x y`.
-    pub fn eval(&mut self, purpose: Purpose, x: ArrayView2<f64>, theta: ArrayView2<f64>) -> Result<Array2<f64>, EvalError> {
+    pub fn eval(
+        &mut self,
+        purpose: Purpose,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+    ) -> Result<Array2<f64>, EvalError> {
         let n = x.nrows();
         debug_assert_eq!(theta.nrows(), n);
         let d = self.dims();
@@ -178,20 +218,32 @@ impl CountedBox {
         let xs = x.as_standard_layout();
         let ts = theta.as_standard_layout();
         self.charge(purpose, n);
-        self.inner.eval_batch(xs.as_slice().unwrap(), ts.as_slice().unwrap(), out.as_slice_mut().unwrap())?;
+        self.inner.eval_batch(
+            xs.as_slice().unwrap(),
+            ts.as_slice().unwrap(),
+            out.as_slice_mut().unwrap(),
+        )?;
         check_finite("F", &out)?;
         Ok(out)
     }
 
     /// `dF/dtheta` on every row; returns `n x (y * theta)`.
-    pub fn jacobian(&mut self, x: ArrayView2<f64>, theta: ArrayView2<f64>) -> Result<Array2<f64>, EvalError> {
+    pub fn jacobian(
+        &mut self,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+    ) -> Result<Array2<f64>, EvalError> {
         let n = x.nrows();
         let d = self.dims();
         let mut out = Array2::zeros((n, d.y * d.theta));
         let xs = x.as_standard_layout();
         let ts = theta.as_standard_layout();
         self.jacobian_evals += n as u64;
-        self.inner.jacobian_batch(xs.as_slice().unwrap(), ts.as_slice().unwrap(), out.as_slice_mut().unwrap())?;
+        self.inner.jacobian_batch(
+            xs.as_slice().unwrap(),
+            ts.as_slice().unwrap(),
+            out.as_slice_mut().unwrap(),
+        )?;
         check_finite("dF", &out)?;
         Ok(out)
     }
@@ -201,7 +253,8 @@ impl CountedBox {
         let d = self.dims();
         let mut out = Array2::zeros((x.nrows(), d.theta));
         let xs = x.as_standard_layout();
-        self.inner.theta_true_batch(xs.as_slice().unwrap(), out.as_slice_mut().unwrap())?;
+        self.inner
+            .theta_true_batch(xs.as_slice().unwrap(), out.as_slice_mut().unwrap())?;
         check_finite("thetaTrue", &out)?;
         Ok(out)
     }
@@ -274,12 +327,24 @@ impl Dataset {
         let (x_train, x_test) = split_rows(&x, n_test);
         let (y_train, y_test) = split_rows(&y, n_test);
         let (t_train, t_test) = split_rows(&theta, n_test);
-        Ok(Dataset { x_train, y_train, x_test, y_test, theta_train: Some(t_train), theta_test: Some(t_test) })
+        Ok(Dataset {
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            theta_train: Some(t_train),
+            theta_test: Some(t_test),
+        })
     }
 
     /// Data from CSV text with columns `x1..x_xdim, y1..y_ydim` (a header row is optional).
     /// Rows are shuffled with `rng` before the split so an ordered file gives a fair test set.
-    pub fn from_csv(text: &str, dims: Dims, test_fraction: f64, rng: &mut ChaCha8Rng) -> Result<Dataset, String> {
+    pub fn from_csv(
+        text: &str,
+        dims: Dims,
+        test_fraction: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Dataset, String> {
         let (x, y) = parse_csv(text, dims.x, dims.y)?;
         let n = x.nrows();
         let mut order: Vec<usize> = (0..n).collect();
@@ -291,7 +356,14 @@ impl Dataset {
         let n_test = test_count(n, test_fraction);
         let (x_train, x_test) = split_rows(&x, n_test);
         let (y_train, y_test) = split_rows(&y, n_test);
-        Ok(Dataset { x_train, y_train, x_test, y_test, theta_train: None, theta_test: None })
+        Ok(Dataset {
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            theta_train: None,
+            theta_test: None,
+        })
     }
 }
 
@@ -300,7 +372,11 @@ pub const MAX_CSV_ROWS: usize = 100_000;
 
 /// Parses CSV (comma, semicolon or tab separated) into `(X, Y)`. Errors name the row and
 /// column at fault, counting from 1 as a spreadsheet does.
-pub fn parse_csv(text: &str, x_dim: usize, y_dim: usize) -> Result<(Array2<f64>, Array2<f64>), String> {
+pub fn parse_csv(
+    text: &str,
+    x_dim: usize,
+    y_dim: usize,
+) -> Result<(Array2<f64>, Array2<f64>), String> {
     let want = x_dim + y_dim;
     let mut values = Vec::new();
     let mut rows = 0;
@@ -311,7 +387,8 @@ pub fn parse_csv(text: &str, x_dim: usize, y_dim: usize) -> Result<(Array2<f64>,
             continue;
         }
         let cells: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
-        let header = rows == 0 && values.is_empty() && cells.iter().any(|c| c.parse::<f64>().is_err());
+        let header =
+            rows == 0 && values.is_empty() && cells.iter().any(|c| c.parse::<f64>().is_err());
         if header && cells.iter().all(|c| c.parse::<f64>().is_err()) {
             continue; // a header row of names
         }
@@ -337,12 +414,17 @@ pub fn parse_csv(text: &str, x_dim: usize, y_dim: usize) -> Result<(Array2<f64>,
         }
         rows += 1;
         if rows > MAX_CSV_ROWS {
-            return Err(format!("CSV has more than {MAX_CSV_ROWS} rows; use a sample of the data"));
+            return Err(format!(
+                "CSV has more than {MAX_CSV_ROWS} rows; use a sample of the data"
+            ));
         }
     }
     if rows < 2 {
         return Err("CSV needs at least 2 data rows".into());
     }
     let all = Array2::from_shape_vec((rows, want), values).unwrap();
-    Ok((all.slice(ndarray::s![.., ..x_dim]).to_owned(), all.slice(ndarray::s![.., x_dim..]).to_owned()))
+    Ok((
+        all.slice(ndarray::s![.., ..x_dim]).to_owned(),
+        all.slice(ndarray::s![.., x_dim..]).to_owned(),
+    ))
 }

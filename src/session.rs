@@ -7,7 +7,7 @@
 //! method's estimate on the monitoring batch) is counted separately.
 
 use crate::config::{DataSource, Method, RunConfig};
-use crate::estimate::{self, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
+use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
 use crate::nn::Mlp;
 use crate::optim::Optimizer;
 use crate::problem::{BlackBox, CountedBox, Dataset, EvalError, Purpose};
@@ -18,8 +18,16 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 /// Field names of a history row, in `HistoryRow::to_array` order (also `results.json`).
-pub const HISTORY_FIELDS: [&str; 8] =
-    ["step", "evals", "monitorEvals", "wallMs", "trainLoss", "testLoss", "gradRelErr", "gradCos"];
+pub const HISTORY_FIELDS: [&str; 8] = [
+    "step",
+    "evals",
+    "monitorEvals",
+    "wallMs",
+    "trainLoss",
+    "testLoss",
+    "gradRelErr",
+    "gradCos",
+];
 
 /// Samples in the fixed monitoring batch for gradient errors.
 pub const MONITOR_BATCH: usize = 64;
@@ -141,6 +149,25 @@ pub enum SessionError {
     Config(String),
     #[error("{0}")]
     Eval(#[from] EvalError),
+    /// The network produced non-finite outputs: ends the run as diverged, not failed.
+    #[error("{0}")]
+    Diverged(String),
+}
+
+const NON_FINITE_POLICY: &str =
+    "diverged: the network's outputs became NaN or infinite; lower the learning rate or set a gradient clip";
+
+/// The policy's outputs, refusing non-finite ones (they would reach the user's F).
+fn policy_forward(
+    policy: &Mlp,
+    x: ArrayView2<f64>,
+) -> Result<(Array2<f64>, crate::nn::ForwardCache), SessionError> {
+    let (theta, cache) = policy.forward(x);
+    if theta.iter().all(|v| v.is_finite()) {
+        Ok((theta, cache))
+    } else {
+        Err(SessionError::Diverged(NON_FINITE_POLICY.into()))
+    }
 }
 
 impl Session {
@@ -163,18 +190,37 @@ impl Session {
         let mut bb = bb;
         let mut rng_data = rng_for(cfg.seed, Stream::Data);
         let data = match &cfg.source {
-            DataSource::Generated => {
-                Dataset::generate(&mut bb, cfg.samples, cfg.x_range, cfg.noise, cfg.test_fraction, &mut rng_data)?
-            }
-            DataSource::Csv(text) => Dataset::from_csv(text, d, cfg.test_fraction, &mut rng_data).map_err(SessionError::Config)?,
+            DataSource::Generated => Dataset::generate(
+                &mut bb,
+                cfg.samples,
+                cfg.x_range,
+                cfg.noise,
+                cfg.test_fraction,
+                &mut rng_data,
+            )?,
+            DataSource::Csv(text) => Dataset::from_csv(text, d, cfg.test_fraction, &mut rng_data)
+                .map_err(SessionError::Config)?,
         };
         let mut rng_init = rng_for(cfg.seed, Stream::Init);
         let mut sizes = vec![cfg.x_dim];
         sizes.extend_from_slice(&cfg.hidden);
         sizes.push(cfg.theta_dim);
-        let policy = Mlp::new(&sizes, cfg.activation, cfg.theta_bounds.clone(), &mut rng_init);
-        let opt = Optimizer::new(cfg.optimizer, cfg.learning_rate, cfg.clip, policy.params().len());
-        let uses_surrogate = matches!(cfg.method, Method::Surrogate | Method::Joint | Method::GuidedEs);
+        let policy = Mlp::new(
+            &sizes,
+            cfg.activation,
+            cfg.theta_bounds.clone(),
+            &mut rng_init,
+        );
+        let opt = Optimizer::new(
+            cfg.optimizer,
+            cfg.learning_rate,
+            cfg.clip,
+            policy.params().len(),
+        );
+        let uses_surrogate = matches!(
+            cfg.method,
+            Method::Surrogate | Method::Joint | Method::GuidedEs
+        );
         let surrogate = uses_surrogate.then(|| {
             Surrogate::new(
                 cfg.x_dim,
@@ -185,8 +231,15 @@ impl Session {
                 &mut rng_init,
             )
         });
-        let round_quota = if cfg.method == Method::Surrogate { round_quotas(&cfg) } else { vec![] };
-        let phase = (cfg.method == Method::Surrogate).then(|| Phase::Collect { round: 0, left: round_quota[0] });
+        let round_quota = if cfg.method == Method::Surrogate {
+            round_quotas(&cfg)
+        } else {
+            vec![]
+        };
+        let phase = (cfg.method == Method::Surrogate).then(|| Phase::Collect {
+            round: 0,
+            left: round_quota[0],
+        });
         let n_train = data.x_train.nrows();
         Ok(Session {
             bb,
@@ -260,7 +313,12 @@ impl Session {
     /// Runs until `max_ms` have passed on `now` (milliseconds), `max_steps` steps were
     /// taken, or the run ended. Returns whether the run has ended. An error of the user's
     /// code ends the run; the history so far is kept.
-    pub fn run_chunk(&mut self, max_ms: f64, max_steps: u64, now: &dyn Fn() -> f64) -> Result<bool, SessionError> {
+    pub fn run_chunk(
+        &mut self,
+        max_ms: f64,
+        max_steps: u64,
+        now: &dyn Fn() -> f64,
+    ) -> Result<bool, SessionError> {
         if self.done.is_some() {
             return Ok(true);
         }
@@ -288,6 +346,10 @@ impl Session {
             Ok(())
         })();
         self.elapsed_ms += now() - start;
+        if let Err(SessionError::Diverged(why)) = &result {
+            self.finish(StopReason::Diverged, why.clone());
+            return Ok(true);
+        }
         if let Err(e) = result {
             self.done = Some(StopReason::Error);
             self.message = Some(e.to_string());
@@ -342,7 +404,10 @@ impl Session {
         let can = (self.remaining_budget() / per_sample.max(1)) as usize;
         if can == 0 {
             let used = self.bb.learning_evals;
-            self.finish(StopReason::Budget, format!("F-evaluation budget used: {used} of {}", self.cfg.budget));
+            self.finish(
+                StopReason::Budget,
+                format!("F-evaluation budget used: {used} of {}", self.cfg.budget),
+            );
             return 0;
         }
         if can < want {
@@ -358,12 +423,20 @@ impl Session {
         let s = &self.cfg.settings;
         let h = |default: f64| if s.h_rel > 0.0 { s.h_rel } else { default };
         Some(match self.cfg.method {
-            Method::Central => Estimator::Central { h_rel: h(CENTRAL_H_REL) },
-            Method::Forward => Estimator::Forward { h_rel: h(FORWARD_H_REL) },
-            Method::Spsa => {
-                Estimator::Spsa { k: s.k, c: s.sigma / ((self.steps + 1) as f64).powf(SPSA_GAMMA) }
-            }
-            Method::Es => Estimator::Es { k: s.k, sigma: s.sigma },
+            Method::Central => Estimator::Central {
+                h_rel: h(CENTRAL_H_REL),
+            },
+            Method::Forward => Estimator::Forward {
+                h_rel: h(FORWARD_H_REL),
+            },
+            Method::Spsa => Estimator::Spsa {
+                k: s.k,
+                c: s.sigma / ((self.steps + 1) as f64).powf(SPSA_GAMMA),
+            },
+            Method::Es => Estimator::Es {
+                k: s.k,
+                sigma: s.sigma,
+            },
             Method::Exact => Estimator::Exact,
             Method::GuidedEs | Method::Surrogate | Method::Joint => return None,
         })
@@ -376,7 +449,10 @@ impl Session {
     /// One unit of work: a training step, or part of a collection or fitting phase.
     fn step(&mut self) -> Result<(), SessionError> {
         if self.steps >= self.cfg.max_steps {
-            self.finish(StopReason::MaxSteps, format!("reached the step limit ({})", self.cfg.max_steps));
+            self.finish(
+                StopReason::MaxSteps,
+                format!("reached the step limit ({})", self.cfg.max_steps),
+            );
             return Ok(());
         }
         match self.cfg.method {
@@ -388,7 +464,8 @@ impl Session {
         if self.done.is_none() && !self.policy.params().iter().all(|v| v.is_finite()) {
             self.finish(
                 StopReason::Diverged,
-                "diverged: the network's weights became NaN or infinite; lower the learning rate".into(),
+                "diverged: the network's weights became NaN or infinite; lower the learning rate"
+                    .into(),
             );
         }
         Ok(())
@@ -409,15 +486,30 @@ impl Session {
         let idx = self.next_batch(b);
         let x = Self::rows(&self.data.x_train, &idx);
         let y = Self::rows(&self.data.y_train, &idx);
-        let (theta, cache) = self.policy.forward(x.view());
-        let lg =
-            estimate::loss_and_grad(est, &mut self.bb, Purpose::Learning, x.view(), theta.view(), y.view(), &mut self.rng_est, false)?;
+        let (theta, cache) = policy_forward(&self.policy, x.view())?;
+        let lg = estimate::loss_and_grad(
+            est,
+            &mut self.bb,
+            Purpose::Learning,
+            Batch {
+                x: x.view(),
+                theta: theta.view(),
+                y: y.view(),
+            },
+            &mut self.rng_est,
+            false,
+        )?;
         self.apply_policy_gradient(&cache, lg.grad.view());
         Ok(())
     }
 
     /// Surrogate's estimate of `dL/dtheta` at `(x, theta)` (no F-evaluations).
-    fn surrogate_grad(&self, x: ArrayView2<f64>, theta: ArrayView2<f64>, y: ArrayView2<f64>) -> Array2<f64> {
+    fn surrogate_grad(
+        &self,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Array2<f64> {
         let s = self.surrogate.as_ref().expect("surrogate method");
         let (pred, cache) = s.forward(x, theta);
         let (w, _) = estimate::residual_weights(&pred, y);
@@ -435,12 +527,28 @@ impl Session {
         let idx = self.next_batch(b);
         let x = Self::rows(&self.data.x_train, &idx);
         let y = Self::rows(&self.data.y_train, &idx);
-        let (theta, cache) = self.policy.forward(x.view());
+        let (theta, cache) = policy_forward(&self.policy, x.view())?;
         // Until the surrogate has seen data its gradient is noise: plain ES (alpha = 1).
         let trained = self.surrogate.as_ref().is_some_and(|s| s.remembered() > 0);
         let guide = self.surrogate_grad(x.view(), theta.view(), y.view());
-        let est = Estimator::GuidedEs { k, sigma, alpha: if trained { alpha } else { 1.0 }, guide: guide.view() };
-        let lg = estimate::loss_and_grad(est, &mut self.bb, Purpose::Learning, x.view(), theta.view(), y.view(), &mut self.rng_est, true)?;
+        let est = Estimator::GuidedEs {
+            k,
+            sigma,
+            alpha: if trained { alpha } else { 1.0 },
+            guide: guide.view(),
+        };
+        let lg = estimate::loss_and_grad(
+            est,
+            &mut self.bb,
+            Purpose::Learning,
+            Batch {
+                x: x.view(),
+                theta: theta.view(),
+                y: y.view(),
+            },
+            &mut self.rng_est,
+            true,
+        )?;
         let (px, pt, pf) = lg.probes.as_ref().expect("probes kept");
         let s = self.surrogate.as_mut().unwrap();
         s.remember(px.view(), pt.view(), pf.view());
@@ -476,7 +584,7 @@ impl Session {
         let idx = self.next_batch(b);
         let x = Self::rows(&self.data.x_train, &idx);
         let y = Self::rows(&self.data.y_train, &idx);
-        let (theta, cache) = self.policy.forward(x.view());
+        let (theta, cache) = policy_forward(&self.policy, x.view())?;
         let th = self.explore(&theta);
         let f = self.bb.eval(Purpose::Learning, x.view(), th.view())?;
         let lambda = self.cfg.settings.lambda;
@@ -509,19 +617,28 @@ impl Session {
         let train_steps = (self.cfg.max_steps / rounds as u64).max(1);
         match self.phase.expect("two-stage phase") {
             Phase::Collect { round, left } => {
-                let rows = (left.min(COLLECT_ROWS_PER_CALL as u64) as usize).min(self.remaining_budget() as usize);
+                let rows = (left.min(COLLECT_ROWS_PER_CALL as u64) as usize)
+                    .min(self.remaining_budget() as usize);
                 if rows > 0 {
                     let n = self.data.x_train.nrows();
-                    let idx: Vec<usize> = (0..rows).map(|_| self.rng_batches.random_range(0..n)).collect();
+                    let idx: Vec<usize> = (0..rows)
+                        .map(|_| self.rng_batches.random_range(0..n))
+                        .collect();
                     let x = Self::rows(&self.data.x_train, &idx);
-                    let theta = self.policy.predict(x.view());
+                    let theta = policy_forward(&self.policy, x.view())?.0;
                     let th = self.explore(&theta);
                     let f = self.bb.eval(Purpose::Learning, x.view(), th.view())?;
-                    self.surrogate.as_mut().unwrap().remember(x.view(), th.view(), f.view());
+                    self.surrogate
+                        .as_mut()
+                        .unwrap()
+                        .remember(x.view(), th.view(), f.view());
                 }
                 let left = left - rows as u64;
                 self.phase = Some(if left == 0 || rows == 0 {
-                    Phase::Fit { round, left: FIT_UPDATES_PER_ROUND }
+                    Phase::Fit {
+                        round,
+                        left: FIT_UPDATES_PER_ROUND,
+                    }
                 } else {
                     Phase::Collect { round, left }
                 });
@@ -531,26 +648,41 @@ impl Session {
                 let s = self.surrogate.as_mut().unwrap();
                 self.last_surrogate_mse = s.fit(now, FIT_BATCH, &mut self.rng_surrogate);
                 self.phase = Some(if left == now {
-                    Phase::Train { round, left: train_steps }
+                    Phase::Train {
+                        round,
+                        left: train_steps,
+                    }
                 } else {
-                    Phase::Fit { round, left: left - now }
+                    Phase::Fit {
+                        round,
+                        left: left - now,
+                    }
                 });
             }
             Phase::Train { round, left } => {
                 let idx = self.next_batch(self.cfg.batch_size);
                 let x = Self::rows(&self.data.x_train, &idx);
                 let y = Self::rows(&self.data.y_train, &idx);
-                let (theta, cache) = self.policy.forward(x.view());
+                let (theta, cache) = policy_forward(&self.policy, x.view())?;
                 let d_theta = self.surrogate_grad(x.view(), theta.view(), y.view());
                 self.apply_policy_gradient(&cache, d_theta.view());
                 self.phase = Some(if left > 1 {
-                    Phase::Train { round, left: left - 1 }
+                    Phase::Train {
+                        round,
+                        left: left - 1,
+                    }
                 } else if round + 1 < rounds {
-                    Phase::Collect { round: round + 1, left: self.round_quota[round + 1] }
+                    Phase::Collect {
+                        round: round + 1,
+                        left: self.round_quota[round + 1],
+                    }
                 } else {
                     self.finish(
                         StopReason::Budget,
-                        format!("all {rounds} rounds done: {} F-evaluations collected", self.bb.learning_evals),
+                        format!(
+                            "all {rounds} rounds done: {} F-evaluations collected",
+                            self.bb.learning_evals
+                        ),
                     );
                     Phase::Train { round, left: 0 }
                 });
@@ -560,8 +692,8 @@ impl Session {
     }
 
     /// True loss (monitoring evaluations) of the policy on `(x, y)`.
-    fn true_loss(&mut self, x: &Array2<f64>, y: &Array2<f64>) -> Result<f64, EvalError> {
-        let theta = self.policy.predict(x.view());
+    fn true_loss(&mut self, x: &Array2<f64>, y: &Array2<f64>) -> Result<f64, SessionError> {
+        let theta = policy_forward(&self.policy, x.view())?.0;
         let f = self.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
         Ok(estimate::residual_weights(&f, y.view()).1)
     }
@@ -569,41 +701,92 @@ impl Session {
     fn monitor_batch(&self) -> (Array2<f64>, Array2<f64>) {
         let n = self.data.x_train.nrows().min(MONITOR_BATCH);
         let idx: Vec<usize> = (0..n).collect();
-        (Self::rows(&self.data.x_train, &idx), Self::rows(&self.data.y_train, &idx))
+        (
+            Self::rows(&self.data.x_train, &idx),
+            Self::rows(&self.data.y_train, &idx),
+        )
     }
 
     /// The reference `dL/dpi` on the monitoring batch: from dF when given, else
     /// Richardson-extrapolated central differences.
-    pub fn reference_policy_gradient(&mut self) -> Result<Vec<f64>, EvalError> {
+    pub fn reference_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
         let (x, y) = self.monitor_batch();
-        let (theta, cache) = self.policy.forward(x.view());
-        let est = if self.bb.has_jacobian() { Estimator::Exact } else { Estimator::Richardson { h_rel: RICHARDSON_H_REL } };
-        let lg = estimate::loss_and_grad(est, &mut self.bb, Purpose::Monitoring, x.view(), theta.view(), y.view(), &mut self.rng_monitor, false)?;
+        let (theta, cache) = policy_forward(&self.policy, x.view())?;
+        let est = if self.bb.has_jacobian() {
+            Estimator::Exact
+        } else {
+            Estimator::Richardson {
+                h_rel: RICHARDSON_H_REL,
+            }
+        };
+        let lg = estimate::loss_and_grad(
+            est,
+            &mut self.bb,
+            Purpose::Monitoring,
+            Batch {
+                x: x.view(),
+                theta: theta.view(),
+                y: y.view(),
+            },
+            &mut self.rng_monitor,
+            false,
+        )?;
         Ok(self.policy.backward(&cache, lg.grad.view()).0)
     }
 
     /// This method's estimate of `dL/dpi` on the monitoring batch at the current policy.
-    pub fn method_policy_gradient(&mut self) -> Result<Vec<f64>, EvalError> {
+    pub fn method_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
         let (x, y) = self.monitor_batch();
-        let (theta, cache) = self.policy.forward(x.view());
+        let (theta, cache) = policy_forward(&self.policy, x.view())?;
         let d_theta = match self.cfg.method {
-            Method::Surrogate | Method::Joint => self.surrogate_grad(x.view(), theta.view(), y.view()),
+            Method::Surrogate | Method::Joint => {
+                self.surrogate_grad(x.view(), theta.view(), y.view())
+            }
             Method::GuidedEs => {
                 let trained = self.surrogate.as_ref().is_some_and(|s| s.remembered() > 0);
                 let st = &self.cfg.settings;
                 let guide = self.surrogate_grad(x.view(), theta.view(), y.view());
-                let est = Estimator::GuidedEs { k: st.k, sigma: st.sigma, alpha: if trained { st.alpha } else { 1.0 }, guide: guide.view() };
-                estimate::loss_and_grad(est, &mut self.bb, Purpose::Monitoring, x.view(), theta.view(), y.view(), &mut self.rng_monitor, false)?.grad
+                let est = Estimator::GuidedEs {
+                    k: st.k,
+                    sigma: st.sigma,
+                    alpha: if trained { st.alpha } else { 1.0 },
+                    guide: guide.view(),
+                };
+                estimate::loss_and_grad(
+                    est,
+                    &mut self.bb,
+                    Purpose::Monitoring,
+                    Batch {
+                        x: x.view(),
+                        theta: theta.view(),
+                        y: y.view(),
+                    },
+                    &mut self.rng_monitor,
+                    false,
+                )?
+                .grad
             }
             _ => {
                 let est = self.estimator().unwrap();
-                estimate::loss_and_grad(est, &mut self.bb, Purpose::Monitoring, x.view(), theta.view(), y.view(), &mut self.rng_monitor, false)?.grad
+                estimate::loss_and_grad(
+                    est,
+                    &mut self.bb,
+                    Purpose::Monitoring,
+                    Batch {
+                        x: x.view(),
+                        theta: theta.view(),
+                        y: y.view(),
+                    },
+                    &mut self.rng_monitor,
+                    false,
+                )?
+                .grad
             }
         };
         Ok(self.policy.backward(&cache, d_theta.view()).0)
     }
 
-    fn log(&mut self, wall_ms: f64) -> Result<(), EvalError> {
+    fn log(&mut self, wall_ms: f64) -> Result<(), SessionError> {
         let (xt, yt) = (self.data.x_train.clone(), self.data.y_train.clone());
         let train_loss = self.true_loss(&xt, &yt)?;
         let test_loss = if self.data.x_test.nrows() > 0 {
@@ -635,7 +818,11 @@ impl Session {
         self.next_step_mark = (self.steps / step_gap + 1) * step_gap;
         if self.done.is_none() {
             if !train_loss.is_finite() {
-                self.finish(StopReason::Diverged, "diverged: the training loss is not a finite number; lower the learning rate".into());
+                self.finish(
+                    StopReason::Diverged,
+                    "diverged: the training loss is not a finite number; lower the learning rate"
+                        .into(),
+                );
             } else if let Some(f0) = first {
                 if train_loss > DIVERGENCE_FACTOR * f0.max(1e-300) {
                     self.finish(
@@ -650,13 +837,21 @@ impl Session {
 
     /// Predicted against observed outputs on the test set (the training set when there
     /// is no test set), with the learned and true theta. Uses monitoring evaluations.
-    pub fn fit_report(&mut self) -> Result<serde_json::Value, EvalError> {
+    pub fn fit_report(&mut self) -> Result<serde_json::Value, SessionError> {
         let (x, y, tt) = if self.data.x_test.nrows() > 0 {
-            (self.data.x_test.clone(), self.data.y_test.clone(), self.data.theta_test.clone())
+            (
+                self.data.x_test.clone(),
+                self.data.y_test.clone(),
+                self.data.theta_test.clone(),
+            )
         } else {
-            (self.data.x_train.clone(), self.data.y_train.clone(), self.data.theta_train.clone())
+            (
+                self.data.x_train.clone(),
+                self.data.y_train.clone(),
+                self.data.theta_train.clone(),
+            )
         };
-        let theta = self.policy.predict(x.view());
+        let theta = policy_forward(&self.policy, x.view())?.0;
         let pred = self.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
         let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<f64>>();
         Ok(serde_json::json!({

@@ -93,7 +93,11 @@ impl Surrogate {
     }
 
     /// `F~(x, theta)` and the cache for `backward`.
-    pub fn forward(&self, x: ArrayView2<f64>, theta: ArrayView2<f64>) -> (Array2<f64>, SurrogateCache) {
+    pub fn forward(
+        &self,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+    ) -> (Array2<f64>, SurrogateCache) {
         let (mut out, cache) = self.net.forward(self.encode(x, theta).view());
         for mut row in out.rows_mut() {
             for ((v, s), c) in row.iter_mut().zip(&self.out_scale).zip(&self.out_shift) {
@@ -108,7 +112,11 @@ impl Surrogate {
     }
 
     /// From `dL/dF~` (original units): `(dL/drho, dL/dtheta)`.
-    pub fn backward(&self, cache: &SurrogateCache, d_out: ArrayView2<f64>) -> (Vec<f64>, Array2<f64>) {
+    pub fn backward(
+        &self,
+        cache: &SurrogateCache,
+        d_out: ArrayView2<f64>,
+    ) -> (Vec<f64>, Array2<f64>) {
         let mut d = d_out.to_owned();
         for mut row in d.rows_mut() {
             for (v, s) in row.iter_mut().zip(&self.out_scale) {
@@ -177,9 +185,14 @@ impl Surrogate {
             let mut f = Array2::zeros((b, m));
             for r in 0..b {
                 let i = rng.random_range(0..self.buf_len);
-                x.row_mut(r).assign(&ndarray::ArrayView1::from(&self.buf_x[i * xd..(i + 1) * xd]));
-                t.row_mut(r).assign(&ndarray::ArrayView1::from(&self.buf_t[i * td..(i + 1) * td]));
-                f.row_mut(r).assign(&ndarray::ArrayView1::from(&self.buf_f[i * m..(i + 1) * m]));
+                x.row_mut(r).assign(&ndarray::ArrayView1::from(
+                    &self.buf_x[i * xd..(i + 1) * xd],
+                ));
+                t.row_mut(r).assign(&ndarray::ArrayView1::from(
+                    &self.buf_t[i * td..(i + 1) * td],
+                ));
+                f.row_mut(r)
+                    .assign(&ndarray::ArrayView1::from(&self.buf_f[i * m..(i + 1) * m]));
             }
             last = self.fit_batch(x.view(), t.view(), f.view());
         }
@@ -187,13 +200,22 @@ impl Surrogate {
     }
 
     /// One update toward `F` on the given rows, in normalised output units.
-    pub fn fit_batch(&mut self, x: ArrayView2<f64>, theta: ArrayView2<f64>, f: ArrayView2<f64>) -> f64 {
+    pub fn fit_batch(
+        &mut self,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+        f: ArrayView2<f64>,
+    ) -> f64 {
         let (pred, cache) = self.net.forward(self.encode(x, theta).view());
         let count = (pred.len()).max(1) as f64;
         let mut d = pred;
         let mut mse = 0.0;
         for (mut row, frow) in d.rows_mut().into_iter().zip(f.rows()) {
-            for ((v, &fv), (s, c)) in row.iter_mut().zip(frow).zip(self.out_scale.iter().zip(&self.out_shift)) {
+            for ((v, &fv), (s, c)) in row
+                .iter_mut()
+                .zip(frow)
+                .zip(self.out_scale.iter().zip(&self.out_shift))
+            {
                 let diff = *v - (fv - c) / s;
                 mse += diff * diff;
                 *v = 2.0 * diff / count;

@@ -34,16 +34,23 @@ struct JsBlackBox {
     theta_true: Option<Function>,
 }
 
-fn call_batch(func: &Function, args: &[&JsValue], out: &mut [f64], what: &str) -> Result<(), EvalError> {
+fn call_batch(
+    func: &Function,
+    args: &[&JsValue],
+    out: &mut [f64],
+    what: &str,
+) -> Result<(), EvalError> {
     let r = match args {
         [a, b, c] => func.call3(&JsValue::NULL, a, b, c),
         [a, b] => func.call2(&JsValue::NULL, a, b),
         _ => unreachable!(),
     }
     .map_err(|e| EvalError(js_message(&e)))?;
-    let arr: Float64Array = r
-        .dyn_into()
-        .map_err(|_| EvalError(format!("internal error: the {what} batch wrapper must return a Float64Array")))?;
+    let arr: Float64Array = r.dyn_into().map_err(|_| {
+        EvalError(format!(
+            "internal error: the {what} batch wrapper must return a Float64Array"
+        ))
+    })?;
     if arr.length() as usize != out.len() {
         return Err(EvalError(format!(
             "internal error: the {what} batch wrapper returned {} numbers, expected {}",
@@ -61,21 +68,50 @@ impl BlackBox for JsBlackBox {
     }
     fn eval_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let n = JsValue::from((xs.len() / self.dims.x) as u32);
-        call_batch(&self.f, &[&Float64Array::from(xs).into(), &Float64Array::from(thetas).into(), &n], out, "F")
+        call_batch(
+            &self.f,
+            &[
+                &Float64Array::from(xs).into(),
+                &Float64Array::from(thetas).into(),
+                &n,
+            ],
+            out,
+            "F",
+        )
     }
     fn has_jacobian(&self) -> bool {
         self.df.is_some()
     }
-    fn jacobian_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
-        let df = self.df.as_ref().ok_or_else(|| EvalError("this problem has no dF".into()))?;
+    fn jacobian_batch(
+        &mut self,
+        xs: &[f64],
+        thetas: &[f64],
+        out: &mut [f64],
+    ) -> Result<(), EvalError> {
+        let df = self
+            .df
+            .as_ref()
+            .ok_or_else(|| EvalError("this problem has no dF".into()))?;
         let n = JsValue::from((xs.len() / self.dims.x) as u32);
-        call_batch(df, &[&Float64Array::from(xs).into(), &Float64Array::from(thetas).into(), &n], out, "dF")
+        call_batch(
+            df,
+            &[
+                &Float64Array::from(xs).into(),
+                &Float64Array::from(thetas).into(),
+                &n,
+            ],
+            out,
+            "dF",
+        )
     }
     fn has_theta_true(&self) -> bool {
         self.theta_true.is_some()
     }
     fn theta_true_batch(&mut self, xs: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
-        let tt = self.theta_true.as_ref().ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
+        let tt = self
+            .theta_true
+            .as_ref()
+            .ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
         let n = JsValue::from((xs.len() / self.dims.x) as u32);
         call_batch(tt, &[&Float64Array::from(xs).into(), &n], out, "thetaTrue")
     }
@@ -108,8 +144,17 @@ impl WasmSession {
         theta_true: Option<Function>,
     ) -> Result<WasmSession, JsError> {
         let cfg = RunConfig::from_json(config_json).map_err(|e| JsError::new(&e.to_string()))?;
-        let dims = Dims { x: cfg.x_dim, theta: cfg.theta_dim, y: cfg.y_dim };
-        let bb = JsBlackBox { dims, f, df, theta_true };
+        let dims = Dims {
+            x: cfg.x_dim,
+            theta: cfg.theta_dim,
+            y: cfg.y_dim,
+        };
+        let bb = JsBlackBox {
+            dims,
+            f,
+            df,
+            theta_true,
+        };
         let inner = Session::new(cfg, Box::new(bb)).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(WasmSession { inner })
     }
@@ -117,8 +162,14 @@ impl WasmSession {
     /// Works for up to `max_ms` or `max_steps` steps; true when the run has ended.
     #[wasm_bindgen(js_name = runChunk)]
     pub fn run_chunk(&mut self, max_ms: f64, max_steps: f64) -> Result<bool, JsError> {
-        let steps = if max_steps.is_finite() && max_steps >= 0.0 { max_steps as u64 } else { u64::MAX };
-        self.inner.run_chunk(max_ms, steps, &now_ms).map_err(|e| JsError::new(&e.to_string()))
+        let steps = if max_steps.is_finite() && max_steps >= 0.0 {
+            max_steps as u64
+        } else {
+            u64::MAX
+        };
+        self.inner
+            .run_chunk(max_ms, steps, &now_ms)
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     #[wasm_bindgen(js_name = historyLen)]
@@ -142,7 +193,10 @@ impl WasmSession {
     /// Predicted against observed outputs (uses monitoring evaluations of F).
     #[wasm_bindgen(js_name = fitJson)]
     pub fn fit_json(&mut self) -> Result<String, JsError> {
-        self.inner.fit_report().map(|v| v.to_string()).map_err(|e| JsError::new(&e.to_string()))
+        self.inner
+            .fit_report()
+            .map(|v| v.to_string())
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     #[wasm_bindgen(js_name = weightsJson)]
@@ -158,8 +212,10 @@ impl WasmSession {
 /// Draws a chart (`ChartSpec` JSON) on a canvas; returns the plot geometry as JSON.
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, spec_json: &str) -> Result<String, JsError> {
-    let spec: ChartSpec = serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("chart spec: {e}")))?;
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the canvas"))?;
+    let spec: ChartSpec =
+        serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("chart spec: {e}")))?;
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("no 2D context on the canvas"))?;
     let root = backend.into_drawing_area();
     let geometry = draw_spec(&root, &spec).map_err(|e| JsError::new(&e))?;
     Ok(serde_json::to_string(&geometry).unwrap())
@@ -168,7 +224,10 @@ pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, spec_json: &str) -> Result
 /// `[{"name":"central","label":"Central differences"}, ...]` in DESIGN.md order.
 #[wasm_bindgen(js_name = methodNames)]
 pub fn method_names() -> String {
-    let v: Vec<_> = Method::ALL.iter().map(|m| serde_json::json!({"name": m.name(), "label": m.label()})).collect();
+    let v: Vec<_> = Method::ALL
+        .iter()
+        .map(|m| serde_json::json!({"name": m.name(), "label": m.label()}))
+        .collect();
     serde_json::Value::from(v).to_string()
 }
 

@@ -7,10 +7,17 @@ use std::f64::consts::PI;
 
 /// DESIGN.md's example: a smooth vector-valued map with its Jacobian.
 pub fn smooth_map() -> FnBlackBox {
-    FnBlackBox::new(Dims { x: 2, theta: 3, y: 2 }, |x, t, y| {
-        y[0] = t[0] + t[1] * x[0];
-        y[1] = t[2] * (0.5 * t[0]).exp();
-    })
+    FnBlackBox::new(
+        Dims {
+            x: 2,
+            theta: 3,
+            y: 2,
+        },
+        |x, t, y| {
+            y[0] = t[0] + t[1] * x[0];
+            y[1] = t[2] * (0.5 * t[0]).exp();
+        },
+    )
     .with_jacobian(|x, t, j| {
         let e = (0.5 * t[0]).exp();
         j.copy_from_slice(&[1.0, x[0], 0.0, 0.5 * t[2] * e, 0.0, e]);
@@ -30,10 +37,26 @@ pub fn curve(p: usize) -> FnBlackBox {
         let c = j as f64 / (p - 1) as f64;
         (-((s - c) * (s - c)) / 0.02).exp()
     };
-    FnBlackBox::new(Dims { x: 1, theta: p, y: m }, move |_x, t, y| {
-        for (k, yk) in y.iter_mut().enumerate() {
+    FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: p,
+            y: m,
+        },
+        move |_x, t, y| {
+            for (k, yk) in y.iter_mut().enumerate() {
+                let s = k as f64 / (m - 1) as f64;
+                *yk = (0..p).map(|j| t[j] * basis(j, s)).sum::<f64>().tanh();
+            }
+        },
+    )
+    .with_jacobian(move |_x, t, jac| {
+        for k in 0..m {
             let s = k as f64 / (m - 1) as f64;
-            *yk = (0..p).map(|j| t[j] * basis(j, s)).sum::<f64>().tanh();
+            let y = (0..p).map(|j| t[j] * basis(j, s)).sum::<f64>().tanh();
+            for j in 0..p {
+                jac[k * p + j] = (1.0 - y * y) * basis(j, s);
+            }
         }
     })
     .with_theta_true(move |x, t| {
@@ -47,10 +70,17 @@ pub fn curve(p: usize) -> FnBlackBox {
 /// finite difference with a tiny step sees zero.
 pub fn rounded_map() -> FnBlackBox {
     let q = 0.05;
-    FnBlackBox::new(Dims { x: 2, theta: 3, y: 2 }, move |x, t, y| {
-        y[0] = ((t[0] + t[1] * x[0]) / q).round() * q;
-        y[1] = ((t[2] * (0.5 * t[0]).exp()) / q).round() * q;
-    })
+    FnBlackBox::new(
+        Dims {
+            x: 2,
+            theta: 3,
+            y: 2,
+        },
+        move |x, t, y| {
+            y[0] = ((t[0] + t[1] * x[0]) / q).round() * q;
+            y[1] = ((t[2] * (0.5 * t[0]).exp()) / q).round() * q;
+        },
+    )
     .with_theta_true(|x, t| {
         t[0] = (PI * x[0]).sin();
         t[1] = 0.5 * (PI * x[1]).cos();
@@ -60,7 +90,10 @@ pub fn rounded_map() -> FnBlackBox {
 
 /// A config for `method` on a problem of these dims; `edit` changes the raw settings.
 pub fn config(method: &str, dims: Dims, edit: impl FnOnce(&mut RawConfig)) -> RunConfig {
-    let mut raw = RawConfig { method: method.into(), ..RawConfig::default() };
+    let mut raw = RawConfig {
+        method: method.into(),
+        ..RawConfig::default()
+    };
     raw.problem.x_dim = Some(dims.x);
     raw.problem.theta_dim = Some(dims.theta);
     raw.problem.y_dim = Some(dims.y);
@@ -75,7 +108,10 @@ pub fn run_to_end(session: &mut Session) {
         t.set(t.get() + 1.0);
         t.get()
     };
-    while !session.run_chunk(f64::INFINITY, u64::MAX, &clock).expect("run without errors") {}
+    while !session
+        .run_chunk(f64::INFINITY, u64::MAX, &clock)
+        .expect("run without errors")
+    {}
 }
 
 /// Runs `method` on `bb` to the end and returns the session.
@@ -96,5 +132,8 @@ pub fn final_loss(s: &Session) -> f64 {
 
 /// Learning evaluations at the first log point whose train loss is at most `target`.
 pub fn evals_to_reach(s: &Session, target: f64) -> Option<u64> {
-    s.history().iter().find(|h| h.train_loss <= target).map(|h| h.evals)
+    s.history()
+        .iter()
+        .find(|h| h.train_loss <= target)
+        .map(|h| h.evals)
 }

@@ -1,0 +1,219 @@
+//! Settings are checked once with messages that say what to change; data come from
+//! thetaTrue or CSV, and a bad CSV names the row and column at fault; an F that fails
+//! ends the run with its message and keeps the history.
+
+mod common;
+use blackbox_playground::config::RawConfig;
+use blackbox_playground::problem::parse_csv;
+use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session, SessionError, StopReason};
+use common::*;
+
+fn error_of(json: &str) -> String {
+    RunConfig::from_json(json).unwrap_err().to_string()
+}
+
+#[test]
+fn an_unknown_method_is_named_with_the_valid_ones() {
+    let e = error_of(r#"{"method":"newton","problem":{"xDim":1,"thetaDim":1,"yDim":1}}"#);
+    assert!(
+        e.contains("\"newton\"") && e.contains("central") && e.contains("guided-es"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_dimensions_say_where_to_set_them() {
+    let e = error_of(r#"{"method":"central","problem":{"xDim":1,"thetaDim":1}}"#);
+    assert!(e.contains("problem.yDim") && e.contains("script"), "{e}");
+}
+
+#[test]
+fn out_of_range_settings_are_refused_with_their_range() {
+    let base = |f: &dyn Fn(&mut RawConfig)| {
+        let mut raw = RawConfig::default();
+        raw.problem.x_dim = Some(1);
+        raw.problem.theta_dim = Some(1);
+        raw.problem.y_dim = Some(1);
+        f(&mut raw);
+        RunConfig::from_raw(raw)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(base(&|c| c.optimizer.learning_rate = -1.0).contains("Learning rate"));
+    assert!(base(&|c| c.optimizer.batch_size = 0).contains("Batch size"));
+    assert!(base(&|c| c.budget = 0).contains("F-evaluation budget"));
+    assert!(base(&|c| c.network.hidden = vec![32, 0]).contains("Hidden layers"));
+    assert!(base(&|c| c.problem.theta_bounds = Some(vec![(1.0, 0.0)])).contains("thetaBounds[0]"));
+    assert!(base(&|c| c.method_settings.alpha = 2.0).contains("alpha"));
+}
+
+#[test]
+fn wrong_json_types_are_reported_not_panicked() {
+    let e = error_of(r#"{"budget":"lots"}"#);
+    assert!(e.contains("run settings are not valid"), "{e}");
+}
+
+#[test]
+fn settings_that_disagree_with_f_are_refused() {
+    let cfg = config(
+        "central",
+        Dims {
+            x: 2,
+            theta: 4,
+            y: 2,
+        },
+        |_| {},
+    );
+    let e = Session::new(cfg, Box::new(smooth_map()))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("thetaDim=4") && e.contains("thetaDim=3"), "{e}");
+}
+
+#[test]
+fn the_analytic_gradient_without_df_asks_for_df() {
+    let cfg = config(
+        "exact",
+        Dims {
+            x: 2,
+            theta: 3,
+            y: 2,
+        },
+        |_| {},
+    );
+    let e = Session::new(cfg, Box::new(rounded_map()))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("dF(x, theta)"), "{e}");
+}
+
+#[test]
+fn csv_data_are_read_with_or_without_a_header() {
+    let (x, y) = parse_csv("x1,x2,y\n0.5,1,2\n# comment\n\n-1;2;3\n", 2, 1).unwrap();
+    assert_eq!(x.dim(), (2, 2));
+    assert_eq!(y[[1, 0]], 3.0);
+    let (x, _) = parse_csv("1\t2\t3\n4\t5\t6\n", 2, 1).unwrap();
+    assert_eq!(x[[1, 1]], 5.0);
+}
+
+#[test]
+fn a_bad_csv_cell_names_its_row_and_column() {
+    let e = parse_csv("x,y\n1,2\n3,oops\n", 1, 1).unwrap_err();
+    assert!(
+        e.contains("row 3") && e.contains("column 2") && e.contains("oops"),
+        "{e}"
+    );
+    let e = parse_csv("1,2\n3,4,5\n", 1, 1).unwrap_err();
+    assert!(
+        e.contains("row 2") && e.contains("3 columns") && e.contains("expected 2"),
+        "{e}"
+    );
+    let e = parse_csv("1,NaN\n3,4\n", 1, 1).unwrap_err();
+    assert!(e.contains("row 1, column 2"), "{e}");
+}
+
+#[test]
+fn a_run_on_csv_data_learns() {
+    let mut text = String::from("x1,x2,y1,y2\n");
+    for i in 0..200 {
+        let (a, b) = ((i % 20) as f64 / 10.0 - 1.0, (i / 20) as f64 / 5.0 - 1.0);
+        let t = [(std::f64::consts::PI * a).sin(), 0.5, 0.2];
+        text += &format!(
+            "{a},{b},{},{}\n",
+            t[0] + t[1] * a,
+            t[2] * (0.5 * t[0]).exp()
+        );
+    }
+    let s = run("exact", smooth_map(), |c| {
+        c.data.source = "csv".into();
+        c.data.csv = text;
+        c.max_steps = 1000;
+    });
+    assert_eq!(s.data().x_train.nrows() + s.data().x_test.nrows(), 200);
+    assert!(final_loss(&s) < first_loss(&s) / 10.0);
+}
+
+#[test]
+fn an_f_that_fails_ends_the_run_with_its_message_and_keeps_the_history() {
+    // Fails only on the 3000th row: data and the first log point succeed.
+    let mut calls = 0;
+    let bb = FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: 1,
+            y: 1,
+        },
+        move |x, t, y| {
+            calls += 1;
+            y[0] = if calls > 3000 { f64::NAN } else { t[0] * x[0] };
+        },
+    )
+    .with_theta_true(|x, t| t[0] = x[0]);
+    let cfg = config(
+        "central",
+        Dims {
+            x: 1,
+            theta: 1,
+            y: 1,
+        },
+        |_| {},
+    );
+    let mut s = Session::new(cfg, Box::new(bb)).unwrap();
+    let mut result = Ok(false);
+    for _ in 0..1000 {
+        result = s.run_chunk(f64::INFINITY, 1, &|| 0.0);
+        if !matches!(result, Ok(false)) {
+            break;
+        }
+    }
+    let e = result.unwrap_err().to_string();
+    assert!(e.contains("F returned NaN") && e.contains("finite"), "{e}");
+    assert_eq!(s.stop_reason(), Some(StopReason::Error));
+    assert!(!s.history().is_empty());
+    assert_eq!(s.status()["error"].as_str(), Some(e.as_str()));
+}
+
+#[test]
+fn a_script_without_theta_true_asks_for_csv() {
+    let bb = FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: 1,
+            y: 1,
+        },
+        |x, t, y| y[0] = x[0] * t[0],
+    );
+    let cfg = config(
+        "central",
+        Dims {
+            x: 1,
+            theta: 1,
+            y: 1,
+        },
+        |_| {},
+    );
+    match Session::new(cfg, Box::new(bb)) {
+        Err(SessionError::Eval(e)) => {
+            assert!(e.0.contains("thetaTrue") && e.0.contains("CSV"), "{e}")
+        }
+        other => panic!("expected an error, got {:?}", other.err()),
+    }
+}
+
+#[test]
+fn a_learning_rate_that_is_far_too_high_stops_as_diverged_with_advice() {
+    let s = run("exact", smooth_map(), |c| {
+        c.optimizer.kind = blackbox_playground::optim::OptimizerKind::Sgd;
+        c.optimizer.learning_rate = 10.0;
+        c.optimizer.clip = 0.0;
+    });
+    assert_eq!(s.stop_reason(), Some(StopReason::Diverged));
+    assert!(
+        s.message().unwrap().contains("lower the learning rate"),
+        "{:?}",
+        s.message()
+    );
+}

@@ -1,0 +1,255 @@
+// End-to-end tests of the main page (www/index.html + app.js) in headless Chromium:
+// the default script trains with Central differences until the loss falls tenfold, an F
+// that throws ends in data-state="error" with its message shown, Stop ends a run at once,
+// Pause/Resume/Step/Reset do what they say, the script survives a reload, and the page fits
+// a 400 px screen. Runs are kept short (small budgets) except where the default is the point.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot,
+} from './support/harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const status = (page) => page.locator('[role="status"]');
+const stateOf = (page) => status(page).getAttribute('data-state');
+
+async function fill(page, label, value) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
+// A script that trains for a long time (a big budget is set by the tests that use it).
+const SLOW = `function F(x, theta) { return [theta[0] * x[0] + theta[1], Math.sin(theta[1])]; }
+function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
+const problem = { xDim: 1, thetaDim: 2, samples: 128, xRange: [-1, 1], noise: 0, thetaBounds: null };
+`;
+
+test('the default script trains with Central differences: loss falls tenfold, clean console', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    assert.equal(await page.getByRole('checkbox', { name: 'Central differences' }).isChecked(), true);
+    assert.equal(await page.getByRole('checkbox', { name: 'SPSA' }).isChecked(), false);
+    assert.match(await page.getByRole('textbox', { name: 'Problem script' }).textContent(), /function F\(x, theta\)/);
+
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 90_000), 'finished',
+      `status: ${await status(page).textContent()}`);
+    assert.match(await status(page).textContent(), /Finished/);
+
+    const results = await exportResults(page);
+    assert.equal(results.schema, 1);
+    assert.equal(typeof results.config, 'object');
+    assert.equal(results.runs.length, 1);
+    const run = results.runs[0];
+    assert.equal(run.method, 'central');
+    assert.equal(run.error, null);
+    assert.ok(run.history.length >= 2, 'several history rows');
+    const keys = ['step', 'evals', 'monitorEvals', 'wallMs', 'trainLoss', 'testLoss', 'gradRelErr', 'gradCos'];
+    for (const h of run.history) assert.deepEqual(Object.keys(h).sort(), [...keys].sort());
+    assert.deepEqual(Object.keys(run.final).sort(), ['evals', 'steps', 'testLoss', 'trainLoss', 'wallMs']);
+    const first = run.history[0].trainLoss;
+    const last = run.history.at(-1);
+    assert.equal(run.final.trainLoss, last.trainLoss, 'final repeats the last logged values');
+    assert.equal(run.final.evals, last.evals);
+    assert.ok(run.final.trainLoss <= first / 10, `train loss ${first} -> ${run.final.trainLoss}: less than tenfold`);
+    assert.ok(run.final.evals <= results.config.budget, 'learning evaluations stay within the budget');
+
+    // The results table shows the run; the charts were drawn (the fit too, after 'done').
+    await page.getByRole('cell', { name: /Central differences/ }).waitFor();
+    await page.waitForTimeout(400);
+    const blank = await page.evaluate(() => [...document.querySelectorAll('canvas')]
+      .filter((c) => c.offsetParent !== null)
+      .map((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let colored = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 40) colored++;
+        return { id: c.id, colored };
+      }));
+    for (const c of blank) assert.ok(c.colored > 50, `${c.id} has method colours drawn on it`);
+
+    assert.equal(await page.locator('[role="status"]').count(), 1, 'exactly one role="status"');
+    await screenshot(page, 'page-after-run-1280.png');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an F that throws gives data-state="error" and shows the message', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await setScript(page, `let calls = 0;
+function F(x, theta) {
+  calls += 1;
+  if (calls > 300) throw new Error('sensor offline');
+  return [theta[0] + x[0]];
+}
+function thetaTrue(x) { return [x[0] * x[0]]; }
+const problem = { xDim: 1, thetaDim: 1, samples: 64, xRange: [-1, 1], noise: 0, thetaBounds: null };
+`);
+    await fill(page, 'F-evaluation budget', 20000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 30_000), 'error');
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await alert.textContent(), /sensor offline/);
+    assert.match(await alert.textContent(), /F threw/);
+    assert.match(await status(page).textContent(), /sensor offline/);
+    // The message stays until the user acts.
+    await page.waitForTimeout(500);
+    assert.ok(await alert.isVisible());
+    await alert.getByRole('button', { name: 'Dismiss' }).click();
+    assert.equal(await alert.isVisible(), false);
+    // The failed method keeps its error in results.json.
+    const results = await exportResults(page);
+    assert.match(results.runs[0].error, /sensor offline/);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Stop ends a run at once; what was logged stays', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await setScript(page, SLOW);
+    await fill(page, 'F-evaluation budget', 500_000_000);
+    await fill(page, 'Max steps', 10_000_000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await waitForState(page, 'running', 10_000);
+    await page.waitForFunction(() => /[1-9]/.test(document.getElementById('progress-text').textContent), null, { timeout: 15_000 });
+    await page.waitForTimeout(700);
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    assert.equal(await waitForState(page, ['finished', 'idle'], 1_000), 'finished');
+    assert.ok(Date.now() - t0 < 1_000, 'the state changed at once');
+    assert.match(await status(page).textContent(), /Stopped/);
+    assert.equal(await page.getByRole('button', { name: 'Run' }).isEnabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Stop' }).isEnabled(), false);
+    // The workers really stopped: nothing more arrives.
+    await page.waitForTimeout(600);
+    const a = await exportResults(page);
+    await page.waitForTimeout(800);
+    const b = await exportResults(page);
+    assert.ok(a.runs[0].history.length >= 1);
+    assert.deepEqual(b.runs[0].final, a.runs[0].final);
+    assert.equal(await stateOf(page), 'finished');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Pause toggles to Resume, Step advances while paused, Reset returns to idle', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await setScript(page, SLOW);
+    await fill(page, 'F-evaluation budget', 500_000_000);
+    await fill(page, 'Max steps', 10_000_000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await waitForState(page, 'running', 10_000);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    assert.equal(await stateOf(page), 'paused');
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.waitForTimeout(400);
+    const before = await status(page).textContent();
+    const steps = Number(before.match(/at step (\d+)/)?.[1]);
+    assert.ok(steps > 0, `the paused status names the step: ${before}`);
+    await page.waitForTimeout(600);
+    assert.equal(await status(page).textContent(), before, 'nothing moves while paused');
+    await page.getByRole('button', { name: 'Step' }).click();
+    await page.waitForFunction((t) => document.querySelector('[role="status"]').textContent !== t, before, { timeout: 5_000 });
+    assert.match(await status(page).textContent(), new RegExp(`at step ${steps + 1}\\b`), 'Step advanced exactly one step');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    assert.equal(await stateOf(page), 'running');
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    await page.getByRole('button', { name: 'Reset' }).click();
+    assert.equal(await stateOf(page), 'idle');
+    assert.match(await page.locator('#results-body').textContent(), /No results yet/);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the script survives a reload; the page fits 400 px', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url, { width: 400, height: 800 });
+  try {
+    await waitForState(page, 'idle', 10_000);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 400px screen`);
+    await setScript(page, SLOW.replace('Math.cos', 'Math.tanh'));
+    await page.waitForTimeout(600); // the editor saves after a short pause
+    await page.reload();
+    await waitForState(page, 'idle', 10_000);
+    assert.match(await page.getByRole('textbox', { name: 'Problem script' }).textContent(), /Math\.tanh\(x\[0\]\)/);
+    assert.equal(await page.getByLabel('Preset', { exact: true }).inputValue(), 'custom');
+    await screenshot(page, 'page-400.png');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('every preset runs its suggested methods to finished (small budget)', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    const ids = await page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v !== 'custom'));
+    assert.ok(ids.length >= 6, `${ids.length} presets`);
+    for (const id of ids) {
+      await page.getByLabel('Preset', { exact: true }).selectOption(id);
+      const methods = await page.locator('#method-list input:checked').evaluateAll((e) => e.map((x) => x.value));
+      assert.ok(methods.length >= 2, `${id} suggests two methods`);
+      assert.ok((await page.locator('#story').textContent()).length > 80, `${id} has a story`);
+      await fill(page, 'F-evaluation budget', 15_000);
+      await fill(page, 'Log points', 8); // monitoring evaluations would outweigh so small a budget
+      await page.getByRole('button', { name: 'Run' }).click();
+      assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', `${id}: ${await status(page).textContent()}`);
+      const results = await exportResults(page);
+      assert.deepEqual(results.runs.map((r) => r.method), methods);
+      for (const r of results.runs) {
+        assert.equal(r.error, null, `${id}/${r.method}: ${r.error}`);
+        assert.ok(r.history.length >= 2 && Number.isFinite(r.final.trainLoss), `${id}/${r.method} logged a loss`);
+      }
+    }
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('CSV data with an error names the row and column', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await page.getByLabel('Data source').selectOption('csv');
+    const rows = ['x1,x2,y1,y2'];
+    for (let i = 0; i < 10; i++) rows.push(`${i / 10},${-i / 10},${i},${2 * i}`);
+    rows[4] = '0.3,-0.3,oops,6';
+    await page.getByLabel('CSV data', { exact: true }).fill(rows.join('\n'));
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 10_000), 'error');
+    assert.match(await page.getByRole('alert').textContent(), /row 5, column 3: "oops" is not a number/);
+    assert.equal(await page.getByLabel('CSV data', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,258 @@
+//! Accuracy of the finite-difference estimators and the reference, unbiasedness of SPSA
+//! and ES (with a tolerance computed from the draws), and the evaluation counts.
+#![allow(clippy::needless_range_loop)] // index notation mirrors the formulas
+
+mod common;
+use blackbox_playground::estimate::{
+    compare, loss_and_grad, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL,
+};
+use blackbox_playground::problem::{CountedBox, Purpose};
+use blackbox_playground::{Dims, FnBlackBox};
+use ndarray::Array2;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+struct Data {
+    x: Array2<f64>,
+    theta: Array2<f64>,
+    y: Array2<f64>,
+}
+
+fn batch(dims: Dims, n: usize, seed: u64) -> Data {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    Data {
+        x: Array2::from_shape_fn((n, dims.x), |_| rng.random_range(-1.0..1.0)),
+        theta: Array2::from_shape_fn((n, dims.theta), |_| rng.random_range(-2.0..2.0)),
+        y: Array2::from_shape_fn((n, dims.y), |_| rng.random_range(-1.0..1.0)),
+    }
+}
+
+fn grad(est: Estimator, bb: &mut CountedBox, b: &Data, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let lg = loss_and_grad(
+        est,
+        bb,
+        Purpose::Learning,
+        Batch {
+            x: b.x.view(),
+            theta: b.theta.view(),
+            y: b.y.view(),
+        },
+        rng,
+        false,
+    )
+    .unwrap();
+    lg.grad.iter().copied().collect()
+}
+
+fn error_against_exact(est: Estimator) -> f64 {
+    let mut bb = CountedBox::new(Box::new(common::smooth_map()));
+    let b = batch(bb.dims(), 32, 3);
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let exact = grad(Estimator::Exact, &mut bb, &b, &mut rng);
+    let estimate = grad(est, &mut bb, &b, &mut rng);
+    compare(&estimate, &exact).0
+}
+
+#[test]
+fn central_differences_are_accurate_to_1e_8_on_a_smooth_function() {
+    let e = error_against_exact(Estimator::Central {
+        h_rel: CENTRAL_H_REL,
+    });
+    assert!(e <= 1e-8, "relative error {e:e}");
+}
+
+#[test]
+fn forward_differences_are_accurate_to_1e_5_on_a_smooth_function() {
+    let e = error_against_exact(Estimator::Forward {
+        h_rel: FORWARD_H_REL,
+    });
+    assert!(e <= 1e-5, "relative error {e:e}");
+}
+
+#[test]
+fn the_richardson_reference_is_accurate_to_1e_10_on_a_smooth_function() {
+    let e = error_against_exact(Estimator::Richardson {
+        h_rel: RICHARDSON_H_REL,
+    });
+    assert!(e <= 1e-10, "relative error {e:e}");
+}
+
+#[test]
+fn each_estimator_spends_exactly_its_documented_evaluations() {
+    let p = 3;
+    let cases = [
+        (
+            Estimator::Central {
+                h_rel: CENTRAL_H_REL,
+            },
+            2 * p + 1,
+        ),
+        (
+            Estimator::Forward {
+                h_rel: FORWARD_H_REL,
+            },
+            p + 1,
+        ),
+        (
+            Estimator::Richardson {
+                h_rel: RICHARDSON_H_REL,
+            },
+            4 * p + 1,
+        ),
+        (Estimator::Spsa { k: 5, c: 0.1 }, 11),
+        (Estimator::Es { k: 2, sigma: 0.1 }, 5),
+        (Estimator::Exact, 1),
+    ];
+    for (est, per) in cases {
+        let mut bb = CountedBox::new(Box::new(common::smooth_map()));
+        let b = batch(bb.dims(), 10, 1);
+        grad(est, &mut bb, &b, &mut ChaCha8Rng::seed_from_u64(0));
+        assert_eq!(bb.learning_evals, 10 * per as u64, "{est:?}");
+        assert_eq!(est.evals_per_sample(p), per as u64);
+        assert_eq!(bb.monitoring_evals, 0);
+    }
+}
+
+/// A quadratic in theta: `F_k(theta) = 0.5 theta^T A_k theta + b_k^T theta` (two outputs),
+/// on which the smoothed gradient equals the true gradient.
+fn quadratic() -> FnBlackBox {
+    let p = 6;
+    let a = |k: usize, i: usize, j: usize| {
+        ((i + 1) * (j + 2) + k) as f64 / 10.0 * if i == j { 2.0 } else { 0.3 }
+    };
+    let a2 = a;
+    FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: p,
+            y: 2,
+        },
+        move |_x, t, y| {
+            for (k, yk) in y.iter_mut().enumerate() {
+                let mut v = 0.0;
+                for i in 0..p {
+                    for j in 0..p {
+                        v += 0.5 * t[i] * a(k, i, j) * t[j];
+                    }
+                    v += (i as f64 - 2.0 + k as f64) * t[i];
+                }
+                *yk = v;
+            }
+        },
+    )
+    .with_jacobian(move |_x, t, jac| {
+        for k in 0..2 {
+            for i in 0..p {
+                let mut d = i as f64 - 2.0 + k as f64;
+                for j in 0..p {
+                    d += 0.5 * (a2(k, i, j) + a2(k, j, i)) * t[j];
+                }
+                jac[k * p + i] = d;
+            }
+        }
+    })
+}
+
+/// Whether the mean over `draws` seeded estimates lies within 5 standard errors
+/// (computed from the draws themselves) of the true gradient in every component. Also
+/// requires that tolerance to be tight (under 5% of |g|), so a biased estimator fails.
+fn bias_check(
+    mut estimate: impl FnMut(&mut CountedBox, &Data, &mut ChaCha8Rng) -> Vec<f64>,
+    draws: usize,
+) -> Result<(), String> {
+    let mut bb = CountedBox::new(Box::new(quadratic()));
+    let b = batch(bb.dims(), 1, 11);
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    let truth = grad(Estimator::Exact, &mut bb, &b, &mut rng);
+    let p = truth.len();
+    let (mut sum, mut sum_sq) = (vec![0.0; p], vec![0.0; p]);
+    for _ in 0..draws {
+        let g = estimate(&mut bb, &b, &mut rng);
+        for j in 0..p {
+            sum[j] += g[j];
+            sum_sq[j] += g[j] * g[j];
+        }
+    }
+    let norm = truth.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let n = draws as f64;
+    for j in 0..p {
+        let mean = sum[j] / n;
+        let var = (sum_sq[j] / n - mean * mean) * n / (n - 1.0);
+        let tol = 5.0 * (var / n).sqrt();
+        if tol >= 0.05 * norm {
+            return Err(format!(
+                "tolerance {tol} too loose against |g| = {norm}: take more draws"
+            ));
+        }
+        if (mean - truth[j]).abs() > tol {
+            return Err(format!(
+                "component {j}: mean {mean} vs true {} (tolerance {tol})",
+                truth[j]
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn spsa_is_unbiased_on_a_quadratic() {
+    bias_check(
+        |bb, b, rng| grad(Estimator::Spsa { k: 1, c: 0.3 }, bb, b, rng),
+        20_000,
+    )
+    .unwrap();
+}
+
+#[test]
+fn evolution_strategies_are_unbiased_on_a_quadratic() {
+    bias_check(
+        |bb, b, rng| grad(Estimator::Es { k: 1, sigma: 0.3 }, bb, b, rng),
+        20_000,
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_bias_check_rejects_an_estimator_that_is_off_by_ten_percent() {
+    let scaled = |bb: &mut CountedBox, b: &Data, rng: &mut ChaCha8Rng| {
+        grad(Estimator::Es { k: 1, sigma: 0.3 }, bb, b, rng)
+            .into_iter()
+            .map(|v| 1.1 * v)
+            .collect()
+    };
+    assert!(bias_check(scaled, 20_000).is_err());
+}
+
+#[test]
+fn guided_es_leans_toward_a_good_guide_and_raises_the_cosine() {
+    let mut bb = CountedBox::new(Box::new(common::curve(16)));
+    let b = batch(bb.dims(), 64, 5);
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let exact =
+        Array2::from_shape_vec((64, 16), grad(Estimator::Exact, &mut bb, &b, &mut rng)).unwrap();
+    // A guide that is right up to noise, as a fitted surrogate's gradient would be.
+    let guide = exact.mapv(|v| v + 0.3 * v.abs().max(1e-3) * rng.random_range(-1.0..1.0));
+    let (mut plain, mut guided) = (vec![], vec![]);
+    for _ in 0..15 {
+        let es = grad(Estimator::Es { k: 4, sigma: 0.01 }, &mut bb, &b, &mut rng);
+        let ges = grad(
+            Estimator::GuidedEs {
+                k: 4,
+                sigma: 0.01,
+                alpha: 0.5,
+                guide: guide.view(),
+            },
+            &mut bb,
+            &b,
+            &mut rng,
+        );
+        plain.push(compare(&es, exact.as_slice().unwrap()).1);
+        guided.push(compare(&ges, exact.as_slice().unwrap()).1);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    let (mp, mg) = (median(&mut plain), median(&mut guided));
+    assert!(mg > mp + 0.05, "guided median cosine {mg} vs plain {mp}");
+}

@@ -1,0 +1,43 @@
+//! The optimisers minimise a simple quadratic and respect clipping.
+
+use blackbox_playground::optim::{Optimizer, OptimizerKind};
+
+fn minimise(kind: OptimizerKind, lr: f64) -> f64 {
+    // f(p) = sum (i+1) (p_i - 1)^2
+    let mut p = vec![0.0; 4];
+    let mut opt = Optimizer::new(kind, lr, 0.0, 4);
+    for _ in 0..2000 {
+        let g: Vec<f64> = p
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 2.0 * (i + 1) as f64 * (v - 1.0))
+            .collect();
+        opt.step(&mut p, &g);
+    }
+    p.iter().map(|v| (v - 1.0).abs()).fold(0.0, f64::max)
+}
+
+#[test]
+fn sgd_momentum_and_adam_each_find_the_minimum_of_a_quadratic() {
+    assert!(minimise(OptimizerKind::Sgd, 0.05) < 1e-6);
+    assert!(minimise(OptimizerKind::Momentum, 0.01) < 1e-6);
+    assert!(minimise(OptimizerKind::Adam, 0.01) < 1e-3);
+}
+
+#[test]
+fn clipping_limits_the_step_of_sgd_to_the_clip_norm() {
+    let mut p = vec![0.0, 0.0];
+    let mut opt = Optimizer::new(OptimizerKind::Sgd, 1.0, 1.0, 2);
+    let norm = opt.step(&mut p, &[30.0, 40.0]);
+    assert_eq!(norm, 50.0);
+    let moved = (p[0] * p[0] + p[1] * p[1]).sqrt();
+    assert!((moved - 1.0).abs() < 1e-12, "moved {moved}");
+}
+
+#[test]
+fn adam_is_bias_corrected_so_its_first_step_is_the_learning_rate() {
+    let mut p = vec![0.0];
+    let mut opt = Optimizer::new(OptimizerKind::Adam, 0.1, 0.0, 1);
+    opt.step(&mut p, &[1e-3]);
+    assert!((p[0] + 0.1).abs() < 1e-6, "first step {}", p[0]);
+}

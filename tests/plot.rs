@@ -1,0 +1,105 @@
+//! The chart code draws to SVG natively: lines, dashes, legends, log axes, scatter.
+
+use blackbox_playground::plot::{draw_chart, parse_color, short_number, ChartSpec, Series};
+use plotters::prelude::*;
+
+fn render(spec: &ChartSpec) -> (String, blackbox_playground::plot::PlotGeometry) {
+    let mut svg = String::new();
+    let geometry = {
+        let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+        draw_chart(&root, spec).unwrap()
+    };
+    (svg, geometry)
+}
+
+fn loss_spec() -> ChartSpec {
+    ChartSpec {
+        title: "Loss against F-evaluations".into(),
+        x_label: "F-evaluations".into(),
+        y_label: "loss".into(),
+        log_y: true,
+        series: vec![
+            Series {
+                label: "Central differences".into(),
+                color: "#1f77b4".into(),
+                points: vec![(0.0, 1.0), (1e4, 0.1), (2e4, 0.01)],
+                dashed: false,
+            },
+            Series {
+                label: "test".into(),
+                color: "#1f77b4".into(),
+                points: vec![(0.0, 1.2), (1e4, 0.2), (2e4, -1.0)],
+                dashed: true,
+            },
+        ],
+        ..ChartSpec::default()
+    }
+}
+
+#[test]
+fn a_loss_chart_has_its_title_axis_labels_legend_and_lines() {
+    let (svg, g) = render(&loss_spec());
+    for text in [
+        "Loss against F-evaluations",
+        "F-evaluations",
+        "loss",
+        "Central differences",
+    ] {
+        assert!(svg.contains(text), "missing {text:?}");
+    }
+    assert!(
+        svg.contains("<polyline") || svg.contains("<path"),
+        "no line drawn"
+    );
+    assert!(
+        svg.contains("#1F77B4")
+            || svg.to_lowercase().contains("#1f77b4")
+            || svg.contains("rgb(31,119,180)")
+    );
+    // The log axis spans the positive data, padded, and ignores the negative point.
+    assert!(g.y_min > 0.0 && g.y_min < 0.01 && g.y_max > 1.2, "{g:?}");
+    assert!(g.left < g.right && g.top < g.bottom);
+}
+
+#[test]
+fn an_empty_chart_still_draws_its_axes() {
+    let (svg, g) = render(&ChartSpec {
+        title: "empty".into(),
+        log_y: true,
+        ..ChartSpec::default()
+    });
+    assert!(svg.contains("empty"));
+    assert_eq!((g.y_min, g.y_max), (1e-3, 1.0));
+}
+
+#[test]
+fn a_scatter_chart_with_a_diagonal_draws_circles_on_square_axes() {
+    let spec = ChartSpec {
+        kind: "scatter".into(),
+        diagonal: true,
+        series: vec![Series {
+            label: "y1".into(),
+            color: "#ff7f0e".into(),
+            points: vec![(0.0, 0.1), (1.0, 0.9), (2.0, 2.2)],
+            ..Series::default()
+        }],
+        ..ChartSpec::default()
+    };
+    let (svg, g) = render(&spec);
+    assert!(svg.matches("<circle").count() >= 3);
+    assert_eq!((g.x_min, g.x_max), (g.y_min, g.y_max));
+}
+
+#[test]
+fn colours_and_numbers_are_read_and_written_robustly() {
+    assert_eq!(parse_color("#102030"), RGBColor(16, 32, 48));
+    assert_eq!(parse_color("nonsense"), RGBColor(128, 128, 128));
+    assert_eq!(short_number(0.0), "0");
+    assert_eq!(short_number(0.25), "0.25");
+    assert_eq!(short_number(2e-7), "2e-7");
+    assert_eq!(short_number(1.5e-5), "1.5e-5");
+    assert_eq!(short_number(150000.0), "150k");
+    assert_eq!(short_number(50000.0), "50k");
+    assert_eq!(short_number(2_500_000.0), "2.5M");
+    assert_eq!(short_number(1234.0), "1234");
+}

@@ -1,0 +1,112 @@
+//! The wasm boundary in a real browser (headless Chromium through wasm-bindgen-test):
+//! a session trains through JS batch functions, errors of F cross as JS errors with their
+//! message, and drawChart paints a canvas.
+#![cfg(target_arch = "wasm32")]
+
+use blackbox_playground::wasm::{draw_chart, method_names, WasmSession};
+use js_sys::Function;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CONFIG: &str = r#"{"method":"central","budget":20000,"seed":3,
+  "problem":{"xDim":1,"thetaDim":1,"yDim":1},"network":{"hidden":[8]}}"#;
+
+/// F(x, theta) = theta * x, written as the worker's batch wrapper would be.
+fn batch_f(body: &str) -> Function {
+    Function::new_with_args("xs, ts, n", body)
+}
+
+fn theta_true() -> Function {
+    Function::new_with_args(
+        "xs, n",
+        "const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = 0.5 + xs[i]; return out;",
+    )
+}
+
+fn message(e: wasm_bindgen::JsError) -> String {
+    let v: JsValue = e.into();
+    String::from(v.unchecked_into::<js_sys::Error>().message())
+}
+
+#[wasm_bindgen_test]
+fn a_session_trains_through_js_batch_functions() {
+    let f = batch_f("const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = ts[i] * xs[i]; return out;");
+    let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
+        .map_err(message)
+        .unwrap();
+    let mut chunks = 0;
+    while !s.run_chunk(20.0, 1e9).map_err(message).unwrap() {
+        chunks += 1;
+        assert!(chunks < 10_000, "run does not end");
+    }
+    let rows = s.history_rows(0).to_vec();
+    assert_eq!(rows.len(), 8 * s.history_len());
+    let (first, last) = (rows[4], rows[rows.len() - 4]);
+    assert!(last < first / 10.0, "train loss {first} -> {last}");
+    let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
+    assert_eq!(status["done"], true);
+    assert!(status["evals"].as_u64().unwrap() <= 20_000);
+    let fit: serde_json::Value =
+        serde_json::from_str(&s.fit_json().map_err(message).unwrap()).unwrap();
+    assert_eq!(
+        fit["yTrue"].as_array().unwrap().len(),
+        fit["yPred"].as_array().unwrap().len()
+    );
+}
+
+#[wasm_bindgen_test]
+fn an_error_thrown_by_f_reaches_js_with_its_message() {
+    let f = batch_f("if (n > 300) throw new Error('F threw at x=[0.1], theta=[2]: boom'); return new Float64Array(n);");
+    let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
+        .map_err(message)
+        .unwrap();
+    let mut result = Ok(false);
+    for _ in 0..100 {
+        result = s.run_chunk(20.0, 1e9);
+        if !matches!(result, Ok(false)) {
+            break;
+        }
+    }
+    let e = message(result.err().expect("F's error ends the run"));
+    assert!(e.contains("boom") && e.contains("theta=[2]"), "{e}");
+    let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
+    assert!(status["error"].as_str().unwrap().contains("boom"));
+}
+
+#[wasm_bindgen_test]
+fn bad_settings_are_refused_with_a_message() {
+    let f = batch_f("return new Float64Array(n);");
+    let e = WasmSession::new(r#"{"method":"newton"}"#, f, None, None)
+        .err()
+        .map(message)
+        .unwrap();
+    assert!(e.contains("unknown method"), "{e}");
+    assert!(method_names().contains("Analytic gradient"));
+}
+
+#[wasm_bindgen_test]
+fn draw_chart_paints_a_canvas() {
+    let make = Function::new_no_args(
+        "const c = document.createElement('canvas'); c.width = 400; c.height = 260; document.body.appendChild(c); return c;",
+    );
+    let canvas: web_sys::HtmlCanvasElement = make.call0(&JsValue::NULL).unwrap().unchecked_into();
+    let spec = r##"{"title":"Loss","logY":true,"series":[{"label":"Central differences","color":"#d62728","points":[[0,1],[10,0.1],[20,0.01]]}]}"##;
+    let geometry = draw_chart(canvas.clone(), spec).map_err(message).unwrap();
+    assert!(geometry.contains("\"logY\":true"));
+    let count_red = Function::new_with_args(
+        "c",
+        "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let k = 0; \
+         for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] < 90 && d[i + 2] < 90) k++; return k;",
+    );
+    let red = count_red
+        .call1(&JsValue::NULL, &canvas)
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        red > 50.0,
+        "the red series should be on the canvas ({red} red pixels)"
+    );
+}

@@ -1,0 +1,183 @@
+// The messages between the page and the sandbox iframe (docs/architecture.md, "Messages"),
+// page side: builders for what the page sends, and `parseSandboxMessage`, the one gate every
+// message from the sandbox passes before the page looks at it. The sandbox runs code the
+// user pasted (possibly from a link someone else made), so everything it sends is treated
+// as untrusted data: known types only, runIds are short strings, numbers are numbers, and
+// sizes are bounded. The validator returns a fresh, clean object (never the input), or null.
+
+/** Numbers in one history row, in this order (see `decodeRows`). */
+export const ROW_FIELDS = Object.freeze(['step', 'evals', 'monitorEvals', 'wallMs',
+  'trainLoss', 'testLoss', 'gradRelErr', 'gradCos']);
+export const ROW_WIDTH = ROW_FIELDS.length;
+
+/** What the page may ask a running worker to do. */
+export const CONTROL_ACTIONS = Object.freeze(['pause', 'resume', 'step', 'stop']);
+
+// Bounds. Generous for real runs (MAX_SAMPLES = 100 000, dims up to 256 in src/config.rs),
+// small enough that a hostile script cannot make the page hold gigabytes.
+export const LIMITS = Object.freeze({
+  runId: 200,            // characters
+  message: 20_000,       // characters of an error message (longer ones are cut, not dropped)
+  rowsPerMessage: 100_000,
+  statusKeys: 64,
+  statusString: 4_000,   // characters of one string in status
+  statusList: 100,       // strings in one list in status (notes)
+  fitNumbers: 8_000_000, // numbers in one array of `fit`
+  weights: 64_000_000,   // characters of the weights JSON
+});
+
+// ---------------------------------------------------------------------------------------
+// Page -> sandbox
+
+export function initMessage(glue, wasm, worker) {
+  return { type: 'init', glue, wasm, worker };
+}
+export function startMessage(runId, config, script) {
+  return { type: 'start', runId, config, script };
+}
+export function controlMessage(runId, action) {
+  if (!CONTROL_ACTIONS.includes(action)) {
+    throw new Error(`Unknown control action ${JSON.stringify(action)}; use one of ${CONTROL_ACTIONS.join(', ')}`);
+  }
+  return { type: 'control', runId, action };
+}
+export function killMessage(runId) {
+  return { type: 'kill', runId };
+}
+
+// ---------------------------------------------------------------------------------------
+// Sandbox -> page
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
+  && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+function cleanRunId(v) {
+  return typeof v === 'string' && v.length > 0 && v.length <= LIMITS.runId ? v : null;
+}
+
+// History rows arrive as numbers with NaN standing for "not measured at this row"
+// (architecture.md). Infinity (a loss that overflowed) is folded into NaN so that the
+// page only ever sees finite numbers or NaN.
+function cleanRows(v) {
+  if (!Array.isArray(v) && !(v instanceof Float64Array)) return null;
+  if (v.length % ROW_WIDTH !== 0 || v.length > LIMITS.rowsPerMessage * ROW_WIDTH) return null;
+  const out = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number') return null;
+    out[i] = Number.isFinite(x) ? x : NaN;
+  }
+  return out;
+}
+
+// status is JSON from Session.statusJson() plus the worker's `paused` flag: numbers,
+// booleans, null, short strings and short lists of strings (`notes`); anything else rejects
+// the message.
+function cleanStatus(v) {
+  if (!isPlainObject(v)) return null;
+  const keys = Object.keys(v);
+  if (keys.length > LIMITS.statusKeys) return null;
+  const out = {};
+  for (const k of keys) {
+    if (k.length > 64 || k === '__proto__') return null;
+    const x = v[k];
+    if (x === null || typeof x === 'boolean') out[k] = x;
+    else if (typeof x === 'number') out[k] = Number.isFinite(x) ? x : null;
+    else if (typeof x === 'string') out[k] = x.slice(0, LIMITS.statusString);
+    else if (Array.isArray(x) && x.length <= LIMITS.statusList && x.every((s) => typeof s === 'string')) {
+      out[k] = x.map((s) => s.slice(0, LIMITS.statusString));
+    } else return null;
+  }
+  return out;
+}
+
+// Arrays in `fit` come from JSON, where serde writes NaN as null: finite numbers or null.
+function cleanNumbers(v, { nullable = false } = {}) {
+  if (v === null && nullable) return null;
+  if (!Array.isArray(v) || v.length > LIMITS.fitNumbers) return undefined;
+  const out = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x === null || (typeof x === 'number' && Number.isFinite(x))) out[i] = x;
+    else return undefined;
+  }
+  return out;
+}
+
+const isDim = (v) => Number.isInteger(v) && v >= 1 && v <= 4096;
+
+function cleanFit(v) {
+  if (!isPlainObject(v)) return null;
+  if (!isDim(v.xDim) || !isDim(v.yDim) || !isDim(v.thetaDim)) return null;
+  const out = { xDim: v.xDim, yDim: v.yDim, thetaDim: v.thetaDim };
+  for (const k of ['yTrue', 'yPred', 'x', 'thetaLearned']) {
+    const a = cleanNumbers(v[k]);
+    if (a === undefined) return null;
+    out[k] = a;
+  }
+  const t = cleanNumbers(v.thetaTrue ?? null, { nullable: true });
+  if (t === undefined) return null;
+  out.thetaTrue = t;
+  // The arrays must agree with the dimensions, or the fit chart would misread them.
+  const n = out.yTrue.length / out.yDim;
+  if (!Number.isInteger(n) || out.yPred.length !== out.yTrue.length || out.x.length !== n * out.xDim) return null;
+  if (out.thetaLearned.length % out.thetaDim !== 0) return null;
+  if (out.thetaTrue && out.thetaTrue.length % out.thetaDim !== 0) return null;
+  return out;
+}
+
+/**
+ * Validates one message from the sandbox. Returns a clean copy, or null when the message
+ * is not one of the shapes in docs/architecture.md (the caller drops it):
+ *   {type:'ready'}
+ *   {type:'progress', runId, rows: number[] (ROW_WIDTH a row, NaN = not measured), status}
+ *   {type:'done', runId, status, fit, weights: string}
+ *   {type:'error', runId, message: string, line: positive integer | null}
+ *   {type:'killed', runId}
+ */
+export function parseSandboxMessage(data) {
+  if (!isPlainObject(data) || typeof data.type !== 'string') return null;
+  if (data.type === 'ready') return { type: 'ready' };
+  const runId = cleanRunId(data.runId);
+  if (runId === null) return null;
+  switch (data.type) {
+    case 'progress': {
+      const rows = cleanRows(data.rows);
+      const status = cleanStatus(data.status);
+      return rows && status ? { type: 'progress', runId, rows, status } : null;
+    }
+    case 'done': {
+      const status = cleanStatus(data.status);
+      const fit = cleanFit(data.fit);
+      const { weights } = data;
+      if (!status || !fit || typeof weights !== 'string' || weights.length > LIMITS.weights) return null;
+      return { type: 'done', runId, status, fit, weights };
+    }
+    case 'error': {
+      if (typeof data.message !== 'string') return null;
+      const line = Number.isInteger(data.line) && data.line >= 1 && data.line <= 1e7 ? data.line : null;
+      if (data.line !== null && data.line !== undefined && line === null) return null;
+      const message = data.message.length > LIMITS.message
+        ? `${data.message.slice(0, LIMITS.message)}…` : data.message;
+      return { type: 'error', runId, message, line };
+    }
+    case 'killed':
+      return { type: 'killed', runId };
+    default:
+      return null;
+  }
+}
+
+/** History rows (flat numbers from 'progress') as objects; NaN becomes null. */
+export function decodeRows(rows) {
+  const out = [];
+  for (let i = 0; i + ROW_WIDTH <= rows.length; i += ROW_WIDTH) {
+    const row = {};
+    ROW_FIELDS.forEach((name, j) => {
+      const v = rows[i + j];
+      row[name] = Number.isNaN(v) ? null : v;
+    });
+    out.push(row);
+  }
+  return out;
+}

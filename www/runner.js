@@ -1,0 +1,273 @@
+// SandboxRunner: the page's side of the sandbox. It owns the hidden
+// <iframe sandbox="allow-scripts" src="sandbox.html"> (never allow-same-origin: the user's
+// script must not reach the page's origin), hands it the wasm glue, the wasm bytes and the
+// worker source, starts one worker per method run, forwards pause/resume/step/stop, and
+// runs the watchdog that ends a worker whose F does not return.
+//
+//   const runner = new SandboxRunner({ watchdogMs: 10000 });
+//   await runner.ready;                       // rejects with a message naming the missing file
+//   runner.start(runId, configJson, script,
+//     { onProgress(rows, status) {}, onDone(status, fit, weights) {}, onError(message, line) {} },
+//     { method: 'central', label: 'Central differences' });   // -> Promise<'done'|'error'|'killed'>
+//   runner.control(runId, 'pause' | 'resume' | 'step' | 'stop');
+//   runner.stopAll();   // 'stop' to every run: each ends with onDone (or onError)
+//   runner.killAll();   // terminates every worker at once, no callbacks (Reset)
+//
+// Messages from the frame are accepted only from its contentWindow and only in the shapes
+// protocol.js lets through. Contracts: docs/architecture.md.
+import {
+  parseSandboxMessage, initMessage, startMessage, controlMessage, killMessage, CONTROL_ACTIONS,
+} from './protocol.js';
+
+const FILES = {
+  sandbox: 'sandbox.html',
+  wasm: 'pkg/blackbox_playground_bg.wasm',
+  glue: 'pkg/blackbox_playground.js',
+  worker: 'worker.js',
+};
+
+const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
+
+export class SandboxRunner {
+  #base;
+  #iframe;
+  #runs = new Map(); // runId -> run record (see start)
+  #timer = null;
+  #onMessage;
+  #resolveReady;
+  #rejectReady;
+  #isReady = false;
+
+  /**
+   * @param {object} [options]
+   * @param {number} [options.watchdogMs=10000] silence (ms) after which a busy worker is ended
+   * @param {number} [options.readyTimeoutMs=30000] how long the sandbox may take to start
+   * @param {HTMLElement} [options.container=document.body] where the hidden iframe goes
+   * @param {string|URL} [options.base] folder holding sandbox.html, worker.js and pkg/ (default: this module's)
+   */
+  constructor({ watchdogMs = 10_000, readyTimeoutMs = 30_000, container = document.body, base } = {}) {
+    this.watchdogMs = watchdogMs;
+    this.#base = new URL(base ?? './', base ? document.baseURI : import.meta.url);
+    this.ready = new Promise((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // A page that never awaits `ready` should not get an "unhandled rejection" on top of
+    // the error it will get from start().
+    this.ready.catch(() => {});
+    this.#onMessage = (ev) => this.#receive(ev);
+    window.addEventListener('message', this.#onMessage);
+    this.#boot(container, readyTimeoutMs).catch((e) => this.#rejectReady(e));
+  }
+
+  /** The iframe element (tests and the page may inspect it; do not change its attributes). */
+  get iframe() {
+    return this.#iframe;
+  }
+
+  /** Run ids that have not ended yet. */
+  get activeRuns() {
+    return [...this.#runs.keys()];
+  }
+
+  async #fetchFile(name, kind) {
+    const url = new URL(FILES[name], this.#base);
+    let res;
+    try {
+      res = await fetch(url, { cache: 'no-cache' });
+    } catch (e) {
+      throw new Error(`Could not load ${FILES[name]}: ${e.message}. Is the site served over http (make serve)?`);
+    }
+    if (!res.ok) {
+      const hint = name === 'wasm' || name === 'glue' ? ' Build it with `make build`.' : '';
+      throw new Error(`Could not load ${FILES[name]} (HTTP ${res.status}).${hint}`);
+    }
+    return kind === 'bytes' ? res.arrayBuffer() : res.text();
+  }
+
+  async #boot(container, readyTimeoutMs) {
+    const iframe = document.createElement('iframe');
+    // allow-scripts only: an opaque origin, no storage, no top navigation, no popups, no forms.
+    iframe.setAttribute('sandbox', 'allow-scripts');
+    iframe.setAttribute('title', 'Sandbox for problem scripts');
+    iframe.hidden = true;
+    const loaded = new Promise((resolve) => iframe.addEventListener('load', resolve, { once: true }));
+    iframe.src = new URL(FILES.sandbox, this.#base).href;
+    this.#iframe = iframe;
+    container.appendChild(iframe);
+
+    const [wasm, glue, worker] = await Promise.all([
+      this.#fetchFile('wasm', 'bytes'), this.#fetchFile('glue', 'text'), this.#fetchFile('worker', 'text'), loaded,
+    ]);
+    const timeout = setTimeout(() => {
+      this.#rejectReady(new Error(`The sandbox (${FILES.sandbox}) did not start within ${seconds(readyTimeoutMs)}.`));
+    }, readyTimeoutMs);
+    this.ready.then(() => clearTimeout(timeout), () => clearTimeout(timeout));
+    // The bytes are transferred, not copied: the page does not need them again.
+    iframe.contentWindow.postMessage(initMessage(glue, wasm, worker), '*', [wasm]);
+  }
+
+  #post(msg) {
+    this.#iframe?.contentWindow?.postMessage(msg, '*');
+  }
+
+  #receive(ev) {
+    // The frame's window is the only trusted sender; its messages pass the validator.
+    if (!this.#iframe || ev.source !== this.#iframe.contentWindow) return;
+    const msg = parseSandboxMessage(ev.data);
+    if (!msg) return;
+    if (msg.type === 'ready') {
+      this.#isReady = true;
+      this.#resolveReady();
+      return;
+    }
+    const run = this.#runs.get(msg.runId);
+    if (!run) return; // ended, killed or unknown: late messages are dropped
+    run.lastHeard = performance.now();
+    switch (msg.type) {
+      case 'progress':
+        run.heard = true;
+        if (Number.isFinite(msg.status.steps)) run.lastStep = msg.status.steps;
+        // A progress sent while paused answers one 'pause' or 'step' (worker.js).
+        if (msg.status.paused === true && run.pendingReplies > 0) run.pendingReplies--;
+        run.handlers.onProgress?.(msg.rows, msg.status);
+        break;
+      case 'done':
+        this.#end(run, 'done');
+        run.handlers.onDone?.(msg.status, msg.fit, msg.weights);
+        break;
+      case 'error':
+        this.#end(run, 'error');
+        run.handlers.onError?.(msg.message, msg.line);
+        break;
+      case 'killed':
+        this.#end(run, 'killed');
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Starts one run in its own worker. `handlers`: {onProgress(rows, status),
+   * onDone(status, fit, weights), onError(message, line)}; exactly one of onDone/onError is
+   * called at the end (none after killAll). `options.label` names the method in watchdog
+   * messages (default: the method name from the config). Resolves with how the run ended.
+   */
+  start(runId, configJson, script, handlers = {}, { method, label } = {}) {
+    if (!this.#isReady) throw new Error('SandboxRunner.start() before the sandbox is ready: await runner.ready first.');
+    if (typeof runId !== 'string' || !runId || runId.length > 200) throw new Error('runId must be a non-empty string of at most 200 characters.');
+    if (this.#runs.has(runId)) throw new Error(`A run with id ${JSON.stringify(runId)} is still active.`);
+    if (typeof configJson !== 'string' || typeof script !== 'string') throw new Error('configJson and script must be strings.');
+    if (!method) {
+      try {
+        method = JSON.parse(configJson).method;
+      } catch { /* the worker reports bad JSON */ }
+    }
+    let settle;
+    const ended = new Promise((resolve) => { settle = resolve; });
+    const run = {
+      runId, handlers, label: label || method || 'The run', settle,
+      state: 'running',     // what the page asked for: 'running' | 'paused' | 'stopping'
+      pendingReplies: 0,    // 'pause'/'step' requests the worker has not answered yet
+      lastHeard: performance.now(),
+      lastStep: 0,
+      heard: false,         // a first progress arrived (the script loaded)
+    };
+    this.#runs.set(runId, run);
+    this.#post(startMessage(runId, configJson, script));
+    this.#armWatchdog();
+    return ended;
+  }
+
+  /** Sends 'pause' | 'resume' | 'step' | 'stop' to a run. Returns false when nothing was sent. */
+  control(runId, action) {
+    if (!CONTROL_ACTIONS.includes(action)) throw new Error(`Unknown action ${JSON.stringify(action)}; use one of ${CONTROL_ACTIONS.join(', ')}.`);
+    const run = this.#runs.get(runId);
+    if (!run || run.state === 'stopping') return false;
+    const wasIdle = !this.#busy(run);
+    switch (action) {
+      case 'pause':
+        if (run.state !== 'running') return false;
+        run.state = 'paused';
+        run.pendingReplies++;
+        break;
+      case 'resume':
+        if (run.state !== 'paused') return false;
+        run.state = 'running';
+        run.pendingReplies = 0;
+        break;
+      case 'step':
+        if (run.state !== 'paused') return false; // a running worker is stepping anyway
+        run.pendingReplies++;
+        break;
+      case 'stop':
+        run.state = 'stopping';
+        break;
+      default:
+        return false;
+    }
+    // Silence while idle does not count against a worker that was just given work.
+    if (wasIdle) run.lastHeard = performance.now();
+    this.#post(controlMessage(runId, action));
+    return true;
+  }
+
+  /** Asks every run to stop; each ends through onDone (or onError), with what it learned. */
+  stopAll() {
+    for (const runId of [...this.#runs.keys()]) this.control(runId, 'stop');
+  }
+
+  /** Terminates every worker now, without callbacks (the page is resetting). */
+  killAll() {
+    for (const run of [...this.#runs.values()]) {
+      this.#end(run, 'killed');
+      this.#post(killMessage(run.runId));
+    }
+  }
+
+  /** Removes the iframe and listeners; the runner cannot be used afterwards. */
+  destroy() {
+    this.killAll();
+    window.removeEventListener('message', this.#onMessage);
+    this.#iframe?.remove();
+    this.#iframe = null;
+    this.#rejectReady(new Error('The sandbox runner was destroyed.'));
+  }
+
+  // A worker is expected to speak while it runs, while it stops, and until it has answered
+  // every pause/step; a paused worker is silent by design.
+  #busy(run) {
+    return run.state !== 'paused' || run.pendingReplies > 0;
+  }
+
+  #end(run, outcome) {
+    this.#runs.delete(run.runId);
+    run.settle(outcome);
+    if (this.#runs.size === 0 && this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #armWatchdog() {
+    if (this.#timer !== null) return;
+    const every = Math.max(50, Math.min(1000, this.watchdogMs / 5));
+    this.#timer = setInterval(() => this.#checkWatchdog(), every);
+  }
+
+  #checkWatchdog() {
+    const now = performance.now();
+    for (const run of [...this.#runs.values()]) {
+      if (!this.#busy(run) || now - run.lastHeard < this.watchdogMs) continue;
+      this.#end(run, 'killed');
+      this.#post(killMessage(run.runId));
+      const silence = seconds(this.watchdogMs);
+      const message = run.heard
+        ? `${run.label}: F did not return for ${silence} (stopped at step ${run.lastStep}). Check F for an endless loop.`
+        : `${run.label}: the problem script did not finish loading within ${silence} (no training step ran). `
+          + 'Check the script\'s top-level code and F for an endless loop.';
+      run.handlers.onError?.(message, null);
+    }
+  }
+}

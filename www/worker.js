@@ -1,0 +1,652 @@
+// Worker source for ONE run of ONE method. The page fetches this file as text and posts it to
+// the sandbox iframe, which starts it as a CLASSIC blob Worker (opaque origin, CSP with
+// connect-src 'none'). Here the user's problem script is compiled with `new Function`, the
+// wasm core is instantiated from bytes, and `Session.runChunk` is driven in short chunks so
+// that pause/resume/step/stop messages are handled between them.
+//
+// In:  {type:'start', nonce, glue: blob URL, wasm: ArrayBuffer, config: RunConfig JSON, script}
+//      {type:'control', action: 'pause'|'resume'|'step'|'stop'}
+// Out: {type:'progress', rows, status}, {type:'done', status, fit, weights},
+//      {type:'error', message, line}; each carries `nonce` (see sandbox.html) and the sandbox
+//      adds the runId. Contracts: docs/architecture.md.
+//
+// The user's code runs in this same global scope, so everything this file needs later
+// (postMessage, the message listener, a few builtins) is captured BEFORE that code runs:
+// the script can then overwrite globals, add listeners or post messages of its own without
+// breaking this worker's messaging, and cannot read the nonce that the sandbox checks.
+'use strict';
+(() => {
+  // ---- Captured before any user code runs ------------------------------------------------
+  const post = self.postMessage.bind(self);
+  const listen = self.addEventListener.bind(self);
+  const FunctionCtor = Function;
+  const F64 = Float64Array;
+  const isArray = Array.isArray;
+  const isView = ArrayBuffer.isView;
+  const DataViewCtor = DataView;
+  const isFiniteNumber = Number.isFinite;
+  const isInteger = Number.isInteger;
+  const jsonParse = JSON.parse;
+  const jsonStringify = JSON.stringify;
+  const setTimer = self.setTimeout.bind(self);
+  const clearTimer = self.clearTimeout.bind(self);
+  const WorkerCtor = self.Worker;
+  const BlobCtor = Blob;
+  const createUrl = URL.createObjectURL.bind(URL);
+  const revokeUrl = URL.revokeObjectURL.bind(URL);
+  const regexExec = RegExp.prototype.exec;
+  const apply = Reflect.apply;
+  const exec = (re, s) => apply(regexExec, re, [s]);
+  const Str = String;
+  // Reading an event through prototype accessors the script could redefine would let it
+  // blind this worker to 'pause' and 'stop': take the originals now.
+  const eventData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data').get;
+  const stopEvent = Event.prototype.stopImmediatePropagation;
+
+  // Yielding between chunks through a private MessageChannel: faster than setTimeout(0)
+  // (which is clamped to 4 ms once nested) and out of the user's reach.
+  const channel = new MessageChannel();
+
+  // ---- State of this run ----------------------------------------------------------------
+  let nonce = null;
+  let session = null;
+  let state = 'running';  // 'running' | 'paused' | 'stopping' | 'ended'
+  let queuedSteps = 0;    // 'step' requests that arrived before the session existed
+  let tickScheduled = false;
+  let rowsSent = 0;
+  let scriptLines = 0;
+  // The last failure of the user's code, with its line: the wasm core may rethrow our Error
+  // as a new one, which loses the line we computed.
+  let lastFailure = null;
+
+  function send(msg) {
+    msg.nonce = nonce;
+    post(msg);
+  }
+
+  /** Marks an error whose message is already written for the user. */
+  class UserError extends Error {
+    constructor(message, line = null) {
+      super(message);
+      this.line = line;
+    }
+  }
+
+  // ---- Text helpers ----------------------------------------------------------------------
+  function fmtNum(v) {
+    if (typeof v !== 'number') return describeValue(v);
+    if (isInteger(v) || !isFiniteNumber(v)) return Str(v);
+    return Str(+v.toPrecision(6));
+  }
+  // A row of the flat batch arrays (not the arrays F saw: F may have changed those).
+  function fmtRow(flat, start, len) {
+    let s = '[';
+    for (let j = 0; j < len; j++) s += (j ? ', ' : '') + fmtNum(flat[start + j]);
+    return `${s}]`;
+  }
+  function describeValue(v) {
+    try {
+      if (v === undefined) return 'undefined (is a `return` missing?)';
+      if (v === null) return 'null';
+      switch (typeof v) {
+        case 'number': return fmtNum(v);
+        case 'string': return `a string (${jsonStringify(v.length > 24 ? `${v.slice(0, 24)}…` : v)})`;
+        case 'boolean': return `a boolean (${v})`;
+        case 'bigint': return `a BigInt (${v}n); use plain numbers`;
+        case 'function': return 'a function';
+        case 'symbol': return 'a symbol';
+        default:
+          if (typeof v.then === 'function') return 'a Promise (F must return its value directly, not be async)';
+          if (isArray(v) || isView(v)) return `${v.length} number${v.length === 1 ? '' : 's'}`;
+          return 'an object (not an array)';
+      }
+    } catch {
+      return 'a value that cannot be inspected';
+    }
+  }
+  // The error's own words, never throwing, whatever the user threw.
+  function describeError(e) {
+    try {
+      if (e !== null && typeof e === 'object' && typeof e.message === 'string') {
+        const name = typeof e.name === 'string' && e.name ? e.name : 'Error';
+        return (e.message ? `${name}: ${e.message}` : name).slice(0, 2000);
+      }
+      return `the value ${Str(e).slice(0, 200)}`;
+    } catch {
+      return 'an exception that cannot be printed';
+    }
+  }
+
+  // ---- Where in the user's script an error happened -------------------------------------
+  // V8 reports code made by `new Function` as "(eval at <caller>, <anonymous>:LINE:COL)",
+  // counting the "function anonymous(\n) {" header. Measure that header once instead of
+  // hard-coding it.
+  const HEADER_LINES = (() => {
+    try {
+      new FunctionCtor('throw new Error()')();
+    } catch (e) {
+      const m = exec(/<anonymous>:(\d+):\d+/, String(e.stack));
+      if (m) return +m[1] - 1;
+    }
+    return 2;
+  })();
+
+  function userLine(e) {
+    let stack;
+    try {
+      stack = e !== null && typeof e === 'object' ? e.stack : undefined;
+    } catch {
+      return null;
+    }
+    if (typeof stack !== 'string') return null;
+    // Prefer frames of the compiled script (compileProblemScript is the caller of new Function);
+    // fall back to any eval frame.
+    const m = exec(/eval at compileProblemScript \([^)]*\), <anonymous>:(\d+):\d+/, stack)
+      || exec(/<anonymous>:(\d+):\d+/, stack);
+    if (!m) return null;
+    const line = +m[1] - HEADER_LINES;
+    return line >= 1 && line <= scriptLines ? line : null;
+  }
+
+  // `new Function` reports a SyntaxError without any position. To give the user a line, parse
+  // the script once more as a nested worker's classic script: its error event carries line
+  // and column. The source starts with `throw 0;` on the same line, so even a script that
+  // parses there never runs, and line numbers are unchanged.
+  const PARSE_PREFIX = 'throw 0;';
+  function locateSyntaxError(script) {
+    return new Promise((resolve) => {
+      let worker = null;
+      let url = null;
+      let timer = null;
+      const finish = (result) => {
+        clearTimer(timer);
+        if (worker) worker.terminate();
+        if (url) revokeUrl(url);
+        resolve(result);
+      };
+      try {
+        url = createUrl(new BlobCtor([`${PARSE_PREFIX}${script}\n`], { type: 'text/javascript' }));
+        worker = new WorkerCtor(url);
+      } catch {
+        finish(null);
+        return;
+      }
+      worker.onerror = (ev) => {
+        ev.preventDefault();
+        const msg = String(ev.message || '');
+        if (!/SyntaxError/.test(msg) || !ev.lineno) { finish(null); return; }
+        const column = ev.lineno === 1 ? ev.colno - PARSE_PREFIX.length : ev.colno;
+        finish({ line: ev.lineno, column: column >= 1 ? column : null, message: msg.replace(/^Uncaught SyntaxError:\s*/, '') });
+      };
+      timer = setTimer(() => finish(null), 3000);
+    });
+  }
+
+  // ---- Compiling the problem script -------------------------------------------------------
+  // The script's declarations become locals of one function; its trailer hands back what
+  // the script defined. A `return` of the script's own would skip the trailer: the marker
+  // tells the two apart.
+  const TRAILER = '\n;return { __problemScript: true, '
+    + 'F: typeof F === "function" ? F : undefined, '
+    + 'dF: typeof dF === "function" ? dF : undefined, '
+    + 'thetaTrue: typeof thetaTrue === "function" ? thetaTrue : undefined, '
+    + 'problem: typeof problem === "object" && problem !== null ? problem : undefined };';
+
+  function compileProblemScript(script) {
+    return new FunctionCtor(script + TRAILER);
+  }
+
+  async function loadScript(script) {
+    scriptLines = script.split('\n').length;
+    let fn;
+    try {
+      fn = compileProblemScript(script);
+    } catch (e) {
+      const where = await locateSyntaxError(script);
+      if (where) {
+        const col = where.column ? `, column ${where.column}` : '';
+        throw new UserError(`Syntax error in the problem script at line ${where.line}${col}: ${where.message}`, where.line);
+      }
+      throw new UserError(`Syntax error in the problem script: ${describeError(e)}`);
+    }
+    let found;
+    try {
+      found = fn.call(undefined);
+    } catch (e) {
+      const line = userLine(e);
+      throw new UserError(`The problem script threw while loading${line ? ` (line ${line})` : ''}: ${describeError(e)}`, line);
+    }
+    if (found === null || typeof found !== 'object' || found.__problemScript !== true) {
+      throw new UserError('The problem script returned before its end: remove the top-level `return`.');
+    }
+    if (!found.F) {
+      throw new UserError('The problem script must define the black box as `function F(x, theta) { ... }` returning a number or an array of numbers.');
+    }
+    return found;
+  }
+
+  // ---- Completing the run settings from the script ----------------------------------------
+  const MAX_DIM = 256; // src/config.rs limits::MAX_DIM
+
+  function readDim(problem, cfgProblem, name, meaning) {
+    let v = cfgProblem[name];
+    if (v === undefined || v === null) v = problem ? problem[name] : undefined;
+    if (v === undefined || v === null) {
+      throw new UserError(`Set problem.${name} (${meaning}) in the script, e.g. \`const problem = { xDim: 2, thetaDim: 3, ... }\`.`);
+    }
+    if (!isInteger(v) || v < 1 || v > MAX_DIM) {
+      throw new UserError(`problem.${name} (${meaning}) must be a whole number from 1 to ${MAX_DIM}, got ${describeValue(v)}.`);
+    }
+    return v;
+  }
+
+  // The x of the yDim probe: the first CSV row when the data are pasted, else the middle of
+  // xRange (the generated data are drawn inside the wasm core, after yDim must be known).
+  function probeX(cfg, xDim) {
+    const data = cfg.data;
+    if (data.source === 'csv' && typeof data.csv === 'string') {
+      for (const raw of data.csv.split('\n')) {
+        const line = raw.trim();
+        if (!line || line.startsWith('#')) continue;
+        const cells = line.split(/[,;\t]/).map((c) => c.trim());
+        const nums = cells.slice(0, xDim).map((c) => (c === '' ? NaN : Number(c)));
+        if (nums.length === xDim && nums.every(isFiniteNumber)) return nums;
+      }
+    }
+    const r = cfg.problem.xRange;
+    const mid = isArray(r) && r.length === 2 && isFiniteNumber(r[0]) && isFiniteNumber(r[1]) ? (r[0] + r[1]) / 2 : 0;
+    return new Array(xDim).fill(mid);
+  }
+
+  // theta = 0, clipped into thetaBounds when they are given.
+  function probeTheta(cfg, thetaDim) {
+    const b = cfg.problem.thetaBounds;
+    return Array.from({ length: thetaDim }, (_, j) => {
+      const pair = isArray(b) ? b[j] : null;
+      if (!isArray(pair) || !isFiniteNumber(pair[0]) || !isFiniteNumber(pair[1])) return 0;
+      return Math.min(Math.max(0, pair[0]), pair[1]);
+    });
+  }
+
+  function completeConfig(configJson, found) {
+    let cfg;
+    try {
+      cfg = jsonParse(configJson);
+    } catch (e) {
+      throw new UserError(`The run settings are not valid JSON (a bug in the page): ${describeError(e)}`);
+    }
+    if (cfg === null || typeof cfg !== 'object' || isArray(cfg)) throw new UserError('The run settings must be a JSON object (a bug in the page).');
+    const sp = found.problem;
+    const p = (cfg.problem !== null && typeof cfg.problem === 'object') ? cfg.problem : (cfg.problem = {});
+    const d = (cfg.data !== null && typeof cfg.data === 'object') ? cfg.data : (cfg.data = {});
+    // The page's values win; the script fills what the page left out. Values are read once
+    // and copied, so a getter in the script's object cannot change later.
+    try {
+      p.xDim = readDim(sp, p, 'xDim', 'the length of x');
+      p.thetaDim = readDim(sp, p, 'thetaDim', 'the length of theta');
+      if (sp) {
+        if ((p.xRange === undefined || p.xRange === null) && sp.xRange != null) p.xRange = jsonParse(jsonStringify(sp.xRange));
+        if (p.thetaBounds === undefined && sp.thetaBounds !== undefined) p.thetaBounds = jsonParse(jsonStringify(sp.thetaBounds ?? null));
+        if ((d.samples === undefined || d.samples === null) && sp.samples != null) d.samples = sp.samples;
+        if ((d.noise === undefined || d.noise === null) && sp.noise != null) d.noise = sp.noise;
+      }
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`The script's \`problem\` object could not be read: ${describeError(e)}`);
+    }
+    return cfg;
+  }
+
+  // ---- The batch wrappers (docs/architecture.md, "Worker side") ---------------------------
+  // One call from wasm per batch; the loop here calls the user's function once per row with
+  // plain arrays (reused from row to row: no allocation of ours per call), checks what it
+  // returned, and writes it into one Float64Array. A problem throws an Error naming the
+  // function, the row and what to change; the wasm core passes it on.
+  function fail(message, line = null) {
+    lastFailure = { message, line };
+    return new UserError(message, line);
+  }
+
+  function makeWrappers(found, dims) {
+    const { xDim, thetaDim, yDim } = dims;
+    const userF = found.F;
+    const userDF = found.dF;
+    const userTT = found.thetaTrue;
+    const x = new Array(xDim).fill(0);
+    const theta = new Array(thetaDim).fill(0);
+    const at = (xs, thetas, i) => `x=${fmtRow(xs, i * xDim, xDim)}, theta=${fmtRow(thetas, i * thetaDim, thetaDim)}`;
+    const ttAt = (xs, i) => `x=${fmtRow(xs, i * xDim, xDim)}`;
+
+    function fillRow(xs, thetas, i) {
+      for (let j = 0; j < xDim; j++) x[j] = xs[i * xDim + j];
+      if (thetas) for (let j = 0; j < thetaDim; j++) theta[j] = thetas[i * thetaDim + j];
+    }
+    function threw(name, e, where) {
+      const line = userLine(e);
+      return fail(`${name} threw at ${where}: ${describeError(e)}`, line);
+    }
+
+    function f(xs, thetas, n) {
+      const out = new F64(n * yDim);
+      for (let i = 0; i < n; i++) {
+        fillRow(xs, thetas, i);
+        let v;
+        try {
+          v = userF(x, theta);
+        } catch (e) {
+          throw threw('F', e, at(xs, thetas, i));
+        }
+        if (typeof v === 'number' && yDim === 1) {
+          if (!isFiniteNumber(v)) throw fail(`F returned ${fmtNum(v)} at ${at(xs, thetas, i)}; every output must be a finite number`);
+          out[i] = v;
+          continue;
+        }
+        let bad = null;
+        try {
+          if (!(isArray(v) || (isView(v) && !(v instanceof DataViewCtor))) || v.length !== yDim) {
+            bad = `F returned ${typeof v === 'number' ? '1 number' : describeValue(v)} at ${at(xs, thetas, i)}; `
+              + `expected yDim=${yDim} (${yDim === 1 ? 'a number' : `an array of ${yDim} numbers`})`;
+          } else {
+            for (let k = 0; k < yDim; k++) {
+              const y = v[k];
+              if (typeof y !== 'number' || !isFiniteNumber(y)) {
+                bad = `F returned ${fmtNum(y)} at ${at(xs, thetas, i)} (output ${k + 1} of ${yDim}); every output must be a finite number`;
+                break;
+              }
+              out[i * yDim + k] = y;
+            }
+          }
+        } catch (e) {
+          bad = `F returned a value that could not be read at ${at(xs, thetas, i)}: ${describeError(e)}`;
+        }
+        if (bad) throw fail(bad);
+      }
+      return out;
+    }
+
+    // One Jacobian entry into out[base + r*thetaDim + c]. Returns null, or what was wrong as
+    // [head, tail] of the message, which gets the row's x and theta in between.
+    function putEntry(out, base, val, r, c) {
+      if (typeof val !== 'number' || !isFiniteNumber(val)) {
+        return [`returned ${fmtNum(val)}`, ` (row ${r + 1}, column ${c + 1}); every entry must be a finite number`];
+      }
+      out[base + r * thetaDim + c] = val;
+      return null;
+    }
+
+    // dF: per sample yDim rows of thetaDim numbers. Also accepted, because people write them:
+    // one flat array of yDim*thetaDim numbers (row-major), and for thetaDim = yDim = 1 a number.
+    function df(xs, thetas, n) {
+      const per = yDim * thetaDim;
+      const out = new F64(n * per);
+      const shape = `expected yDim=${yDim} rows of thetaDim=${thetaDim} numbers (row i holds dF_i/dtheta)`;
+      for (let i = 0; i < n; i++) {
+        fillRow(xs, thetas, i);
+        let v;
+        try {
+          v = userDF(x, theta);
+        } catch (e) {
+          throw threw('dF', e, at(xs, thetas, i));
+        }
+        let bad = null;
+        try {
+          if (typeof v === 'number' && per === 1) {
+            bad = putEntry(out, i * per, v, 0, 0);
+          } else if (!isArray(v) && !isView(v)) {
+            bad = [`returned ${describeValue(v)}`, `; ${shape}`];
+          } else if (v.length === per && (per === 1 || typeof v[0] === 'number')) {
+            for (let k = 0; k < per && !bad; k++) bad = putEntry(out, i * per, v[k], Math.floor(k / thetaDim), k % thetaDim);
+          } else if (v.length !== yDim) {
+            bad = [`returned ${v.length} row${v.length === 1 ? '' : 's'}`, `; ${shape}`];
+          } else {
+            for (let r = 0; r < yDim && !bad; r++) {
+              const row = v[r];
+              if (!(isArray(row) || isView(row)) || row.length !== thetaDim) {
+                bad = [`row ${r + 1} is ${describeValue(row)}`, `; ${shape}`];
+                break;
+              }
+              for (let c = 0; c < thetaDim && !bad; c++) bad = putEntry(out, i * per, row[c], r, c);
+            }
+          }
+        } catch (e) {
+          bad = ['returned a value that could not be read', `: ${describeError(e)}`];
+        }
+        if (bad) throw fail(`dF ${bad[0]} at ${at(xs, thetas, i)}${bad[1]}`);
+      }
+      return out;
+    }
+
+    function thetaTrue(xs, n) {
+      const out = new F64(n * thetaDim);
+      for (let i = 0; i < n; i++) {
+        fillRow(xs, null, i);
+        let v;
+        try {
+          v = userTT(x);
+        } catch (e) {
+          throw threw('thetaTrue', e, ttAt(xs, i));
+        }
+        if (typeof v === 'number' && thetaDim === 1 && isFiniteNumber(v)) {
+          out[i] = v;
+          continue;
+        }
+        let bad = null;
+        try {
+          if (typeof v === 'number') {
+            bad = `thetaTrue returned ${thetaDim === 1 ? fmtNum(v) : '1 number'} at ${ttAt(xs, i)}; expected thetaDim=${thetaDim} finite numbers`;
+          } else if (!(isArray(v) || isView(v)) || v.length !== thetaDim) {
+            bad = `thetaTrue returned ${describeValue(v)} at ${ttAt(xs, i)}; expected thetaDim=${thetaDim} numbers`;
+          } else {
+            for (let k = 0; k < thetaDim; k++) {
+              const t = v[k];
+              if (typeof t !== 'number' || !isFiniteNumber(t)) {
+                bad = `thetaTrue returned ${fmtNum(t)} at ${ttAt(xs, i)} (component ${k + 1} of ${thetaDim}); every component must be a finite number`;
+                break;
+              }
+              out[i * thetaDim + k] = t;
+            }
+          }
+        } catch (e) {
+          bad = `thetaTrue returned a value that could not be read at ${ttAt(xs, i)}: ${describeError(e)}`;
+        }
+        if (bad) throw fail(bad);
+      }
+      return out;
+    }
+
+    return { f, df: userDF ? df : null, thetaTrue: userTT ? thetaTrue : null };
+  }
+
+  // yDim = the number of outputs of one call of F (the first x, theta = 0).
+  function probeYDim(found, cfg) {
+    const { xDim, thetaDim } = cfg.problem;
+    const x = probeX(cfg, xDim);
+    const theta = probeTheta(cfg, thetaDim);
+    const where = `x=${fmtRow(x, 0, xDim)}, theta=${fmtRow(theta, 0, thetaDim)}`;
+    let v;
+    try {
+      v = found.F(x.slice(), theta.slice());
+    } catch (e) {
+      const line = userLine(e);
+      throw new UserError(`F threw at ${where}: ${describeError(e)}`, line);
+    }
+    // Only the count matters here: a NaN at theta = 0 is reported later, if training meets it.
+    if (typeof v === 'number') return 1;
+    let n = -1;
+    try {
+      if (isArray(v) || (isView(v) && !(v instanceof DataViewCtor))) n = v.length;
+    } catch { /* reported below */ }
+    if (n < 1) {
+      throw new UserError(`F returned ${n === 0 ? 'an empty array' : describeValue(v)} at ${where}; F must return a number or an array of numbers.`);
+    }
+    if (n > MAX_DIM) throw new UserError(`F returned ${n} numbers at ${where}; at most ${MAX_DIM} outputs are supported.`);
+    return n;
+  }
+
+  // ---- Running ----------------------------------------------------------------------------
+  function readStatus() {
+    const status = jsonParse(session.statusJson());
+    status.paused = state === 'paused';
+    return status;
+  }
+
+  function sendProgress() {
+    const len = session.historyLen();
+    const fresh = len > rowsSent ? session.historyRows(rowsSent) : new F64(0);
+    rowsSent = len;
+    const rows = new Array(fresh.length);
+    for (let i = 0; i < fresh.length; i++) rows[i] = fresh[i];
+    send({ type: 'progress', rows, status: readStatus() });
+  }
+
+  // An Error from the wasm core says what to change in words (JsError); a RuntimeError is a
+  // panic or trap inside the core, which the user cannot fix.
+  function wasmMessage(e) {
+    const text = describeError(e);
+    if (/^RuntimeError\b/.test(text)) {
+      return `The optimiser crashed (a bug in the playground; please report it with a share link): ${text}`;
+    }
+    return text.replace(/^Error: /, '');
+  }
+
+  function sendError(e) {
+    if (state === 'ended') return;
+    state = 'ended';
+    let message;
+    let line = null;
+    if (e instanceof UserError) {
+      ({ message, line } = e);
+    } else if (lastFailure) {
+      // The wasm core rethrew a failure of the user's code: use our wording and line.
+      ({ message, line } = lastFailure);
+    } else {
+      message = wasmMessage(e);
+    }
+    send({ type: 'error', message, line });
+    freeSession();
+  }
+
+  function freeSession() {
+    if (session) {
+      try { session.free(); } catch { /* already gone */ }
+      session = null;
+    }
+  }
+
+  function finish(stoppedByUser) {
+    if (state === 'ended') return;
+    // Session.stop() records stopReason "stopped" and keeps the history.
+    if (stoppedByUser) session.stop();
+    sendProgress();
+    const status = readStatus();
+    status.paused = false;
+    if (typeof status.error === 'string' && status.error) {
+      sendError(lastFailure && status.error.includes(lastFailure.message) ? new UserError(lastFailure.message, lastFailure.line) : new UserError(status.error));
+      return;
+    }
+    const fit = jsonParse(session.fitJson());
+    const weights = session.weightsJson();
+    state = 'ended';
+    send({ type: 'done', status, fit, weights });
+    freeSession();
+  }
+
+  function schedule() {
+    if (tickScheduled) return;
+    tickScheduled = true;
+    channel.port2.postMessage(0);
+  }
+
+  function tick() {
+    tickScheduled = false;
+    if (!session || state === 'ended' || state === 'paused') return;
+    try {
+      if (state === 'stopping') { finish(true); return; }
+      const ended = session.runChunk(30, 1e9);
+      if (ended) { finish(false); return; }
+      sendProgress();
+      schedule();
+    } catch (e) {
+      sendError(e);
+    }
+  }
+  channel.port1.onmessage = tick;
+
+  // Exactly one training step while paused; the progress it sends is the reply.
+  function stepOnce() {
+    try {
+      const ended = session.runChunk(1e9, 1);
+      if (ended) finish(false);
+      else sendProgress();
+    } catch (e) {
+      sendError(e);
+    }
+  }
+
+  function control(action) {
+    if (state === 'ended') return;
+    switch (action) {
+      case 'pause':
+        if (state === 'running') state = 'paused';
+        // The reply (a progress with status.paused) tells the page's watchdog the worker is
+        // idle now. Before the session exists, the first progress is that reply.
+        if (session && state === 'paused') sendProgress();
+        break;
+      case 'resume':
+        if (state === 'paused') { state = 'running'; schedule(); }
+        break;
+      case 'step':
+        if (state !== 'paused') break;
+        if (session) stepOnce();
+        else queuedSteps++;
+        break;
+      case 'stop':
+        if (!session) { state = 'stopping'; break; }
+        state = 'stopping';
+        schedule();
+        break;
+      default:
+        break;
+    }
+  }
+
+  async function boot(msg) {
+    try {
+      if (typeof msg.glue !== 'string' || !(msg.wasm instanceof ArrayBuffer) || typeof msg.config !== 'string' || typeof msg.script !== 'string') {
+        throw new UserError('The sandbox sent an incomplete start message (a bug in the page).');
+      }
+      const glue = await import(msg.glue);
+      await glue.default({ module_or_path: msg.wasm });
+      const found = await loadScript(msg.script);
+      const cfg = completeConfig(msg.config, found);
+      if (cfg.problem.yDim === undefined || cfg.problem.yDim === null) cfg.problem.yDim = probeYDim(found, cfg);
+      const wrappers = makeWrappers(found, cfg.problem);
+      try {
+        session = new glue.Session(jsonStringify(cfg), wrappers.f, wrappers.df, wrappers.thetaTrue);
+      } catch (e) {
+        if (lastFailure) throw e;
+        throw new UserError(wasmMessage(e));
+      }
+      if (state === 'stopping') { finish(true); return; }
+      sendProgress();
+      while (state === 'paused' && queuedSteps > 0 && session) { queuedSteps--; stepOnce(); }
+      schedule();
+    } catch (e) {
+      sendError(e);
+    }
+  }
+
+  // Registered first and in the capture phase, so it runs before any listener the user's
+  // script adds; it stops the event there, so the script never sees the page's messages.
+  listen('message', (ev) => {
+    apply(stopEvent, ev, []);
+    const m = apply(eventData, ev, []);
+    if (m === null || typeof m !== 'object') return;
+    if (m.type === 'start' && nonce === null && typeof m.nonce === 'string') {
+      nonce = m.nonce;
+      boot(m);
+    } else if (m.type === 'control' && nonce !== null) {
+      control(m.action);
+    }
+  }, { capture: true });
+})();
