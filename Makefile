@@ -7,7 +7,7 @@ PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: setup setup-browser build wasm bundle serve test test-native test-wasm test-e2e lint bench fmt clean
+.PHONY: setup setup-browser build wasm bundle serve test test-native test-wasm test-e2e lint bench fmt clean screenshots
 
 ## setup: Rust target and tools, npm packages (idempotent).
 setup:
@@ -58,6 +58,10 @@ test-e2e:
 
 bench: build
 	cargo run --release --bin bench
+
+## screenshots: the README's pictures of the page, at 1280 and 400 px.
+screenshots: build setup-browser
+	node tests/e2e/screenshots.mjs
 
 fmt:
 	cargo fmt

@@ -32,8 +32,8 @@ const METHODS = [
   { name: 'joint', label: 'Joint surrogate', color: '#dc2626', cost: '1 + explore',
     formula: 'L* = ‖Y − F̃(X, NN(X))‖² + λ‖F̃(X, NN(X)) − F(X, NN(X))‖²',
     about: 'ρ and π are trained together: F̃ keeps learning where the policy goes; exploration noise on θ teaches F̃ how F varies off the policy.' },
-  { name: 'guided-es', label: 'Guided ES', color: '#a16207', cost: '2k',
-    formula: 'ε ~ N(0, α/p·I + (1 − α)/k·UUᵀ),  U = surrogate gradient',
+  { name: 'guided-es', label: 'Guided ES', color: '#a16207', cost: '2k + 1',
+    formula: 'ε ~ N(0, α·I + (1 − α)·uuᵀ),  u = surrogate gradient / ‖·‖',
     about: 'Evolution strategies whose search leans toward the surrogate\'s gradient (Maheswaranathan et al. 2019): surrogate speed, ES honesty.' },
   { name: 'exact', label: 'Analytic gradient', color: '#334155', cost: '1 F + 1 dF',
     formula: 'g = J_Fᵀ ∂L/∂F,  J_F = dF(x, θ) from your script',
@@ -504,7 +504,7 @@ async function startRun({ paused = false } = {}) {
     const config = { method, ...base };
     runner.start(runId, JSON.stringify(config), script, {
       onProgress: (rows, status) => onProgress(sess, run, rows, status),
-      onDone: (status, fit, weights) => onDone(sess, run, status, fit, weights),
+      onDone: (status, fit, weights, sweep) => onDone(sess, run, status, fit, weights, sweep),
       onError: (message, line) => onError(sess, run, message, line),
     }, { method, label: run.info.label });
     if (paused) runner.control(runId, 'pause');
@@ -543,10 +543,11 @@ function pausedText() {
   return `Paused ${at.join(', ')}. Resume runs on; Step advances one step; Stop ends the run.`;
 }
 
-function onDone(sess, run, status, fit, weights) {
+function onDone(sess, run, status, fit, weights, sweep) {
   if (session !== sess) return;
   run.status = status;
   run.fit = fit;
+  run.sweep = sweep;
   run.weights = weights;
   if (status?.stopReason === 'diverged' && status.message) {
     showAlert({ kind: 'notice', title: `${run.info.label} diverged.`, message: status.message.replace(/^diverged:\s*/, '') });
@@ -747,6 +748,7 @@ function tickProgress() {
 
 const charts = {
   loss: $('chart-loss'), grad: $('chart-grad'), cos: $('chart-cos'), fit: $('chart-fit'), theta: $('chart-theta'),
+  sweep: $('chart-sweep'),
 };
 const PLACEHOLDER = {
   loss: 'The loss appears here while the methods train.',
@@ -754,6 +756,7 @@ const PLACEHOLDER = {
   cos: 'Cosine with the reference gradient.',
   fit: 'The fit appears when a method finishes.',
   theta: 'θ(x) appears when a method finishes.',
+  sweep: 'The step-size sweep appears when Central, Forward differences or Analytic gradient finishes.',
 };
 let chartsReady = false;
 let wasm = null;              // the wasm-bindgen module (drawChart), loaded at start-up
@@ -889,6 +892,21 @@ function redraw() {
   draw('grad', { title: 'Gradient-estimate error', xLabel: 'F-evaluations (learning)', yLabel: 'relative L2 error', logX: false, logY: true, kind: 'line', series: grad });
   draw('cos', { title: 'Gradient cosine', xLabel: 'F-evaluations', yLabel: 'cos(estimate, reference)', logX: false, logY: false, kind: 'line', series: cos });
   drawFit(runs);
+  drawSweep(runs);
+}
+
+/** Error of finite differences against h at the final policy: truncation (right) against
+ * round-off (left). Drawn from the first finished run that measured it. */
+function drawSweep(runs) {
+  const run = runs.find((r) => r.sweep && r.sweep.rows.length);
+  const series = [];
+  if (run) {
+    const pts = (col) => run.sweep.rows.filter((r) => positive(r[col])).map((r) => [r[0], r[col]]);
+    series.push({ label: 'Central differences', color: METHOD.central.color, points: pts(1), dashed: false });
+    series.push({ label: 'Forward differences', color: METHOD.forward.color, points: pts(2), dashed: false });
+  }
+  const against = run?.sweep.reference === 'dF' ? 'dF' : 'Richardson';
+  draw('sweep', { title: `Step-size sweep (vs ${against})`, xLabel: 'relative step h', yLabel: 'relative error of dL/dθ', logX: true, logY: true, kind: 'line', series });
 }
 
 function drawFit(runs) {

@@ -126,12 +126,26 @@ function cleanFit(v) {
   return out;
 }
 
+/** The step-size sweep: {reference, rows: [[h, centralErr, forwardErr], ...]}, or null. */
+function cleanSweep(v) {
+  if (v === null || v === undefined) return null;
+  if (!isPlainObject(v) || !Array.isArray(v.rows) || v.rows.length > 200) return undefined;
+  if (v.reference !== 'dF' && v.reference !== 'richardson') return undefined;
+  const rows = [];
+  for (const r of v.rows) {
+    const a = cleanNumbers(r, { nullable: true });
+    if (!a || a.length !== 3 || !(a[0] > 0)) return undefined;
+    rows.push(a);
+  }
+  return { reference: v.reference, rows };
+}
+
 /**
  * Validates one message from the sandbox. Returns a clean copy, or null when the message
  * is not one of the shapes in docs/architecture.md (the caller drops it):
  *   {type:'ready'}
  *   {type:'progress', runId, rows: number[] (ROW_WIDTH a row, NaN = not measured), status}
- *   {type:'done', runId, status, fit, weights: string}
+ *   {type:'done', runId, status, fit, weights: string, sweep: {reference, rows} | null}
  *   {type:'error', runId, message: string, line: positive integer | null}
  *   {type:'killed', runId}
  */
@@ -150,8 +164,9 @@ export function parseSandboxMessage(data) {
       const status = cleanStatus(data.status);
       const fit = cleanFit(data.fit);
       const { weights } = data;
-      if (!status || !fit || typeof weights !== 'string' || weights.length > LIMITS.weights) return null;
-      return { type: 'done', runId, status, fit, weights };
+      const sweep = cleanSweep(data.sweep);
+      if (!status || !fit || sweep === undefined || typeof weights !== 'string' || weights.length > LIMITS.weights) return null;
+      return { type: 'done', runId, status, fit, weights, sweep };
     }
     case 'error': {
       if (typeof data.message !== 'string') return null;

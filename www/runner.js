@@ -134,7 +134,7 @@ export class SandboxRunner {
         break;
       case 'done':
         this.#end(run, 'done');
-        run.handlers.onDone?.(msg.status, msg.fit, msg.weights);
+        run.handlers.onDone?.(msg.status, msg.fit, msg.weights, msg.sweep);
         break;
       case 'error':
         this.#end(run, 'error');

@@ -6,7 +6,7 @@
 //
 // In:  {type:'start', nonce, glue: blob URL, wasm: ArrayBuffer, config: RunConfig JSON, script}
 //      {type:'control', action: 'pause'|'resume'|'step'|'stop'}
-// Out: {type:'progress', rows, status}, {type:'done', status, fit, weights},
+// Out: {type:'progress', rows, status}, {type:'done', status, fit, weights, sweep},
 //      {type:'error', message, line}; each carries `nonce` (see sandbox.html) and the sandbox
 //      adds the runId. Contracts: docs/architecture.md.
 //
@@ -533,6 +533,9 @@
     }
   }
 
+  // Methods whose 'done' carries the finite-difference step-size sweep.
+  const SWEEP_METHODS = new Set(['central', 'forward', 'exact']);
+
   function finish(stoppedByUser) {
     if (state === 'ended') return;
     // Session.stop() records stopReason "stopped" and keeps the history.
@@ -546,8 +549,10 @@
     }
     const fit = jsonParse(session.fitJson());
     const weights = session.weightsJson();
+    // The step-size sweep (monitoring evaluations) for the methods it explains.
+    const sweep = SWEEP_METHODS.has(status.method) ? jsonParse(session.stepSweepJson()) : null;
     state = 'ended';
-    send({ type: 'done', status, fit, weights });
+    send({ type: 'done', status, fit, weights, sweep });
     freeSession();
   }
 
