@@ -842,16 +842,35 @@ impl Session {
     pub fn step_sweep(&mut self, h_values: &[f64]) -> Result<serde_json::Value, SessionError> {
         let (x, y) = self.monitor_batch();
         let theta = policy_forward(&self.policy, x.view())?.0;
-        let batch = Batch { x: x.view(), theta: theta.view(), y: y.view() };
-        let reference_est =
-            if self.bb.has_jacobian() { Estimator::Exact } else { Estimator::Richardson { h_rel: RICHARDSON_H_REL } };
+        let batch = Batch {
+            x: x.view(),
+            theta: theta.view(),
+            y: y.view(),
+        };
+        let reference_est = if self.bb.has_jacobian() {
+            Estimator::Exact
+        } else {
+            Estimator::Richardson {
+                h_rel: RICHARDSON_H_REL,
+            }
+        };
         let mut grad = |est| -> Result<Vec<f64>, SessionError> {
-            let lg = estimate::loss_and_grad(est, &mut self.bb, Purpose::Monitoring, batch, &mut self.rng_monitor, false)?;
+            let lg = estimate::loss_and_grad(
+                est,
+                &mut self.bb,
+                Purpose::Monitoring,
+                batch,
+                &mut self.rng_monitor,
+                false,
+            )?;
             Ok(lg.grad.into_iter().collect())
         };
         let reference = grad(reference_est)?;
         let mut rows = Vec::new();
-        for &h in h_values.iter().filter(|h| h.is_finite() && **h > 0.0 && **h <= 1.0) {
+        for &h in h_values
+            .iter()
+            .filter(|h| h.is_finite() && **h > 0.0 && **h <= 1.0)
+        {
             let central = estimate::compare(&grad(Estimator::Central { h_rel: h })?, &reference).0;
             let forward = estimate::compare(&grad(Estimator::Forward { h_rel: h })?, &reference).0;
             rows.push(serde_json::json!([h, central, forward]));

@@ -203,8 +203,13 @@ impl WasmSession {
     /// for relative steps `h` from 1e-13 to 1e-1 (monitoring evaluations).
     #[wasm_bindgen(js_name = stepSweepJson)]
     pub fn step_sweep_json(&mut self) -> Result<String, JsError> {
-        let hs: Vec<f64> = (0..=24).map(|i| 10f64.powf(-13.0 + i as f64 / 2.0)).collect();
-        self.inner.step_sweep(&hs).map(|v| v.to_string()).map_err(|e| JsError::new(&e.to_string()))
+        let hs: Vec<f64> = (0..=24)
+            .map(|i| 10f64.powf(-13.0 + i as f64 / 2.0))
+            .collect();
+        self.inner
+            .step_sweep(&hs)
+            .map(|v| v.to_string())
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     #[wasm_bindgen(js_name = weightsJson)]

@@ -259,18 +259,42 @@ fn guided_es_leans_toward_a_good_guide_and_raises_the_cosine() {
 
 #[test]
 fn the_step_size_sweep_shows_the_truncation_and_round_off_v() {
-    let cfg = common::config("central", Dims { x: 2, theta: 3, y: 2 }, |_| {});
+    let cfg = common::config(
+        "central",
+        Dims {
+            x: 2,
+            theta: 3,
+            y: 2,
+        },
+        |_| {},
+    );
     let mut s = blackbox_playground::Session::new(cfg, Box::new(common::smooth_map())).unwrap();
-    let hs: Vec<f64> = (0..=24).map(|i| 10f64.powf(-13.0 + i as f64 / 2.0)).collect();
+    let hs: Vec<f64> = (0..=24)
+        .map(|i| 10f64.powf(-13.0 + i as f64 / 2.0))
+        .collect();
     let sweep = s.step_sweep(&hs).unwrap();
     let rows = sweep["rows"].as_array().unwrap();
     assert_eq!(rows.len(), hs.len());
     let err = |i: usize, col: usize| rows[i][col].as_f64().unwrap();
-    let best_central = (0..rows.len()).min_by(|&a, &b| err(a, 1).total_cmp(&err(b, 1))).unwrap();
+    let best_central = (0..rows.len())
+        .min_by(|&a, &b| err(a, 1).total_cmp(&err(b, 1)))
+        .unwrap();
     // The minimum sits inside the range, near cbrt(eps); both ends are much worse.
     let h_best = err(best_central, 0);
-    assert!((1e-7..=1e-3).contains(&h_best), "best central step {h_best:e}");
-    assert!(err(0, 1) > 100.0 * err(best_central, 1), "round-off at h = 1e-13");
-    assert!(err(rows.len() - 1, 1) > 100.0 * err(best_central, 1), "truncation at h = 0.1");
-    assert!(s.monitoring_evals() > 0 && s.learning_evals() == 0, "the sweep is monitoring");
+    assert!(
+        (1e-7..=1e-3).contains(&h_best),
+        "best central step {h_best:e}"
+    );
+    assert!(
+        err(0, 1) > 100.0 * err(best_central, 1),
+        "round-off at h = 1e-13"
+    );
+    assert!(
+        err(rows.len() - 1, 1) > 100.0 * err(best_central, 1),
+        "truncation at h = 0.1"
+    );
+    assert!(
+        s.monitoring_evals() > 0 && s.learning_evals() == 0,
+        "the sweep is monitoring"
+    );
 }
