@@ -1,0 +1,129 @@
+// End-to-end: every method is selectable and appears in results.json under its DESIGN.md
+// name; charts change while a run goes on; every export downloads a valid file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { serveStatic, launchBrowser, openPage, waitForState, exportResults } from './support/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const METHODS = {
+  central: 'Central differences', forward: 'Forward differences', spsa: 'SPSA', es: 'Evolution strategies',
+  surrogate: 'Surrogate (two-stage)', joint: 'Joint surrogate', 'guided-es': 'Guided ES', exact: 'Analytic gradient',
+};
+
+async function fill(page, label, value) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
+async function download(page, buttonName) {
+  const [d] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: buttonName }).click(),
+  ]);
+  return { name: d.suggestedFilename(), body: await fs.readFile(await d.path()) };
+}
+
+test('all eight methods run side by side and appear in results.json under their names', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    for (const label of Object.values(METHODS)) await page.getByRole('checkbox', { name: label, exact: true }).check();
+    await fill(page, 'F-evaluation budget', 20_000);
+    await fill(page, 'Max steps', 400);
+    await fill(page, 'Log points', 10);
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 180_000), 'finished');
+    const results = await exportResults(page);
+    assert.deepEqual(results.runs.map((r) => r.method).sort(), Object.keys(METHODS).sort());
+    for (const run of results.runs) {
+      assert.equal(run.error, null, `${run.method}: ${run.error}`);
+      assert.ok(run.final.evals <= 20_000, `${run.method} within budget`);
+      assert.ok(run.history.length >= 2, `${run.method} logged`);
+      // Same data, seed and initial network: every method starts from the same loss.
+      assert.equal(run.history[0].trainLoss, results.runs[0].history[0].trainLoss, run.method);
+    }
+    for (const label of Object.values(METHODS)) await page.getByRole('cell', { name: new RegExp(label.replace(/[()]/g, '\\$&')) }).first().waitFor();
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the loss chart changes while a run goes on', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await fill(page, 'F-evaluation budget', 3_000_000);
+    await fill(page, 'Max steps', 1_000_000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await waitForState(page, 'running', 10_000);
+    const snap = () => page.evaluate(() => document.getElementById('chart-loss').toDataURL());
+    await page.waitForTimeout(1_000);
+    const a = await snap();
+    await page.waitForTimeout(1_500);
+    const b = await snap();
+    assert.notEqual(a, b, 'the loss chart was redrawn with new points');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitForState(page, 'finished', 5_000);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('each export downloads a valid file', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await page.getByRole('checkbox', { name: 'Analytic gradient', exact: true }).check();
+    await fill(page, 'F-evaluation budget', 20_000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished');
+    await page.getByRole('cell', { name: /Analytic gradient/ }).first().waitFor();
+
+    const json = await download(page, 'Export results');
+    assert.equal(json.name, 'results.json');
+    const results = JSON.parse(json.body.toString('utf8'));
+    assert.equal(results.schema, 1);
+    assert.deepEqual(results.runs.map((r) => r.method), ['central', 'exact']);
+
+    const csv = await download(page, 'Export curves (CSV)');
+    const lines = csv.body.toString('utf8').trim().split('\n');
+    assert.equal(lines[0], 'method,step,evals,monitorEvals,wallMs,trainLoss,testLoss,gradRelErr,gradCos');
+    const rows = results.runs.reduce((n, r) => n + r.history.length, 0);
+    assert.equal(lines.length - 1, rows, 'one CSV line per logged point');
+    for (const line of lines.slice(1)) assert.equal(line.split(',').length, 9);
+
+    const weights = await download(page, 'Export weights (JSON)');
+    const w = JSON.parse(weights.body.toString('utf8'));
+    const net = w.central ?? Object.values(w)[0];
+    const found = JSON.stringify(net);
+    assert.match(found, /"sizes":\[2,32,32,3\]/, 'the trained 2-32-32-3 network');
+
+    const pngs = [];
+    page.on('download', (d) => pngs.push(d));
+    await page.getByRole('button', { name: 'Export charts (PNG)' }).click();
+    await page.waitForTimeout(1_500);
+    assert.ok(pngs.length >= 4, `${pngs.length} chart images`);
+    for (const d of pngs) {
+      assert.match(d.suggestedFilename(), /\.png$/);
+      const body = await fs.readFile(await d.path());
+      assert.deepEqual([...body.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+    }
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
