@@ -691,8 +691,14 @@ impl Session {
         Ok(())
     }
 
-    /// True loss (monitoring evaluations) of the policy on `(x, y)`.
-    fn true_loss(&mut self, x: &Array2<f64>, y: &Array2<f64>) -> Result<f64, SessionError> {
+    /// True loss (monitoring evaluations) of the policy on the training or the test set.
+    fn true_loss(&mut self, test: bool) -> Result<f64, SessionError> {
+        let d = &self.data;
+        let (x, y) = if test {
+            (&d.x_test, &d.y_test)
+        } else {
+            (&d.x_train, &d.y_train)
+        };
         let theta = policy_forward(&self.policy, x.view())?.0;
         let f = self.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
         Ok(estimate::residual_weights(&f, y.view()).1)
@@ -787,11 +793,9 @@ impl Session {
     }
 
     fn log(&mut self, wall_ms: f64) -> Result<(), SessionError> {
-        let (xt, yt) = (self.data.x_train.clone(), self.data.y_train.clone());
-        let train_loss = self.true_loss(&xt, &yt)?;
+        let train_loss = self.true_loss(false)?;
         let test_loss = if self.data.x_test.nrows() > 0 {
-            let (xs, ys) = (self.data.x_test.clone(), self.data.y_test.clone());
-            Some(self.true_loss(&xs, &ys)?)
+            Some(self.true_loss(true)?)
         } else {
             None
         };
