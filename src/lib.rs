@@ -13,6 +13,7 @@ pub mod optim;
 pub mod plot;
 pub mod problem;
 pub mod session;
+pub mod share;
 pub mod surrogate;
 
 #[cfg(target_arch = "wasm32")]

@@ -240,7 +240,7 @@ pub fn short_number(v: f64) -> String {
     };
     if a == 0.0 {
         "0".into()
-    } else if a >= 1e9 || a < 1e-3 {
+    } else if !(1e-3..1e9).contains(&a) {
         let s = format!("{v:.1e}");
         let (m, e) = s.split_once('e').unwrap();
         format!("{}e{e}", trim(m.to_string()))

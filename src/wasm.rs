@@ -249,3 +249,16 @@ pub fn method_names() -> String {
 pub fn history_fields() -> String {
     serde_json::to_string(&HISTORY_FIELDS).unwrap()
 }
+
+/// The share-link fragment (without `#`) of the page's state JSON (issue 5; `share::encode_json`).
+#[wasm_bindgen(js_name = encodeState)]
+pub fn encode_state(state_json: &str) -> Result<String, JsError> {
+    crate::share::encode_json(state_json).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Reads a share link (fragment, with or without `#`): `{"version","state","warnings","damaged"}`.
+/// Throws only when nothing in the link is usable.
+#[wasm_bindgen(js_name = decodeState)]
+pub fn decode_state(text: &str) -> Result<String, JsError> {
+    crate::share::decode_to_json(text).map_err(|e| JsError::new(&e.to_string()))
+}

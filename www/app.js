@@ -63,15 +63,37 @@ const NUMBER_FIELDS = {
   'collect-share': { label: 'Collect share', min: 0, exclusiveMin: true, max: 1 },
   alpha: { label: 'alpha', min: 0, max: 1 },
 };
+// Charts that can be shown or hidden (checkbox `show-<key>`); a share link carries the choice.
+const CHART_KEYS = ['loss', 'grad', 'cos', 'fit', 'theta', 'sweep'];
 const PERSISTED_INPUTS = [...Object.keys(NUMBER_FIELDS), 'hidden', 'surrogate-hidden',
-  'activation', 'optimizer', 'data-source', 'fit-only-rho'];
+  'activation', 'optimizer', 'data-source', 'fit-only-rho', ...CHART_KEYS.map((k) => `show-${k}`)];
 // Preset settings use short keys; map them to input ids.
 const PRESET_KEYS = { budget: 'budget', sigma: 'sigma', k: 'k', hRel: 'h-rel', learningRate: 'learning-rate',
   batchSize: 'batch-size', maxSteps: 'max-steps', lambda: 'lambda', exploration: 'exploration' };
 
+// Where each input's value sits in readSettings()'s object: share links put a decoded state
+// back into the inputs through it, and readSettings() reads it out again unchanged.
+const SETTING_PATHS = {
+  budget: 'budget', seed: 'seed', 'max-steps': 'maxSteps', 'log-points': 'logPoints',
+  'learning-rate': 'optimizer.learningRate', 'batch-size': 'optimizer.batchSize', clip: 'optimizer.clip',
+  optimizer: 'optimizer.kind', hidden: 'network.hidden', activation: 'network.activation',
+  'data-source': 'data.source', samples: 'data.samples', noise: 'data.noise',
+  'test-fraction': 'data.testFraction', csv: 'data.csv',
+  'h-rel': 'methodSettings.hRel', k: 'methodSettings.k', sigma: 'methodSettings.sigma',
+  lambda: 'methodSettings.lambda', exploration: 'methodSettings.exploration', rounds: 'methodSettings.rounds',
+  'collect-share': 'methodSettings.collectShare', 'surrogate-hidden': 'methodSettings.surrogateHidden',
+  alpha: 'methodSettings.alpha', 'fit-only-rho': 'methodSettings.fitOnlyRho',
+};
+
 const STORAGE = { script: 'bbp.script', settings: 'bbp.settings', preset: 'bbp.preset', methods: 'bbp.methods' };
 const REDRAW_MS = 100;        // charts redraw at most ~10 times a second
 const WATCHDOG_MS = 10_000;   // a worker silent this long while busy is ended (F never returned)
+
+// Share links (see "Share links" below).
+const LINK_RE = /^#?v\d+\./;  // a fragment that is a share link (others, like #editor-panel, are not)
+let linkPending = null;       // a link's fragment waiting for the wasm core
+let applyingLink = false;     // true while a link's state is put into the page
+let sharedFragment = null;    // the fragment the address bar holds for the current state
 
 // ------------------------------------------------------------------------------------------
 // Small helpers.
@@ -143,7 +165,8 @@ function showAlert({ title, message = '', detail = '', kind = 'error', actions =
   const body = el('div', { class: 'alert-body' },
     el('p', {}, el('strong', {}, title), message ? ` ${message}` : ''),
     detail ? el('pre', {}, detail) : null);
-  const buttons = actions.map((a) => el('button', { type: 'button', onclick: () => { a.run(); clearAlert(); } }, a.label));
+  const buttons = actions.map((a) => el('button', { type: 'button',
+    onclick: (ev) => { a.run(); if (a.keep) ev.currentTarget.remove(); else clearAlert(); } }, a.label));
   alertBox.append(body, ...buttons,
     el('button', { type: 'button', class: 'dismiss', onclick: clearAlert }, 'Dismiss'));
   alertBox.hidden = false;
@@ -171,7 +194,8 @@ const state = () => statusEl.dataset.state;
 // Editor and presets.
 
 const presetSelect = $('preset');
-for (const p of PRESETS) presetSelect.append(el('option', { value: p.id }, p.name));
+// A preset marked `hidden` (a retired text kept so that old share links still open) stays out of the menu.
+for (const p of PRESETS) if (!p.hidden) presetSelect.append(el('option', { value: p.id }, p.name));
 presetSelect.append(el('option', { value: 'custom' }, 'Custom script'));
 
 function presetFor(script) {
@@ -196,10 +220,11 @@ function onScriptChange(text) {
     $('saved-note').textContent = 'Saved in this browser.';
   }, 300);
   const p = presetFor(text);
-  presetSelect.value = p ? p.id : 'custom';
+  presetSelect.value = p && !p.hidden ? p.id : 'custom';
   if (!p && presetSelect.dataset.story !== 'custom') { renderStory(null); presetSelect.dataset.story = 'custom'; }
   if (p && presetSelect.dataset.story !== p.id) { renderStory(p); presetSelect.dataset.story = p.id; }
   markMethodAvailability(text);
+  markLinkStale();
 }
 
 function applyPreset(preset, { methods = true } = {}) {
@@ -389,11 +414,15 @@ function restoreDefaults({ keepMethods = false, quiet = false } = {}) {
   }
   if (!keepMethods) setSelectedMethods(DEFAULT_METHODS);
   syncDataSource();
+  syncCharts();
   saveSettings();
+  markLinkStale();
   if (!quiet) updateIdleText();
 }
 $('defaults').addEventListener('click', () => restoreDefaults());
 for (const id of PERSISTED_INPUTS) $(id).addEventListener('change', () => { $(id).removeAttribute('aria-invalid'); saveSettings(); });
+
+for (const k of CHART_KEYS) $(`show-${k}`).addEventListener('change', syncCharts);
 
 function syncDataSource() {
   $('csv-box').hidden = $('data-source').value !== 'csv';
@@ -445,6 +474,7 @@ function ensureRunner() {
 
 async function startRun({ paused = false } = {}) {
   if (session && !session.over) return;
+  if (linkPending) return; // a shared link is still being opened
   clearAlert();
   editor.clearErrors();
   const script = editor.getText();
@@ -683,7 +713,8 @@ function updateIdleText() {
 function updateButtons() {
   const s = statusEl.dataset.state;
   const live = session && !session.over;
-  $('run').disabled = Boolean(live);
+  $('run').disabled = Boolean(live) || Boolean(linkPending);
+  $('share').disabled = !wasm || Boolean(linkPending);
   $('pause').disabled = !live;
   $('pause-label').textContent = s === 'paused' ? 'Resume' : 'Pause';
   $('pause').title = s === 'paused' ? 'Resume every paused method' : 'Pause every running method';
@@ -1086,6 +1117,208 @@ new ResizeObserver(() => {
 }).observe(document.querySelector('.output'));
 
 // ------------------------------------------------------------------------------------------
+// Share links (issue 5). The whole state goes into the URL fragment, written and read by the
+// wasm core (src/share.rs): `#v1.` + base64url(zlib(JSON)), then `&embed` in embed mode. A
+// script equal to a built-in preset travels as the preset's id (preset texts are frozen:
+// tests/golden/preset-hashes.json). Code from a link never runs by itself: a script that is
+// not a preset is shown with a notice and waits for Run.
+
+const shownCharts = () => CHART_KEYS.filter((k) => $(`show-${k}`).checked);
+function syncCharts() {
+  for (const k of CHART_KEYS) charts[k].closest('figure').classList.toggle('chart-off', !$(`show-${k}`).checked);
+  scheduleRedraw();
+}
+
+/** The page's state for a link: readSettings() as a run would use them, plus what is shown. */
+function gatherState() {
+  const script = editor.getText();
+  const preset = presetFor(script);
+  return {
+    script: preset ? null : script, preset: preset ? preset.id : null, methods: selectedMethods(),
+    settings: readSettings(), charts: shownCharts(), embed: $('share-embed').checked,
+  };
+}
+
+/** Puts decoded settings into the inputs (the inverse of readSettings, through SETTING_PATHS). */
+function applySettings(settings) {
+  for (const [id, path] of Object.entries(SETTING_PATHS)) {
+    const v = path.split('.').reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), settings);
+    const input = $(id);
+    if (input.type === 'checkbox') input.checked = Boolean(v);
+    else input.value = v === undefined || v === null ? '' : (Array.isArray(v) ? v.join(',') : String(v));
+    input.removeAttribute('aria-invalid');
+  }
+}
+
+/** JSON with object keys sorted: equal values give equal text. */
+function canonicalJson(v) {
+  return JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.keys(x).sort().map((q) => [q, x[q]])) : x));
+}
+
+function shareLink() {
+  if (!wasm || linkPending) return;
+  let state;
+  try {
+    state = gatherState();
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    if (e.id && $(e.id)) {
+      $(e.id).setAttribute('aria-invalid', 'true');
+      const group = $(e.id).closest('details');
+      if (group) group.open = true;
+    }
+    showAlert({ title: 'The link could not be made.', message: e.message });
+    return;
+  }
+  let fragment;
+  try {
+    fragment = wasm.encodeState(JSON.stringify(state));
+  } catch (e) {
+    showAlert({ title: 'The link could not be made.', message: String(e?.message ?? e) });
+    return;
+  }
+  sharedFragment = fragment;
+  history.replaceState(null, '', `#${fragment}`);
+  const url = location.href;
+  $('share-box').hidden = false;
+  $('share-url').value = url;
+  const info = $('share-info');
+  info.classList.remove('stale');
+  const what = state.preset
+    ? `The preset "${PRESETS.find((p) => p.id === state.preset).name}" travels by its name.`
+    : 'The script travels in the link; whoever opens it reads it before it runs.';
+  const long = url.length > 2000 ? ' Some sites cut links longer than about 2,000 characters.' : '';
+  const base = `${url.length} characters. ${what}${long}`;
+  info.textContent = base;
+  const copied = (ok) => {
+    if (sharedFragment !== fragment) return;
+    info.textContent = `${base} ${ok ? 'Copied to the clipboard.' : 'Select the link and copy it (Ctrl+C).'}`;
+  };
+  try {
+    navigator.clipboard.writeText(url).then(() => copied(true), () => copied(false));
+  } catch { copied(false); }
+}
+
+function copyShareField() {
+  const field = $('share-url');
+  field.focus();
+  field.select();
+  const done = (ok) => {
+    $('share-info').textContent = ok ? 'Copied to the clipboard.' : 'Select the link and copy it (Ctrl+C).';
+  };
+  try {
+    navigator.clipboard.writeText(field.value).then(() => done(true), () => done(false));
+  } catch { done(false); }
+}
+
+/** The page no longer matches the link in the address bar: take the link away from it. */
+function markLinkStale() {
+  if (applyingLink || !sharedFragment) return;
+  sharedFragment = null;
+  if (LINK_RE.test(location.hash)) history.replaceState(null, '', location.pathname + location.search);
+  if (!$('share-box').hidden) {
+    $('share-info').textContent = 'The page changed since this link was made: press Share link again for a link to what you see now.';
+    $('share-info').classList.add('stale');
+  }
+}
+
+function setEmbed(on) {
+  document.body.classList.toggle('embed', on);
+  $('embed-note').hidden = !on;
+  if (on) $('embed-open').href = location.href.replace(/&embed(=[^&]*)?/, '');
+  scheduleRedraw();
+}
+
+/** Opens a link's fragment: decodes it (wasm) and applies it, or says why it cannot. */
+function openLink(fragment) {
+  let decoded;
+  try {
+    decoded = JSON.parse(wasm.decodeState(fragment));
+  } catch (e) {
+    setState('idle', idleText());
+    showAlert({ title: 'This share link could not be opened.', message: String(e?.message ?? e),
+      detail: 'The page kept the problem and settings it had; everything works as usual.' });
+    return;
+  }
+  applyState(decoded.state, decoded.warnings, decoded.damaged);
+  sharedFragment = fragment;
+}
+
+function applyState(state, linkWarnings, damaged) {
+  const warnings = [...linkWarnings];
+  const previous = editor.getText();
+  const previousCustom = previous.trim() !== '' && !presetFor(previous);
+  let script = state.script;
+  if (script === null) {
+    const named = PRESETS.find((p) => p.id === state.preset);
+    if (state.preset && !named) {
+      warnings.push(`The link names the preset "${state.preset}", which this version of the playground does not have; the default problem is shown instead.`);
+    }
+    script = (named ?? DEFAULT_PRESET).script;
+  }
+  if (session) reset(); // a new problem: the previous run's results go
+  applyingLink = true;
+  try {
+    editor.setText(script);
+    setSelectedMethods(state.methods);
+    applySettings(state.settings);
+    for (const k of CHART_KEYS) $(`show-${k}`).checked = state.charts.includes(k);
+    syncDataSource();
+    syncCharts();
+    saveSettings();
+    $('share-embed').checked = state.embed;
+    setEmbed(state.embed);
+  } finally {
+    applyingLink = false;
+  }
+  // The inputs must give back exactly what the link holds: the same run for everyone.
+  try {
+    if (canonicalJson(readSettings()) !== canonicalJson(state.settings)) {
+      warnings.push('Some settings could not be put into the page exactly; check them before you run.');
+    }
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    warnings.push(e.message);
+  }
+  const preset = presetFor(script);
+  const actions = [];
+  if (previousCustom && previous !== script) {
+    actions.push({ label: 'Restore my script', run: () => editor.setText(previous) });
+  }
+  const detail = warnings.join('\n');
+  if (!preset) {
+    if (state.embed) actions.unshift({ label: 'Show the code', run: () => setEmbed(false), keep: true });
+    showAlert({ kind: 'notice', title: `This code came from a ${damaged ? 'damaged ' : ''}link.`,
+      message: 'Read it before you press Run: code from a link never runs by itself.', detail, actions });
+    setState('idle', 'Opened a shared link with its own code: read it, then press Run.');
+  } else {
+    if (warnings.length) {
+      showAlert({ kind: 'notice', title: damaged ? 'This share link is damaged.' : 'The share link was opened with corrections.',
+        message: 'Check the settings before you run.', detail, actions });
+    } else if (actions.length) {
+      showAlert({ kind: 'notice', title: `Opened a shared link: the preset "${preset.name}".`,
+        message: 'Your own script was replaced; it can be brought back.', actions });
+    }
+    setState('idle', `Opened a shared link: ${preset.name}. Press Run.`);
+  }
+}
+
+$('share').addEventListener('click', shareLink);
+$('share-copy').addEventListener('click', copyShareField);
+$('share-embed').addEventListener('change', () => { if (!$('share-box').hidden) shareLink(); });
+for (const type of ['input', 'change']) {
+  document.querySelector('main').addEventListener(type, (ev) => {
+    if (!ev.target.closest('#share-box')) markLinkStale();
+  });
+}
+window.addEventListener('hashchange', () => {
+  if (!LINK_RE.test(location.hash) || location.hash.slice(1) === sharedFragment) return;
+  if (wasm) openLink(location.hash.slice(1));
+  else { linkPending = location.hash.slice(1); updateButtons(); }
+});
+
+// ------------------------------------------------------------------------------------------
 // Start-up: editor (saved script or the default preset), settings, wasm for the charts.
 
 function boot() {
@@ -1100,13 +1333,15 @@ function boot() {
   const initial = saved && saved.trim() ? saved : DEFAULT_PRESET.script;
   editor = createEditor($('editor'), { doc: initial, onChange: onScriptChange, onRun: () => startRun() });
   const p = presetFor(initial);
-  presetSelect.value = p ? p.id : 'custom';
+  presetSelect.value = p && !p.hidden ? p.id : 'custom';
   presetSelect.dataset.story = p ? p.id : 'custom';
   renderStory(p);
   markMethodAvailability(initial);
   if (saved && !p) $('saved-note').textContent = 'Your script from last time, restored from this browser.';
+  syncCharts();
+  if (LINK_RE.test(location.hash)) linkPending = location.hash.slice(1);
 
-  setState('idle', idleText());
+  setState('idle', linkPending ? 'Opening the shared link…' : idleText());
   tickProgress();
   redraw();
 
@@ -1124,11 +1359,19 @@ function boot() {
       await glue.default({ module_or_path: bytes });
       wasm = glue;
       chartsReady = true;
+      if (linkPending) {
+        const fragment = linkPending;
+        linkPending = null;
+        openLink(fragment);
+      }
       scheduleRedraw();
     })
     .catch((e) => {
       chartError = e;
-      showAlert({ title: 'The WebAssembly core did not load.', message: 'Charts and runs need it.',
+      const link = linkPending ? ' The shared link cannot be opened without it.' : '';
+      linkPending = null;
+      setState('idle', idleText());
+      showAlert({ title: 'The WebAssembly core did not load.', message: `Charts and runs need it.${link}`,
         detail: `${e?.message ?? e}\nBuild it with \`make build\` (or \`make wasm\`), then reload.` });
     });
   ensureRunner().catch(() => { /* reported when the user presses Run */ });

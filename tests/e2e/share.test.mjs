@@ -1,0 +1,315 @@
+// End-to-end tests of share links (issue 5) in headless Chromium: a custom script shared and
+// opened in a fresh browser shows the review notice, runs nothing by itself, and after Run gives
+// the same results.json (wall-clock fields aside); preset links are short and open without the
+// notice; corrupt, truncated and newer-version links show a message and leave a working page;
+// golden links open with their recorded state; embed mode hides the editor and settings; a
+// state too large for a link says so. Also: preset texts are frozen (a changed preset needs a
+// new id, or old links would open a different problem).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot,
+} from './support/harness.mjs';
+
+const { PRESETS } = await import(pathToFileURL(path.join(wwwRoot, 'presets.js')).href);
+const goldenDir = path.join(repoRoot, 'tests/golden');
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const status = (page) => page.locator('[role="status"]');
+const alertBox = (page) => page.getByRole('alert');
+// The editor's whole text (CodeMirror renders only the lines in view), from its view object.
+const editorText = (page) => page.evaluate(() => {
+  const content = document.querySelector('.cm-content');
+  const view = (content.cmTile ?? content.cmView)?.view;
+  return view.state.doc.toString();
+});
+
+async function fill(page, label, value) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
+/** Opens a page and waits until it is idle with the wasm core loaded (Share link enabled). */
+async function openReady(url) {
+  const opened = await openPage(browser, url);
+  await opened.page.waitForFunction(() => !document.getElementById('share').disabled, null, { timeout: 15_000 });
+  await waitForState(opened.page, 'idle', 10_000);
+  return opened;
+}
+
+/** Clicks "Share link"; returns the URL in the "Share link URL" field, checked against the page. */
+async function share(page) {
+  await page.getByRole('button', { name: 'Share link' }).click();
+  const field = page.getByLabel('Share link URL');
+  await field.waitFor({ state: 'visible' });
+  const url = await field.inputValue();
+  assert.equal(url, page.url(), 'the link is put in the address bar');
+  assert.match(url, /#v1\.[A-Za-z0-9_-]+(&embed)?$/);
+  const info = await page.locator('#share-info').textContent();
+  assert.ok(info.startsWith(`${url.length} characters`), `the length is reported: ${info}`);
+  return url;
+}
+
+function withoutWallClock(results) {
+  const copy = structuredClone(results);
+  for (const run of copy.runs) {
+    for (const h of run.history) delete h.wallMs;
+    delete run.final.wallMs;
+  }
+  return copy;
+}
+
+const SCRIPT = `// Shared from a forum answer: a kinked black box.
+function F(x, theta) {
+  return [Math.abs(theta[0] - 0.5 * x[0]) + theta[1] * x[0], Math.tanh(theta[1]) * x[0]];
+}
+function thetaTrue(x) { return [0.3 * x[0], Math.sin(2 * x[0])]; }
+const problem = { xDim: 1, thetaDim: 2, samples: 96, xRange: [-1, 1], noise: 0, thetaBounds: null };
+`;
+
+test('preset texts are frozen: each id keeps its script (a changed preset needs a new id)', async () => {
+  const frozen = JSON.parse(await fs.readFile(path.join(goldenDir, 'preset-hashes.json'), 'utf8'));
+  const sha = (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+  for (const [id, hash] of Object.entries(frozen)) {
+    const p = PRESETS.find((q) => q.id === id);
+    assert.ok(p, `preset "${id}" is gone: old share links name it. Keep it (mark it hidden: true to leave the menu).`);
+    assert.equal(sha(p.script), hash, `preset "${id}" changed its script: old share links would open a different `
+      + 'problem. Restore its text and add the new text as a new preset with a new id.');
+  }
+  for (const p of PRESETS) {
+    assert.ok(p.id in frozen, `preset "${p.id}" is not frozen yet: add "${p.id}": "${sha(p.script)}" to tests/golden/preset-hashes.json`);
+    assert.match(p.id, /^[a-z0-9][a-z0-9_-]{0,39}$/, 'a preset id a link can carry');
+  }
+});
+
+test('share a custom script, open it in a fresh browser: notice, nothing runs, Run gives the same results', async () => {
+  const a = await openReady(server.url);
+  let b = null;
+  try {
+    const { page } = a;
+    await setScript(page, SCRIPT);
+    await page.getByRole('checkbox', { name: 'SPSA' }).check();
+    await fill(page, 'F-evaluation budget', 6000);
+    await fill(page, 'Seed', 7);
+    await fill(page, 'Learning rate', 0.02);
+    await fill(page, 'Hidden layers', '16,8');
+    await fill(page, 'Samples', 64);
+    await fill(page, 'Log points', 12);
+    await page.locator('#chart-options summary').click();
+    await page.getByLabel('Step-size sweep chart').uncheck();
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', await status(page).textContent());
+    const first = await exportResults(page);
+    assert.equal(first.runs.length, 2);
+
+    const url = await share(page);
+    assert.ok(url.length < 1200, `${url.length} characters`);
+    // Changing the page afterwards takes the stale link out of the address bar.
+    await fill(page, 'Seed', 8);
+    assert.equal(new URL(page.url()).hash, '');
+    assert.match(await page.locator('#share-info').textContent(), /changed since this link was made/);
+
+    b = await openReady(url);
+    const p2 = b.page;
+    const alert = alertBox(p2);
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await alert.textContent(), /This code came from a link/);
+    assert.match(await alert.textContent(), /never runs by itself/);
+    assert.equal(await editorText(p2), SCRIPT);
+    // Nothing runs by itself.
+    await p2.waitForTimeout(1500);
+    assert.equal(await status(p2).getAttribute('data-state'), 'idle');
+    assert.match(await p2.locator('#results-body').textContent(), /No results yet/);
+    assert.equal(await p2.getByRole('checkbox', { name: 'SPSA' }).isChecked(), true);
+    assert.equal(await p2.getByRole('checkbox', { name: 'Central differences' }).isChecked(), true);
+    assert.equal(await p2.getByLabel('Seed', { exact: true }).inputValue(), '7');
+    assert.equal(await p2.getByLabel('Hidden layers', { exact: true }).inputValue(), '16,8');
+    assert.equal(await p2.locator('#chart-sweep').isVisible(), false, 'the hidden chart stays hidden');
+    assert.equal(await p2.locator('#chart-loss').isVisible(), true);
+    await screenshot(p2, 'share-opened-custom.png');
+
+    await p2.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(p2, ['finished', 'error'], 60_000), 'finished');
+    assert.equal(await alert.isVisible(), false, 'Run acts on the notice');
+    const second = await exportResults(p2);
+    assert.deepEqual(withoutWallClock(second), withoutWallClock(first));
+    assert.deepEqual(a.consoleProblems, []);
+    assert.deepEqual(b.consoleProblems, []);
+  } finally {
+    await a.context.close();
+    await b?.context.close();
+  }
+});
+
+test('preset links are short and open without the notice', async () => {
+  const a = await openReady(server.url);
+  const sizes = {};
+  let b = null;
+  try {
+    const { page } = a;
+    for (const p of PRESETS) {
+      await page.getByLabel('Preset', { exact: true }).selectOption(p.id);
+      const url = await share(page);
+      const fragment = new URL(url).hash;
+      sizes[p.id] = { url: url.length, fragment: fragment.length };
+      assert.ok(url.length <= 600, `${p.id}: ${url.length} characters`);
+    }
+    console.log(`preset link sizes (characters): ${JSON.stringify(sizes)}`);
+    await page.getByLabel('Preset', { exact: true }).selectOption('projectile');
+    const url = await share(page);
+
+    b = await openReady(url);
+    const p2 = b.page;
+    await p2.waitForTimeout(300);
+    assert.equal(await alertBox(p2).isVisible(), false, 'a preset link shows no notice');
+    assert.equal(await p2.getByLabel('Preset', { exact: true }).inputValue(), 'projectile');
+    assert.equal(await editorText(p2), PRESETS.find((p) => p.id === 'projectile').script);
+    assert.equal(await p2.getByLabel('F-evaluation budget', { exact: true }).inputValue(), '80000');
+    assert.equal(await p2.getByRole('checkbox', { name: 'SPSA' }).isChecked(), true);
+    assert.match(await status(p2).textContent(), /Opened a shared link/);
+    assert.deepEqual(a.consoleProblems, []);
+    assert.deepEqual(b.consoleProblems, []);
+  } finally {
+    await a.context.close();
+    await b?.context.close();
+  }
+});
+
+test('corrupt, truncated and newer links show a message and leave a working page', async () => {
+  // A valid custom link to damage.
+  const golden = JSON.parse(await fs.readFile(path.join(goldenDir, 'v1/custom-every-setting.json'), 'utf8'));
+  const link = golden.link;
+  const flipped = `${link.slice(0, 60)}${link[60] === 'A' ? 'B' : 'A'}${link.slice(61)}`;
+  const cases = [
+    { hash: 'v1.garbage', want: /could not be opened/ },
+    { hash: 'v9.eJyrVkrOzyspSk0uUbIqKSpN1VEqSCxRslIqLkksKU1Rqs0FAF5wCJo', want: /newer version/ },
+    { hash: link.slice(0, Math.floor(link.length * 0.6)), want: /cut off|damaged/ },
+    { hash: flipped, want: /damaged|could not be opened/ },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const o = await openReady(`${server.url}#${c.hash}`);
+    try {
+      const { page } = o;
+      const alert = alertBox(page);
+      await alert.waitFor({ state: 'visible' });
+      assert.match(await alert.textContent(), c.want, `case ${i}`);
+      if (i === 0 || i === 2) {
+        // The page works: a short run finishes.
+        await page.getByRole('button', { name: 'Dismiss' }).click();
+        await fill(page, 'F-evaluation budget', 3000);
+        await page.getByRole('button', { name: 'Run' }).click();
+        assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', await status(page).textContent());
+      }
+      if (i === 2) await screenshot(page, 'share-truncated-link.png');
+      assert.deepEqual(o.consoleProblems, []);
+    } finally {
+      await o.context.close();
+    }
+  }
+});
+
+test('golden links open in the page with their recorded state', async () => {
+  const files = (await fs.readdir(path.join(goldenDir, 'v1'))).filter((f) => f.endsWith('.json')).sort();
+  assert.ok(files.length >= 8);
+  const ctx = await browser.newContext();
+  const problems = [];
+  try {
+    for (const f of files) {
+      const g = JSON.parse(await fs.readFile(path.join(goldenDir, 'v1', f), 'utf8'));
+      const page = await ctx.newPage();
+      page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`${f}: ${m.text()}`); });
+      page.on('pageerror', (e) => problems.push(`${f}: ${e.message}`));
+      await page.goto(`${server.url}#${g.link}`);
+      await page.waitForFunction(() => !document.getElementById('share').disabled, null, { timeout: 15_000 });
+      const s = g.state;
+      const script = s.script ?? PRESETS.find((p) => p.id === s.preset).script;
+      assert.equal(await editorText(page), script, f);
+      assert.equal(await page.getByLabel('F-evaluation budget', { exact: true }).inputValue(), String(s.settings.budget), f);
+      assert.equal(await page.getByLabel('Seed', { exact: true }).inputValue(), String(s.settings.seed), f);
+      assert.equal(await page.getByLabel('Learning rate', { exact: true }).inputValue(),
+        String(s.settings.optimizer.learningRate), f);
+      for (const m of ['central', 'spsa', 'guided-es']) {
+        assert.equal(await page.locator(`#m-${m}`).isChecked(), s.methods.includes(m), `${f}: ${m}`);
+      }
+      const alert = alertBox(page);
+      const text = (await alert.isVisible()) ? await alert.textContent() : '';
+      assert.doesNotMatch(text, /could not be put into the page exactly/, f);
+      assert.equal(/came from a/.test(text), s.script !== null, `${f}: the notice shows for code, not presets`);
+      if (g.warnings > 0) assert.match(text, /corrections|came from a/, f);
+      assert.equal(await page.locator('body.embed').count(), s.embed ? 1 : 0, f);
+      await page.close();
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('embed mode hides the editor and settings; the notice offers the code', async () => {
+  const g = JSON.parse(await fs.readFile(path.join(goldenDir, 'v1/custom-defaults.json'), 'utf8'));
+  const o = await openReady(`${server.url}#${g.link}&embed`);
+  try {
+    const { page } = o;
+    assert.equal(await page.locator('#editor-panel').isVisible(), false);
+    assert.equal(await page.getByLabel('F-evaluation budget', { exact: true }).isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Run' }).isVisible(), true);
+    assert.equal(await page.locator('#chart-loss').isVisible(), true);
+    assert.match(await page.locator('#embed-open').getAttribute('href'), /#v1\.[^&]+$/);
+    const alert = alertBox(page);
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await alert.textContent(), /came from a link/);
+    await screenshot(page, 'share-embed.png');
+    await alert.getByRole('button', { name: 'Show the code' }).click();
+    assert.equal(await page.locator('#editor-panel').isVisible(), true);
+    assert.equal(await alert.isVisible(), true, 'the notice stays until Run');
+    assert.deepEqual(o.consoleProblems, []);
+  } finally {
+    await o.context.close();
+  }
+  // The Embed mode box makes such a link.
+  const p = await openReady(server.url);
+  try {
+    await share(p.page);
+    await p.page.getByLabel('Embed mode').check();
+    assert.match(await p.page.getByLabel('Share link URL').inputValue(), /&embed$/);
+  } finally {
+    await p.context.close();
+  }
+});
+
+test('a problem too large for a link says so and the page keeps working', async () => {
+  const o = await openReady(server.url);
+  try {
+    const { page } = o;
+    await page.getByLabel('Data source').selectOption('csv');
+    const rows = Array.from({ length: 9000 }, (_, i) => `${(i / 9000).toFixed(6)},${Math.sin(i).toFixed(6)},${Math.cos(i).toFixed(6)}`);
+    const csv = page.getByLabel('CSV data', { exact: true });
+    await csv.waitFor({ state: 'visible' });
+    await csv.evaluate((e, text) => { e.value = text; e.dispatchEvent(new Event('input', { bubbles: true })); },
+      `x,y1,y2\n${rows.join('\n')}\n`);
+    await page.getByRole('button', { name: 'Share link' }).click();
+    const alert = alertBox(page);
+    await alert.waitFor({ state: 'visible' });
+    assert.match(await alert.textContent(), /too large for a link.*64 KiB/s);
+    assert.equal(await status(page).getAttribute('data-state'), 'idle');
+    assert.deepEqual(o.consoleProblems, []);
+  } finally {
+    await o.context.close();
+  }
+});
