@@ -62,6 +62,7 @@ const NUMBER_FIELDS = {
   rounds: { label: 'Rounds', int: true, min: 1, max: 100 },
   'collect-share': { label: 'Collect share', min: 0, exclusiveMin: true, max: 1 },
   alpha: { label: 'alpha', min: 0, max: 1 },
+  watchdog: { label: 'Watchdog (s)', min: 0.5, max: 3600 },
 };
 // Charts that can be shown or hidden (checkbox `show-<key>`); a share link carries the choice.
 const CHART_KEYS = ['loss', 'grad', 'cos', 'fit', 'theta', 'sweep'];
@@ -87,7 +88,6 @@ const SETTING_PATHS = {
 
 const STORAGE = { script: 'bbp.script', settings: 'bbp.settings', preset: 'bbp.preset', methods: 'bbp.methods' };
 const REDRAW_MS = 100;        // charts redraw at most ~10 times a second
-const WATCHDOG_MS = 10_000;   // a worker silent this long while busy is ended (F never returned)
 
 // Share links (see "Share links" below).
 const LINK_RE = /^#?v\d+\./;  // a fragment that is a share link (others, like #editor-panel, are not)
@@ -466,12 +466,13 @@ class Run {
 
 function ensureRunner() {
   if (!runnerReady) {
-    runner = new SandboxRunner({ watchdogMs: WATCHDOG_MS });
+    runner = new SandboxRunner({ watchdogMs });
     runnerReady = runner.ready;
   }
   return runnerReady;
 }
 
+let watchdogMs = 10_000;
 async function startRun({ paused = false } = {}) {
   if (session && !session.over) return;
   if (linkPending) return; // a shared link is still being opened
@@ -487,6 +488,8 @@ async function startRun({ paused = false } = {}) {
     }
     if (!methods.length) throw new SettingsError('m-central', 'Select at least one method to compare (under "Gradient estimates to compare").');
     base = readSettings();
+    // A page setting, not part of the run: how long an F may stay silent before its worker ends.
+    watchdogMs = 1000 * readNumber('watchdog');
   } catch (e) {
     if (!(e instanceof SettingsError)) throw e;
     if (e.id && $(e.id)) {
@@ -527,6 +530,7 @@ async function startRun({ paused = false } = {}) {
     return;
   }
   if (session !== sess || sess.over) return; // stopped or reset while the sandbox was starting
+  runner.watchdogMs = watchdogMs;
   for (const method of methods) {
     const runId = `${method}#${sess.id}`;
     const run = new Run(method, runId);

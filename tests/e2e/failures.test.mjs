@@ -1,0 +1,100 @@
+// End-to-end: failures of the user's code through the real page. An endless F is ended
+// by the watchdog (a page setting) with a message naming the method and the step while a
+// second method finishes, and Run works again; each kind of broken script ends in
+// data-state="error" with a message that names the cause; nothing shown is lost.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults } from './support/harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function fill(page, label, value) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+const alertText = (page) => page.locator('[role="alert"]').innerText();
+
+const GOOD = `function F(x, theta) { return [theta[0] + theta[1] * x[0], theta[2] * Math.exp(0.5 * theta[0])]; }
+function thetaTrue(x) { return [Math.sin(Math.PI * x[0]), 0.5 * Math.cos(Math.PI * x[1]), x[0] * x[1]]; }
+function dF(x, theta) { const e = Math.exp(0.5 * theta[0]); return [[1, x[0], 0], [0.5 * theta[2] * e, 0, e]]; }
+const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0, thetaBounds: null };
+`;
+
+// Each worker compiles its own copy, so the counter is per method. With budget 2000 and 10
+// log points, the joint surrogate calls F about 6,000 times in all and central about 11,000
+// (its monitoring costs more): F hangs past 8,000 calls, so only central hangs.
+const HANGS_FOR_CENTRAL = GOOD.replace('function F(x, theta) {', 'let calls = 0;\nfunction F(x, theta) { if (++calls > 8000) for (;;) {}');
+
+test('an endless F is ended by the watchdog, named, while another method finishes; Run works again', async () => {
+  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await setScript(page, HANGS_FOR_CENTRAL);
+    await page.getByRole('checkbox', { name: 'Joint surrogate', exact: true }).check();
+    await fill(page, 'F-evaluation budget', 2000);
+    await fill(page, 'Log points', 10);
+    await fill(page, 'Watchdog (s)', 2);
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished');
+    assert.ok(Date.now() - t0 < 30_000, 'ended well within the time');
+    const text = await alertText(page);
+    assert.match(text, /Central differences/);
+    assert.match(text, /did not return for 2 s/);
+    assert.match(text, /step \d+/);
+    const results = await exportResults(page);
+    const central = results.runs.find((r) => r.method === 'central');
+    const joint = results.runs.find((r) => r.method === 'joint');
+    assert.match(central.error, /did not return/);
+    assert.ok(central.history.length >= 1, 'what central logged before it hung stays');
+    assert.equal(joint.error, null);
+    assert.ok(joint.final.evals > 0 && joint.history.length >= 2, 'the joint surrogate ran to its end');
+
+    // Run works again afterwards, with a working script.
+    await setScript(page, GOOD);
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished');
+    const again = await exportResults(page);
+    assert.ok(again.runs.every((r) => r.error === null));
+    assert.deepEqual(consoleProblems.filter((m) => !/did not return/.test(m)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+const BROKEN = [
+  ['F returns NaN', GOOD.replace('return [theta[0] + theta[1] * x[0]', 'return [NaN'), /NaN/],
+  ['F returns the wrong length', GOOD.replace('function F(x, theta) {', 'function F(x, theta) { if (x[0] > 0.5) return [1, 2, 3];'), /3 numbers|expected yDim|yDim=2|length/i],
+  ['F returns text', GOOD.replace('return [theta[0] + theta[1] * x[0]', "return ['a'"), /not a (finite )?number|number/i],
+  ['thetaTrue throws', GOOD.replace('function thetaTrue(x) {', "function thetaTrue(x) { throw new Error('no truth today');"), /thetaTrue[\s\S]*no truth today|no truth today[\s\S]*thetaTrue/],
+  ['a syntax error', GOOD.replace('function dF(x, theta) {', 'function dF(x, theta) {{'), /line \d+|syntax|Unexpected/i],
+  ['F throws', GOOD.replace('function F(x, theta) {', "function F(x, theta) { if (theta[0] > 1e9 || x[0] > 0.9) throw new RangeError('sensor offline');"), /x=\[[\s\S]*sensor offline/],
+];
+
+for (const [what, script, cause] of BROKEN) {
+  test(`a script where ${what} gives data-state="error" and a message naming the cause`, async () => {
+    const { page, context } = await openPage(browser, server.url);
+    try {
+      await waitForState(page, 'idle', 10_000);
+      await setScript(page, script);
+      await fill(page, 'F-evaluation budget', 5000);
+      await page.getByRole('button', { name: 'Run' }).click();
+      assert.equal(await waitForState(page, ['finished', 'error'], 30_000), 'error');
+      assert.match(await alertText(page), cause);
+      // The script is still there for the user to fix.
+      assert.match(await page.getByRole('textbox', { name: 'Problem script' }).innerText(), /function F/);
+    } finally {
+      await context.close();
+    }
+  });
+}
