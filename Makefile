@@ -3,6 +3,9 @@ SHELL := /bin/bash
 WASM_BINDGEN_VERSION := 0.2.130
 CRATE := blackbox_playground
 WASM_OUT := target/wasm32-unknown-unknown/release/$(CRATE).wasm
+WASM_PKG := www/pkg/$(CRATE)_bg.wasm
+WASM_OPT ?= node_modules/.bin/wasm-opt
+WASM_OPT_FLAGS ?= -O3
 PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMIUM_PATH ?= /usr/bin/chromium
@@ -27,9 +30,20 @@ setup-browser:
 ## build: leaves a static site in www/ (www/pkg and the editor bundle are generated).
 build: setup wasm bundle
 
+## wasm: the core for the browser. simd128 comes from .cargo/config.toml; then wasm-bindgen
+## and binaryen's wasm-opt (npm package `binaryen`, installed by setup: Debian's binaryen 108
+## writes wasm-bindgen's externref table as anyref, which the glue then fails on). Both steps
+## rerun only when cargo produced a new .wasm. Measured by `make bench`: tests/bench/RESULTS.md.
 wasm:
 	cargo build --lib --release --target wasm32-unknown-unknown
-	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM_OUT)
+	@$(MAKE) --no-print-directory $(WASM_PKG)
+
+$(WASM_PKG): $(WASM_OUT)
+	wasm-bindgen --target web --no-typescript --out-dir target/wasm-bindgen $(WASM_OUT)
+	@mkdir -p www/pkg
+	cp target/wasm-bindgen/$(CRATE).js www/pkg/
+	$(WASM_OPT) $(WASM_OPT_FLAGS) target/wasm-bindgen/$(CRATE)_bg.wasm -o $@
+	@echo "$@: $$(stat -c %s $@) bytes"
 
 bundle:
 	npx esbuild www/editor-src.js --bundle --minify --format=esm --log-level=warning --outfile=www/editor.bundle.js
@@ -56,8 +70,10 @@ test-wasm:
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
-bench: build
-	cargo run --release --bin bench
+## bench: one table, against plain JS, TF.js (cpu, wasm) and native Rust (about 2.5 minutes after the build).
+bench: setup-browser build
+	cargo build --release --bin bench
+	node tests/bench/run.mjs
 
 ## screenshots: the README's pictures of the page, at 1280 and 400 px.
 screenshots: build setup-browser

@@ -4,7 +4,7 @@
 //! Parameters live in one flat vector (layer by layer: `W` as `in x out` row-major, then
 //! `b`), so optimisers, gradient comparisons and share links all see one `&[f64]`.
 
-use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array2, ArrayView1, ArrayView2};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -21,19 +21,64 @@ pub enum Activation {
 
 const GELU_C: f64 = 0.797_884_560_802_865_4; // sqrt(2/pi)
 
+/// `tanh(x)` to about 2 ulp (checked against `f64::tanh` in the unit tests below), written
+/// without branches or library calls so that loops over it vectorise, natively and in wasm,
+/// and give the same bits on both. Cephes' method: for `|x| < 0.625` a rational function
+/// in `x^2`; above, `(e - 1) / (e + 1)` with `e = exp(2|x|)` from a Pade approximant after
+/// reduction by powers of two. One division either way. NaN in, NaN out.
+#[inline(always)]
+pub fn tanh(x: f64) -> f64 {
+    const ROUND: f64 = 6755399441055744.0; // 1.5 * 2^52: adding it rounds to an integer
+    let ax = x.abs();
+    // exp(y) for y = 2|x| (tanh is +-1 in f64 beyond |x| = 19.1; 44 keeps 2^n finite).
+    let y = (2.0 * ax).min(44.0);
+    let t = y * std::f64::consts::LOG2_E + ROUND;
+    let n = t - ROUND;
+    // The low bits of `t` hold the integer n: 2^n from the exponent field.
+    let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
+    let r = (y - n * 0.693145751953125) - n * 1.4286068203094173e-6;
+    let rr = r * r;
+    let p = r * ((0.00012617719307481058 * rr + 0.030299440770744195) * rr + 1.0);
+    let q =
+        ((3.0019850513866446e-6 * rr + 0.002524483403496841) * rr + 0.22726554820815503) * rr + 2.0;
+    // exp(y) = scale (q + p) / (q - p), so tanh = (exp(y) - 1) / (exp(y) + 1) = (a - b) / (a + b).
+    let a = scale * (q + p);
+    let b = q - p;
+    let z = x * x;
+    let ps = (-0.9643991794250523 * z - 99.28772310019185) * z - 1614.6876844170845;
+    let qs = ((z + 112.81167849163293) * z + 2235.4883906010045) * z + 4844.063053251255;
+    let sign = x.to_bits() & 0x8000_0000_0000_0000;
+    let (num, den) = if ax >= 0.625 {
+        (f64::from_bits((a - b).to_bits() | sign), a + b)
+    } else {
+        (x * (qs + z * ps), qs)
+    };
+    num / den
+}
+
 impl Activation {
+    #[inline(always)]
     fn apply(self, z: f64) -> f64 {
         match self {
-            Activation::Tanh => z.tanh(),
+            Activation::Tanh => tanh(z),
             Activation::Relu => z.max(0.0),
-            Activation::Gelu => 0.5 * z * (1.0 + (GELU_C * (z + 0.044715 * z * z * z)).tanh()),
+            Activation::Gelu => 0.5 * z * (1.0 + tanh(GELU_C * (z + 0.044715 * z * z * z))),
+        }
+    }
+
+    /// `apply` over a slice, with the match outside the loop so that the loop vectorises.
+    fn apply_all(self, z: &[f64]) -> Vec<f64> {
+        match self {
+            Activation::Tanh => z.iter().map(|&v| tanh(v)).collect(),
+            Activation::Relu => z.iter().map(|&v| v.max(0.0)).collect(),
+            Activation::Gelu => z.iter().map(|&v| Activation::Gelu.apply(v)).collect(),
         }
     }
 
     fn derivative(self, z: f64) -> f64 {
         match self {
             Activation::Tanh => {
-                let t = z.tanh();
+                let t = tanh(z);
                 1.0 - t * t
             }
             Activation::Relu => {
@@ -45,7 +90,7 @@ impl Activation {
             }
             Activation::Gelu => {
                 let u = GELU_C * (z + 0.044715 * z * z * z);
-                let t = u.tanh();
+                let t = tanh(u);
                 let du = GELU_C * (1.0 + 3.0 * 0.044715 * z * z);
                 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
             }
@@ -157,29 +202,40 @@ impl Mlp {
     /// Outputs for a batch, and the cache `backward` needs.
     pub fn forward(&self, x: ArrayView2<f64>) -> (Array2<f64>, ForwardCache) {
         assert_eq!(x.ncols(), self.input_dim(), "input width");
-        let mut activations = Vec::with_capacity(self.layers());
-        let mut pre = Vec::with_capacity(self.layers());
-        let mut a = x.to_owned();
-        for l in 0..self.layers() {
-            let (w, b) = self.layer(l);
-            let mut z = a.dot(&w);
-            z += &b;
-            activations.push(a);
-            a = if l + 1 < self.layers() {
-                z.mapv(|v| self.activation.apply(v))
+        let n = x.nrows();
+        let layers = self.layers();
+        let mut activations = Vec::with_capacity(layers);
+        let mut pre = Vec::with_capacity(layers);
+        // Row-major copy of the input: the kernels below work on contiguous rows.
+        let mut a: Vec<f64> = x.iter().copied().collect();
+        for l in 0..layers {
+            let (i, o) = (self.sizes[l], self.sizes[l + 1]);
+            let off = self.layer_offset(l);
+            let w = &self.params[off..off + i * o];
+            let b = &self.params[off + i * o..off + i * o + o];
+            let mut z = Vec::with_capacity(n * o);
+            for _ in 0..n {
+                z.extend_from_slice(b);
+            }
+            gemm_acc(n, i, o, &a, w, &mut z);
+            let next = if l + 1 < layers {
+                self.activation.apply_all(&z)
             } else {
                 z.clone()
             };
-            pre.push(z);
+            activations.push(Array2::from_shape_vec((n, i), a).expect("layer input shape"));
+            pre.push(Array2::from_shape_vec((n, o), z).expect("pre-activation shape"));
+            a = next;
         }
+        let mut out = Array2::from_shape_vec((n, self.output_dim()), a).expect("output shape");
         if let Some(bounds) = &self.output_bounds {
-            for mut row in a.rows_mut() {
+            for mut row in out.rows_mut() {
                 for (v, &(lo, hi)) in row.iter_mut().zip(bounds) {
                     *v = lo + (hi - lo) * 0.5 * (v.tanh() + 1.0);
                 }
             }
         }
-        (a, ForwardCache { activations, pre })
+        (out, ForwardCache { activations, pre })
     }
 
     /// Given `d_out = dL/d(output)`, returns `(dL/dparams, dL/dinput)`.
@@ -188,42 +244,62 @@ impl Mlp {
         cache: &ForwardCache,
         d_out: ArrayView2<f64>,
     ) -> (Vec<f64>, Array2<f64>) {
-        let last = self.layers() - 1;
-        let mut dz = d_out.to_owned();
+        let layers = self.layers();
+        let last = layers - 1;
+        let n = d_out.nrows();
+        assert_eq!(d_out.ncols(), self.output_dim(), "output gradient width");
+        let mut dz: Vec<f64> = d_out.iter().copied().collect();
         if let Some(bounds) = &self.output_bounds {
-            let z = &cache.pre[last];
-            for ((mut drow, zrow), _) in dz.rows_mut().into_iter().zip(z.rows()).zip(0..) {
-                for ((d, &zv), &(lo, hi)) in drow.iter_mut().zip(zrow).zip(bounds) {
+            let z = std_slice(&cache.pre[last]);
+            let m = self.output_dim();
+            for (r, drow) in dz.chunks_exact_mut(m).enumerate() {
+                for ((d, &zv), &(lo, hi)) in drow.iter_mut().zip(&z[r * m..]).zip(bounds) {
                     let t = zv.tanh();
                     *d *= (hi - lo) * 0.5 * (1.0 - t * t);
                 }
             }
         }
         let mut grad = vec![0.0; self.params.len()];
-        for l in (0..self.layers()).rev() {
+        let mut scratch = Vec::new();
+        for l in (0..layers).rev() {
             let off = self.layer_offset(l);
             let (i, o) = (self.sizes[l], self.sizes[l + 1]);
-            let a = &cache.activations[l];
-            let gw = a.t().dot(&dz);
-            // Iterate in logical (row-major) order: `dot` may return a column-major array.
-            for (dst, src) in grad[off..off + i * o].iter_mut().zip(gw.iter()) {
-                *dst = *src;
+            let a = std_slice(&cache.activations[l]);
+            // dL/dW = a^T dz (i x o), with a^T made contiguous first.
+            transpose_into(a, n, i, &mut scratch);
+            let (gw, rest) = grad[off..off + i * o + o].split_at_mut(i * o);
+            gemm_acc(i, n, o, &scratch, &dz, gw);
+            // dL/db = column sums of dz.
+            for row in dz.chunks_exact(o) {
+                for (g, &d) in rest.iter_mut().zip(row) {
+                    *g += d;
+                }
             }
-            for (dst, src) in grad[off + i * o..off + i * o + o]
-                .iter_mut()
-                .zip(dz.sum_axis(Axis(0)).iter())
-            {
-                *dst = *src;
-            }
-            let (w, _) = self.layer(l);
-            let mut da = dz.dot(&w.t());
+            // dL/da = dz W^T (n x i).
+            let w = &self.params[off..off + i * o];
+            transpose_into(w, i, o, &mut scratch);
+            let mut da = vec![0.0; n * i];
+            gemm_acc(n, o, i, &dz, &scratch, &mut da);
             if l > 0 {
-                let zprev = &cache.pre[l - 1];
-                da.zip_mut_with(zprev, |d, &z| *d *= self.activation.derivative(z));
+                match self.activation {
+                    // tanh' = 1 - tanh^2, and tanh(z) is this layer's input: no second tanh.
+                    Activation::Tanh => {
+                        for (d, &t) in da.iter_mut().zip(a) {
+                            *d *= 1.0 - t * t;
+                        }
+                    }
+                    act => {
+                        let z = std_slice(&cache.pre[l - 1]);
+                        for (d, &zv) in da.iter_mut().zip(z) {
+                            *d *= act.derivative(zv);
+                        }
+                    }
+                }
             }
             dz = da;
         }
-        (grad, dz)
+        let d_in = Array2::from_shape_vec((n, self.input_dim()), dz).expect("input shape");
+        (grad, d_in)
     }
 
     /// The network as JSON: sizes, activation, bounds and per-layer weights.
@@ -245,7 +321,138 @@ impl Mlp {
     }
 }
 
+/// The elements of a cache array in row-major order (the cache only holds such arrays).
+fn std_slice(a: &Array2<f64>) -> &[f64] {
+    a.as_slice().expect("cache arrays are in standard layout")
+}
+
+/// `out` (cols x rows) = the transpose of `src` (rows x cols), both row-major.
+fn transpose_into(src: &[f64], rows: usize, cols: usize, out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(rows * cols, 0.0);
+    for (r, row) in src.chunks_exact(cols).enumerate().take(rows) {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+}
+
+/// Rows and columns of the register block of `gemm_acc` (4 x 4 results: 8 vector registers
+/// of two lanes, which leaves room for the operands in x86-64's and V8's 16).
+const MR: usize = 4;
+const NR: usize = 4;
+
+/// `c += a b` for row-major `a` (m x k), `b` (k x n), `c` (m x n).
+///
+/// Small-matrix kernel, no packing: a block of MR rows x W columns of `c` stays in registers
+/// while the k loop streams rows of `b` and columns of `a` through it. The fixed-size inner
+/// loops vectorise (SSE2 natively, simd128 in wasm when enabled). Narrow outputs (the last
+/// layer's 2 or 3 columns) get their own block width instead of a scalar loop.
+fn gemm_acc(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    let n_main = n - n % NR;
+    let m_main = m - m % MR;
+    for r0 in (0..m_main).step_by(MR) {
+        let rows: [&[f64]; MR] = std::array::from_fn(|i| &a[(r0 + i) * k..(r0 + i + 1) * k]);
+        for c0 in (0..n_main).step_by(NR) {
+            block::<NR>(k, n, c0, &rows, b, &mut c[r0 * n..]);
+        }
+        let tail = &mut c[r0 * n..];
+        match n - n_main {
+            1 => block::<1>(k, n, n_main, &rows, b, tail),
+            2 => block::<2>(k, n, n_main, &rows, b, tail),
+            3 => block::<3>(k, n, n_main, &rows, b, tail),
+            _ => {}
+        }
+    }
+    for r in m_main..m {
+        let arow = &a[r * k..(r + 1) * k];
+        let crow = &mut c[r * n..(r + 1) * n];
+        for (&av, brow) in arow.iter().zip(b.chunks_exact(n)) {
+            for (cv, &bv) in crow.iter_mut().zip(brow) {
+                *cv += av * bv;
+            }
+        }
+    }
+}
+
+/// `c[0..MR, c0..c0 + W] += rows * b[.., c0..c0 + W]` (`c` starts at the block's first row).
+#[inline(always)]
+fn block<const W: usize>(
+    k: usize,
+    n: usize,
+    c0: usize,
+    rows: &[&[f64]; MR],
+    b: &[f64],
+    c: &mut [f64],
+) {
+    let mut acc = [[0.0f64; W]; MR];
+    for (kk, brow) in b.chunks_exact(n).take(k).enumerate() {
+        let bv: &[f64; W] = brow[c0..c0 + W].try_into().unwrap();
+        for (acc_row, row) in acc.iter_mut().zip(rows) {
+            let av = row[kk];
+            for (s, &bj) in acc_row.iter_mut().zip(bv) {
+                *s += av * bj;
+            }
+        }
+    }
+    for (i, acc_row) in acc.iter().enumerate() {
+        for (cv, s) in c[i * n + c0..i * n + c0 + W].iter_mut().zip(acc_row) {
+            *cv += s;
+        }
+    }
+}
+
 /// Columns `from..to` of a batch, owned.
 pub fn columns(a: ArrayView2<f64>, from: usize, to: usize) -> Array2<f64> {
     a.slice(s![.., from..to]).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tanh;
+
+    #[test]
+    fn tanh_is_within_a_few_ulp_of_the_library_tanh() {
+        let mut worst = 0.0f64;
+        let mut check = |x: f64| {
+            let (a, b) = (tanh(x), x.tanh());
+            assert!(a.abs() <= 1.0, "tanh({x}) = {a}");
+            if b != 0.0 {
+                worst = worst.max(((a - b) / b).abs());
+            } else {
+                assert_eq!(a, 0.0);
+            }
+        };
+        let mut x = -30.0;
+        while x < 30.0 {
+            check(x);
+            x += 0.000_731;
+        }
+        let mut y = 1e-300;
+        while y < 50.0 {
+            check(y);
+            check(-y);
+            y *= 1.001;
+        }
+        for x in [
+            0.625,
+            -0.625,
+            0.624_999_999_999_999_9,
+            19.1,
+            22.0,
+            1e300,
+            f64::INFINITY,
+        ] {
+            check(x);
+            check(-x);
+        }
+        assert!(
+            worst <= 4.0 * f64::EPSILON,
+            "worst relative error {worst:e}"
+        );
+        assert!(tanh(f64::NAN).is_nan());
+        assert_eq!(tanh(f64::INFINITY), 1.0);
+        assert_eq!(tanh(f64::NEG_INFINITY), -1.0);
+    }
 }

@@ -1,1 +1,209 @@
-fn main() {}
+//! Native side of `make bench`: the same Rust code the browser runs as wasm, compiled for
+//! this machine, on the same problem, data and settings.
+//!
+//! ```text
+//! cargo run --release --bin bench                      # human-readable
+//! cargo run --release --bin bench -- --json --csv F    # one JSON line (tests/bench/run.mjs)
+//! cargo run --release --bin bench -- --exact-only --csv F --reps 1   # JSON, the step only
+//! cargo run --release --bin bench -- --only central     # for a profiler: one part, no output
+//! ```
+//!
+//! Measures:
+//! - `exact`: milliseconds per training step of the Analytic-gradient method, MLP 2-32-32-3,
+//!   batch 256 (the whole training set), Adam, on the smooth preset's F and dF written in
+//!   Rust. With `--csv FILE` the data are the rows of that file (x0, x1, y0, y1), the same
+//!   rows the browser benchmark feeds to wasm and TF.js; without it they are generated.
+//! - `central`: F-evaluations per second inside a Central-differences run on the same cheap
+//!   F (page defaults: hidden [32, 32], batch 32), to compare with the browser's number.
+//! - the network alone: forward + backward of the policy on 256 rows.
+
+use blackbox_playground::nn::{Activation, Mlp};
+use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session};
+use ndarray::Array2;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::f64::consts::PI;
+use std::time::Instant;
+
+/// The smooth preset of www/presets.js, in Rust (F, dF, thetaTrue).
+fn smooth_map() -> FnBlackBox {
+    FnBlackBox::new(
+        Dims {
+            x: 2,
+            theta: 3,
+            y: 2,
+        },
+        |x, t, y| {
+            y[0] = t[0] + t[1] * x[0];
+            y[1] = t[2] * (0.5 * t[0]).exp();
+        },
+    )
+    .with_jacobian(|x, t, j| {
+        let e = (0.5 * t[0]).exp();
+        j.copy_from_slice(&[1.0, x[0], 0.0, 0.5 * t[2] * e, 0.0, e]);
+    })
+    .with_theta_true(|x, t| {
+        t[0] = (PI * x[0]).sin();
+        t[1] = 0.5 * (PI * x[1]).cos();
+        t[2] = x[0] * x[1];
+    })
+}
+
+/// The settings of the step benchmark (the browser benchmark builds the same JSON).
+fn exact_config(csv: Option<&str>, steps: u64) -> String {
+    let data = match csv {
+        Some(text) => serde_json::json!({"source": "csv", "csv": text, "testFraction": 0}),
+        None => serde_json::json!({"source": "generated", "samples": 256, "testFraction": 0}),
+    };
+    serde_json::json!({
+        "method": "exact",
+        "problem": {"xDim": 2, "thetaDim": 3, "yDim": 2, "xRange": [-1, 1]},
+        "data": data,
+        "network": {"hidden": [32, 32], "activation": "tanh"},
+        "optimizer": {"kind": "adam", "learningRate": 0.01, "batchSize": 256, "clip": 0},
+        "budget": 1_000_000_000u64, "maxSteps": steps, "seed": 1, "logPoints": 2,
+    })
+    .to_string()
+}
+
+fn central_config(steps: u64) -> String {
+    serde_json::json!({
+        "method": "central",
+        "problem": {"xDim": 2, "thetaDim": 3, "yDim": 2, "xRange": [-1, 1]},
+        "data": {"source": "generated", "samples": 256, "testFraction": 0.2},
+        "network": {"hidden": [32, 32], "activation": "tanh"},
+        "optimizer": {"kind": "adam", "learningRate": 0.01, "batchSize": 32, "clip": 10},
+        "budget": 1_000_000_000u64, "maxSteps": steps, "seed": 1, "logPoints": 60,
+    })
+    .to_string()
+}
+
+fn now_ms(origin: Instant) -> impl Fn() -> f64 {
+    move || origin.elapsed().as_secs_f64() * 1e3
+}
+
+/// Runs a session to its end; returns (wall ms as the session measured it, steps, all F rows).
+fn run_session(config: &str) -> (f64, u64, u64, f64) {
+    let cfg = RunConfig::from_json(config).expect("valid benchmark config");
+    let mut s = Session::new(cfg, Box::new(smooth_map())).expect("session");
+    let clock = now_ms(Instant::now());
+    while !s
+        .run_chunk(30.0, u64::MAX, &clock)
+        .expect("benchmark run without errors")
+    {}
+    let last = s.history().last().map_or(f64::NAN, |h| h.train_loss);
+    (
+        s.wall_ms(),
+        s.steps(),
+        s.learning_evals() + s.monitoring_evals(),
+        last,
+    )
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.iter().any(|a| a == "--json");
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let csv = arg("--csv").map(|p| std::fs::read_to_string(&p).expect("read --csv file"));
+    let steps: u64 = arg("--steps").map_or(1500, |s| s.parse().expect("--steps N"));
+    let reps: usize = arg("--reps").map_or(5, |s| s.parse().expect("--reps N"));
+    // For profiling one part: `--only central` runs the central runs only, many times.
+    if let Some(only) = arg("--only") {
+        let t0 = Instant::now();
+        for _ in 0..reps {
+            match only.as_str() {
+                "central" => drop(run_session(&central_config(1000))),
+                "exact" => drop(run_session(&exact_config(csv.as_deref(), steps))),
+                other => panic!("--only central|exact, not {other}"),
+            }
+        }
+        println!("{only}: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+        return;
+    }
+
+    // exact: ms per step (median of `reps` runs of `steps` steps each).
+    let cfg = exact_config(csv.as_deref(), steps);
+    run_session(&exact_config(csv.as_deref(), 100)); // warm-up
+    let mut per_step = Vec::new();
+    let mut final_loss = f64::NAN;
+    for _ in 0..reps {
+        let (ms, n, _, loss) = run_session(&cfg);
+        per_step.push(ms / n as f64);
+        final_loss = loss;
+    }
+    let exact_ms = median(per_step.clone());
+    if args.iter().any(|a| a == "--exact-only") {
+        println!(
+            "{}",
+            serde_json::json!({"exactMsPerStep": exact_ms, "exactMsPerStepAll": per_step, "exactFinalLoss": final_loss})
+        );
+        return;
+    }
+
+    // central: F-evaluations per second (learning + monitoring rows) inside a run.
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let (ms, _, evals, _) = run_session(&central_config(1000));
+        rates.push(evals as f64 / (ms / 1e3));
+    }
+    let central_rate = median(rates);
+
+    // The policy network alone: forward + backward on 256 rows.
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let net = Mlp::new(&[2, 32, 32, 3], Activation::Tanh, None, &mut rng);
+    let x = Array2::from_shape_fn((256, 2), |_| rng.random_range(-1.0..1.0));
+    let d = Array2::from_shape_fn((256, 3), |_| rng.random_range(-1.0..1.0));
+    let (mut fwd_times, mut bwd_times) = (Vec::new(), Vec::new());
+    let (_, cache) = net.forward(x.view());
+    for _ in 0..reps {
+        let iters = 300;
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            std::hint::black_box(net.forward(std::hint::black_box(x.view())));
+        }
+        fwd_times.push(t0.elapsed().as_secs_f64() * 1e3 / iters as f64);
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            std::hint::black_box(net.backward(&cache, std::hint::black_box(d.view())));
+        }
+        bwd_times.push(t0.elapsed().as_secs_f64() * 1e3 / iters as f64);
+    }
+    let (fwd_ms, bwd_ms) = (median(fwd_times), median(bwd_times));
+    let nn_ms = fwd_ms + bwd_ms;
+
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "exactMsPerStep": exact_ms,
+                "exactMsPerStepAll": per_step,
+                "exactSteps": steps,
+                "exactFinalLoss": final_loss,
+                "centralEvalsPerSec": central_rate,
+                "nnForwardBackwardMs": nn_ms,
+                "target": std::env::consts::ARCH,
+            })
+        );
+    } else {
+        println!("native ({}), release build", std::env::consts::ARCH);
+        println!(
+            "exact, MLP 2-32-32-3, batch 256: {exact_ms:.4} ms/step (median of {reps} x {steps} steps); final loss {final_loss:.3e}"
+        );
+        println!(
+            "  policy network alone, 256 rows: forward {fwd_ms:.4} ms + backward {bwd_ms:.4} ms"
+        );
+        println!(
+            "central, cheap F (smooth preset), batch 32: {:.3} M F-evals/s",
+            central_rate / 1e6
+        );
+    }
+}

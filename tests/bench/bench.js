@@ -1,0 +1,316 @@
+// The browser half of `make bench` (driven by tests/bench/run.mjs through playwright).
+//
+// Sessions run in the playground's REAL worker (www/worker.js, started as a classic blob
+// worker from text, with the wasm-bindgen glue as a blob URL and the wasm bytes posted, as
+// www/sandbox.html does), so F goes through the real batch wrappers. The sandbox iframe is
+// left out here: it only relays messages. Each phase is one async function on `window.bench`
+// and returns plain data; run.mjs prints the table.
+import { PRESETS } from '/presets.js';
+
+const $text = async (url) => {
+  const r = await fetch(url, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.text();
+};
+const blobUrl = (text) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+
+let workerSrc; let glueUrl; let wasmBytes; let methods; let defaults;
+let counter = 0;
+
+// Bench-only instrumentation of a COPY of worker.js: time spent inside the F batch wrapper
+// (from wasm's call into it to its return) and the rows it evaluated, reported in the
+// status. If worker.js changes so that the hooks are gone, the number is simply missing.
+const HOOK_WRAP = 'const wrappers = makeWrappers(found, cfg.problem);';
+const HOOK_STATUS = "status.paused = state === 'paused';";
+function timedWorkerSource(src) {
+  if (!src.includes(HOOK_WRAP) || !src.includes(HOOK_STATUS)) return null;
+  return src
+    .replace(HOOK_WRAP, `${HOOK_WRAP}
+      { const f0 = wrappers.f; const now = performance.now.bind(performance);
+        const acc = (self.__benchF = { ms: 0, rows: 0, calls: 0 });
+        wrappers.f = (xs, ts, n) => { const t = now(); try { return f0(xs, ts, n); } finally { acc.ms += now() - t; acc.rows += n; acc.calls++; } }; }`)
+    .replace(HOOK_STATUS, `${HOOK_STATUS} if (self.__benchF) status.benchF = { ...self.__benchF };`);
+}
+let workerUrl; let timedWorkerUrl = null;
+
+/** The page's default input values, read from index.html as app.js reads them. */
+function pageDefaults(html) {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const v = {};
+  for (const e of doc.querySelectorAll('input[id], select[id]')) {
+    if (e.type === 'checkbox') v[e.id] = e.hasAttribute('checked');
+    else if (e.tagName === 'SELECT') v[e.id] = (e.querySelector('option[selected]') ?? e.querySelector('option'))?.value;
+    else v[e.id] = e.getAttribute('value') ?? '';
+  }
+  return v;
+}
+
+// app.js: preset settings use short keys, mapped to input ids.
+const PRESET_KEYS = { budget: 'budget', sigma: 'sigma', k: 'k', hRel: 'h-rel', learningRate: 'learning-rate',
+  batchSize: 'batch-size', maxSteps: 'max-steps', lambda: 'lambda', exploration: 'exploration' };
+
+/** The run settings the page would send for `method` with these input values (app.js readSettings). */
+function configFrom(values, method) {
+  const n = (id) => (values[id] === '' || values[id] === undefined ? undefined : Number(values[id]));
+  const layers = (id) => String(values[id]).split(',').map((s) => Number(s.trim())).filter((x) => x > 0);
+  const data = { source: 'generated', testFraction: n('test-fraction'), csv: '' };
+  if (n('samples') !== undefined) data.samples = n('samples');
+  if (n('noise') !== undefined) data.noise = n('noise');
+  return {
+    method,
+    data,
+    network: { hidden: layers('hidden'), activation: values.activation },
+    optimizer: { kind: values.optimizer, learningRate: n('learning-rate'), batchSize: n('batch-size'), clip: n('clip') },
+    budget: n('budget'), maxSteps: n('max-steps'), seed: n('seed'), logPoints: n('log-points'),
+    methodSettings: {
+      hRel: n('h-rel'), k: n('k'), sigma: n('sigma'), lambda: n('lambda'), exploration: n('exploration'),
+      rounds: n('rounds'), collectShare: n('collect-share'), surrogateHidden: layers('surrogate-hidden'),
+      alpha: n('alpha'), fitOnlyRho: Boolean(values['fit-only-rho']),
+    },
+  };
+}
+
+function presetConfig(preset, method) {
+  const values = { ...defaults };
+  for (const [k, v] of Object.entries(preset.settings ?? {})) if (PRESET_KEYS[k]) values[PRESET_KEYS[k]] = String(v);
+  return configFrom(values, method);
+}
+
+async function init() {
+  const [w, glue, wasm, html, glueMod] = await Promise.all([
+    $text('/worker.js'), $text('/pkg/blackbox_playground.js'),
+    fetch('/pkg/blackbox_playground_bg.wasm').then((r) => r.arrayBuffer()),
+    $text('/index.html'), import('/pkg/blackbox_playground.js'),
+  ]);
+  workerSrc = w; glueUrl = blobUrl(glue); wasmBytes = wasm;
+  workerUrl = blobUrl(workerSrc);
+  const timed = timedWorkerSource(workerSrc);
+  timedWorkerUrl = timed ? blobUrl(timed) : null;
+  await glueMod.default({ module_or_path: wasm.slice(0) });
+  methods = JSON.parse(glueMod.methodNames());
+  defaults = pageDefaults(html);
+  return {
+    crossOriginIsolated: self.crossOriginIsolated, wasmBytes: wasm.byteLength,
+    methods, presets: PRESETS.map((p) => p.id), timedWrapper: Boolean(timedWorkerUrl),
+    userAgent: navigator.userAgent,
+  };
+}
+
+/** One run of one method in a real worker, to its end. Resolves with status, rows, weights. */
+function runSession(config, script, { timed = false } = {}) {
+  const url = timed && timedWorkerUrl ? timedWorkerUrl : workerUrl;
+  const worker = new Worker(url);
+  const nonce = `bench-${++counter}`;
+  const rows = [];
+  const progress = []; // [steps, wallMs] of every chunk
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (ev) => {
+      const d = ev.data;
+      if (!d || d.nonce !== nonce) return;
+      if (d.type === 'progress') {
+        for (const v of d.rows) rows.push(v);
+        if (d.status) progress.push([d.status.steps, d.status.wallMs]);
+      } else if (d.type === 'done') {
+        worker.terminate();
+        resolve({ status: d.status, rows, progress, weights: d.weights, clockMs: performance.now() - t0 });
+      } else if (d.type === 'error') {
+        worker.terminate();
+        reject(new Error(d.message));
+      }
+    };
+    worker.onerror = (e) => { worker.terminate(); reject(new Error(e.message || 'worker failed')); };
+    const bytes = wasmBytes.slice(0);
+    worker.postMessage({ type: 'start', nonce, glue: glueUrl, wasm: bytes, config: JSON.stringify(config), script }, [bytes]);
+  });
+}
+
+/** xDim, thetaDim and yDim of a preset script (from its `problem` and one call of F). */
+function dimsOf(script) {
+  const { F, problem } = new Function(`${script}\n;return { F, problem };`)();
+  const y = F(new Array(problem.xDim).fill(0), new Array(problem.thetaDim).fill(0));
+  return { xDim: problem.xDim, thetaDim: problem.thetaDim, yDim: typeof y === 'number' ? 1 : y.length };
+}
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+const preset = (id) => PRESETS.find((p) => p.id === id);
+
+// ---- F-evaluation throughput ----------------------------------------------------------------
+// The plain loop: the same F (compiled from the same script), called on rows of the same
+// shape in a worker of this page, outputs written into a Float64Array. Inputs are prepared
+// as arrays beforehand, so the loop does nothing but call F and store: the limit.
+const LOOP_SRC = `onmessage = (ev) => {
+  const { script, xDim, thetaDim, yDim, rows, passes } = ev.data;
+  const F = new Function(script + '\\n;return F;')();
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const xs = [], ts = [];
+  for (let i = 0; i < rows; i++) {
+    xs.push(Array.from({ length: xDim }, rnd));
+    ts.push(Array.from({ length: thetaDim }, () => 0.5 * rnd()));
+  }
+  const out = new Float64Array(rows * yDim);
+  const rates = [];
+  for (let p = 0; p < passes; p++) {
+    const t0 = performance.now();
+    for (let i = 0; i < rows; i++) {
+      const v = F(xs[i], ts[i]);
+      if (typeof v === 'number') out[i] = v;
+      else for (let k = 0; k < yDim; k++) out[i * yDim + k] = v[k];
+    }
+    rates.push(rows / (performance.now() - t0) * 1e3);
+  }
+  postMessage({ rates, check: out[0] });
+};`;
+
+function plainLoop(script, dims, rows = 200000, passes = 7) {
+  const worker = new Worker(blobUrl(LOOP_SRC));
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (ev) => { worker.terminate(); resolve(ev.data); };
+    worker.onerror = (e) => { worker.terminate(); reject(new Error(e.message)); };
+    worker.postMessage({ script, ...dims, rows, passes });
+  });
+}
+
+async function throughput({ presetId = 'smooth', reps = 3, budget = 1_500_000, loopRows = 200_000 } = {}) {
+  const p = preset(presetId);
+  const config = presetConfig(p, 'central');
+  Object.assign(config, { budget, maxSteps: 1_000_000 });
+  const runs = [];
+  const loops = [];
+  for (let r = 0; r < reps; r++) {
+    const s = await runSession(config, p.script, { timed: true });
+    const st = s.status;
+    runs.push({
+      evals: st.evals, monitorEvals: st.monitorEvals, wallMs: st.wallMs, steps: st.steps,
+      rate: (st.evals + st.monitorEvals) / st.wallMs * 1e3,
+      fPath: st.benchF ? { ...st.benchF, rate: st.benchF.rows / st.benchF.ms * 1e3 } : null,
+    });
+    const loop = await plainLoop(p.script, dimsOf(p.script), loopRows);
+    loops.push(median(loop.rates));
+  }
+  return {
+    config, runs, loops,
+    rate: median(runs.map((r) => r.rate)),
+    fPathRate: runs[0].fPath ? median(runs.map((r) => r.fPath.rate)) : null,
+    fPathShare: runs[0].fPath ? median(runs.map((r) => r.fPath.ms / r.wallMs)) : null,
+    loopRate: median(loops),
+  };
+}
+
+// ---- ms per training step: exact (wasm) against TF.js cpu and wasm --------------------------
+export function exactConfig(csv, maxSteps, learningRate = 0.01) {
+  return {
+    method: 'exact',
+    problem: { xDim: 2, thetaDim: 3, yDim: 2, xRange: [-1, 1] },
+    data: { source: 'csv', csv, testFraction: 0 },
+    network: { hidden: [32, 32], activation: 'tanh' },
+    optimizer: { kind: 'adam', learningRate, batchSize: 256, clip: 0 },
+    budget: 1_000_000_000, maxSteps, seed: 1, logPoints: 2,
+  };
+}
+
+function tfStep(backend, args) {
+  const worker = new Worker('/bench/tf-worker.js');
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (ev) => {
+      worker.terminate();
+      if (ev.data.ok) resolve(ev.data); else reject(new Error(ev.data.error));
+    };
+    worker.onerror = (e) => { worker.terminate(); reject(new Error(e.message || 'TF.js worker failed')); };
+    worker.postMessage({ backend, ...args });
+  });
+}
+
+const firstLoss = (rows) => rows[4];
+const lastLoss = (rows) => rows[rows.length - 4];
+
+let stepWeights = null;
+
+/** The initial weights of the exact run, for TF.js: a one-step run at a learning rate too
+ * small to move them. */
+async function stepInit({ csv }) {
+  const init = await runSession(exactConfig(csv, 1, 1e-30), preset('smooth').script);
+  stepWeights = JSON.parse(init.weights);
+  return stepWeights.sizes;
+}
+
+/** One repetition: wasm, TF.js cpu, TF.js wasm, one after another (run.mjs adds native). */
+async function stepRep({ csv, xs, ys, n, steps, tfSteps }) {
+  const script = preset('smooth').script;
+  const s = await runSession(exactConfig(csv, steps), script);
+  const out = { wasmWhole: s.status.wallMs / s.status.steps, rustLoss0: firstLoss(s.rows), rustLossEnd: lastLoss(s.rows) };
+  // Steady state: each run is a fresh worker, so its wasm starts in V8's baseline compiler and
+  // is tiered up while it runs. Time the steps from 30% of the run to its last chunk.
+  const a = s.progress.find(([st]) => st >= 0.3 * steps);
+  const b = [...s.progress].reverse().find(([st]) => st < steps);
+  out.wasm = a && b && b[0] - a[0] >= 0.3 * steps ? (b[1] - a[1]) / (b[0] - a[0]) : out.wasmWhole;
+  for (const [key, backend] of [['cpu', 'cpu'], ['tfwasm', 'wasm']]) {
+    const t = await tfStep(backend, { weights: stepWeights, xs, ys, n, steps: tfSteps[key], warmup: 10 });
+    out[key] = t.msPerStep;
+    out[`${key}Info`] = t;
+  }
+  return out;
+}
+
+/** Same computation? The training loss of the Rust run after as many steps as TF.js took. */
+async function stepCheck({ csv, stepsList }) {
+  const script = preset('smooth').script;
+  const out = [];
+  for (const steps of stepsList) out.push(lastLoss((await runSession(exactConfig(csv, steps), script)).rows));
+  return out;
+}
+
+// ---- F-evaluations to reach a target loss, every method on every preset ---------------------
+// More log points than the page's 60 for a finer reading of when the target is crossed:
+// monitoring has its own random streams and budget, so training is the same either way.
+async function presetRuns({ concurrency = 2, only = null, logPoints = 150 } = {}) {
+  const jobs = [];
+  for (const p of PRESETS) {
+    if (only && !only.includes(p.id)) continue;
+    for (const m of methods) {
+      const config = { ...presetConfig(p, m.name), logPoints };
+      jobs.push({ preset: p.id, method: m.name, config, script: p.script });
+    }
+  }
+  const results = [];
+  let next = 0;
+  const t0 = performance.now();
+  async function lane() {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      try {
+        const s = await runSession(job.config, job.script);
+        results.push({ preset: job.preset, method: job.method, rows: s.rows, status: s.status,
+          budget: job.config.budget, clockMs: s.clockMs });
+      } catch (e) {
+        results.push({ preset: job.preset, method: job.method, error: String(e.message ?? e) });
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { results, ms: performance.now() - t0 };
+}
+
+// ---- Parallel workers: the same 4 runs one after another, and all at once --------------------
+// (a) the four methods of the page test (unequal lengths: the longest bounds the speed-up);
+// (b) four equal runs (central, seeds 1-4, a larger budget).
+async function parallel({ methodsToRun, equalBudget = 1_000_000 }) {
+  const p = preset('smooth');
+  const clock = async (fn) => { const t = performance.now(); await fn(); return performance.now() - t; };
+  const measure = async (configs) => {
+    const sequential = await clock(async () => { for (const c of configs) await runSession(c, p.script); });
+    const twoAtOnce = await clock(async () => {
+      let i = 0;
+      const lane = async () => { while (i < configs.length) await runSession(configs[i++], p.script); };
+      await Promise.all([lane(), lane()]);
+    });
+    const allAtOnce = await clock(() => Promise.all(configs.map((c) => runSession(c, p.script))));
+    return { sequential, twoAtOnce, allAtOnce };
+  };
+  const mixed = await measure(methodsToRun.map((m) => presetConfig(p, m)));
+  const equal = await measure([1, 2, 3, 4].map((seed) => ({ ...presetConfig(p, 'central'), seed, budget: equalBudget })));
+  return { mixed, equal, cores: navigator.hardwareConcurrency };
+}
+
+window.bench = { init, throughput, stepInit, stepRep, stepCheck, presetRuns, parallel };

@@ -1,0 +1,376 @@
+// `make bench`: how fast the playground is, against what people would use instead.
+// Prints ONE table (with the machine noted) and writes every raw number to
+// target/bench/results.json. Needs `make build` and the native benchmark binary
+// (target/release/bench); the Makefile's `bench` target builds both first.
+//
+//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask]
+//                            [--pkg=DIR]   (serve another wasm-bindgen output as /pkg/: A/B builds)
+//   node tests/bench/run.mjs --print          (the table of the last run again)
+//
+// Phases (each in a fresh worker, one after another unless said otherwise):
+//  1. throughput: F-evaluations per second inside a `central` run (real worker, real batch
+//     wrappers) on the smooth preset's cheap F and on the projectile's ODE F, against a plain
+//     JS loop calling that F in a worker of the same page; and the share of the run spent in
+//     the F batch wrapper (timed in a bench-only copy of worker.js, see bench.js).
+//  2. steps: ms per training step of `exact` (MLP 2-32-32-3, batch 256, Adam) in wasm, against
+//     TF.js 4.22 `cpu` and `wasm` backends on the same network, weights and rows, and against
+//     the same Rust compiled natively (src/bin/bench.rs): each repetition runs all four one
+//     after another, so the ratios compare measurements taken side by side.
+//  3. presets: F-evaluations each method needs to reach a target loss on each preset (page
+//     defaults plus the preset's own settings), two workers at a time.
+//  4. parallel: four methods, and four equal runs: one after another, two at a time, all at once.
+//  5. longtask: the real page (www/index.html) runs four methods; PerformanceObserver
+//     'longtask' entries and, from a Chromium trace, the longest main-thread task of all.
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser } from '../e2e/support/harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const outDir = path.join(root, 'target/bench');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const skip = new Set((args.find((a) => a.startsWith('--skip='))?.slice(7) ?? '').split(',').filter(Boolean));
+const pkgDir = args.find((a) => a.startsWith('--pkg='))?.slice(6);
+const log = (...m) => console.error(`[bench ${((performance.now()) / 1000).toFixed(0).padStart(3)} s]`, ...m);
+
+const STEPS = quick ? 500 : 1500;                 // exact steps per wasm/native measurement
+const TF_STEPS = quick ? { cpu: 40, tfwasm: 150 } : { cpu: 120, tfwasm: 400 };
+const REPS = quick ? 1 : 3;
+const STEP_REPS = quick ? 1 : 5;
+const FOUR = ['central', 'spsa', 'surrogate', 'exact'];
+
+// ---- The machine ---------------------------------------------------------------------------
+async function machine(browserVersion) {
+  const cpuinfo = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  return { cpu: model, cores: os.cpus().length, chromium: browserVersion, node: process.version,
+    load: os.loadavg().map((v) => v.toFixed(2)).join(' '), memGiB: (os.totalmem() / 2 ** 30).toFixed(0) };
+}
+
+// ---- The data of the step benchmark: 256 rows of the smooth preset --------------------------
+function stepData(n = 256) {
+  let s = 20240611;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const xs = []; const ys = []; const lines = [];
+  for (let i = 0; i < n; i++) {
+    const x = [rnd(), rnd()];
+    const t = [Math.sin(Math.PI * x[0]), 0.5 * Math.cos(Math.PI * x[1]), x[0] * x[1]];
+    const y = [t[0] + t[1] * x[0], t[2] * Math.exp(0.5 * t[0])];
+    xs.push(...x); ys.push(...y);
+    lines.push([...x, ...y].map(String).join(','));
+  }
+  return { n, xs, ys, csv: `${lines.join('\n')}\n` };
+}
+
+// ---- A static server: www/ at /, this folder at /bench/, TF.js from node_modules -----------
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json' };
+const ROUTES = [
+  ...(pkgDir ? [['/pkg/', path.resolve(pkgDir)]] : []),
+  ['/bench/', here],
+  ['/tfjs/', path.join(root, 'node_modules/@tensorflow/tfjs/dist')],
+  ['/tfjs-wasm/', path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')],
+  ['/', path.join(root, 'www')],
+];
+async function serve() {
+  const server = http.createServer(async (req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const [prefix, dir] = ROUTES.find(([p]) => urlPath.startsWith(p));
+    let file = path.join(dir, urlPath.slice(prefix.length));
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    if (urlPath.endsWith('/')) file = path.join(file, 'index.html');
+    const headers = { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+    // The bench page is cross-origin isolated: performance.now() then has 5 us resolution
+    // (100 us otherwise), which the timing of individual F batches needs.
+    if (prefix === '/bench/') Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+    try {
+      const body = await fs.readFile(file);
+      res.writeHead(200, headers).end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// ---- Native ----------------------------------------------------------------------------------
+function native(csvPath, extra = ['--json', '--reps', String(quick ? 3 : 7)]) {
+  const bin = path.join(root, 'target/release/bench');
+  const out = execFileSync(bin, [...extra, '--csv', csvPath, '--steps', String(STEPS)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+// ---- The step benchmark: every repetition measures all four side by side -------------------
+const median = (a) => { const s = [...a].filter((v) => Number.isFinite(v)).sort((x, y) => x - y); return s.length ? s[s.length >> 1] : null; };
+async function steps(call, data, csvPath) {
+  const common = { csv: data.csv, xs: data.xs, ys: data.ys, n: data.n, steps: STEPS, tfSteps: TF_STEPS };
+  const sizes = await call('stepInit', { csv: data.csv });
+  const reps = [];
+  for (let r = 0; r < STEP_REPS; r++) {
+    const rep = await call('stepRep', common);
+    if (!skip.has('native')) rep.native = native(csvPath, ['--exact-only', '--reps', '1']).exactMsPerStep;
+    reps.push(rep);
+  }
+  const first = reps[0];
+  const check = {
+    rustLoss0: first.rustLoss0, cpu: first.cpuInfo, tfwasm: first.tfwasmInfo,
+  };
+  [check.cpu.rustLossSameSteps, check.tfwasm.rustLossSameSteps] = await call('stepCheck',
+    { csv: data.csv, stepsList: [check.cpu.steps, check.tfwasm.steps] });
+  const col = (k) => reps.map((x) => x[k]);
+  const ratios = (a, b) => reps.map((x) => x[a] / x[b]);
+  return {
+    sizes, steps: STEPS, tfSteps: TF_STEPS, reps: reps.map(({ cpuInfo, tfwasmInfo, ...x }) => x), check,
+    wasmMs: median(col('wasm')), wasmWholeMs: median(col('wasmWhole')), cpuMs: median(col('cpu')), tfwasmMs: median(col('tfwasm')), nativeMs: median(col('native')),
+    cpuOverWasm: median(ratios('cpu', 'wasm')), tfwasmOverWasm: median(ratios('tfwasm', 'wasm')),
+    wasmOverNative: skip.has('native') ? null : median(ratios('wasm', 'native')),
+  };
+}
+
+// ---- Evaluations to reach the target ----------------------------------------------------------
+// Target per preset: 5% of the starting training loss (every method starts from the same
+// network and data, so from the same loss). Evals = learning evaluations where the logged
+// training loss first crosses it, interpolated (log-linear) between the two log points around
+// the crossing; the two-stage surrogate's evaluations jump by whole rounds, so for it the
+// reading is the evaluations after the round that got there.
+const TARGET_FRACTION = 0.05;
+function toTarget(presetRuns) {
+  const byPreset = new Map();
+  for (const r of presetRuns.results) {
+    if (!byPreset.has(r.preset)) byPreset.set(r.preset, []);
+    byPreset.get(r.preset).push(r);
+  }
+  const table = [];
+  for (const [preset, runs] of byPreset) {
+    const start = runs.find((r) => r.rows)?.rows[4];
+    const target = start * TARGET_FRACTION;
+    const row = { preset, start, target, methods: {} };
+    for (const r of runs) {
+      if (r.error) { row.methods[r.method] = { error: r.error }; continue; }
+      let hit = null;
+      for (let i = 0; i + 7 < r.rows.length; i += 8) {
+        const [evals, loss] = [r.rows[i + 1], r.rows[i + 4]];
+        if (!(loss <= target)) continue;
+        hit = evals;
+        if (i >= 8 && r.method !== 'surrogate') {
+          const [e0, l0] = [r.rows[i - 7], r.rows[i - 4]];
+          if (l0 > target && loss > 0) hit = e0 + (evals - e0) * Math.log(l0 / target) / Math.log(l0 / loss);
+        }
+        break;
+      }
+      const last = r.rows.length - 8;
+      let minLoss = Infinity;
+      for (let i = 4; i < r.rows.length; i += 8) if (r.rows[i] < minLoss) minLoss = r.rows[i];
+      row.methods[r.method] = { evals: hit, finalLoss: r.rows[last + 4], minLoss, finalEvals: r.rows[last + 1],
+        budget: r.budget, stop: r.status.stopReason, seconds: r.clockMs / 1000 };
+    }
+    table.push(row);
+  }
+  return table;
+}
+
+// ---- The real page: longest main-thread task while four methods run ----------------------------
+async function longtask(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration, name: e.name });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('[role="status"]')?.dataset.state === 'idle', null, { timeout: 30_000 });
+  const labels = JSON.parse(await page.evaluate(async () => {
+    const m = await import('/pkg/blackbox_playground.js');
+    return m.methodNames();
+  }));
+  for (const { name, label } of labels) {
+    const box = page.getByRole('checkbox', { name: label, exact: true });
+    if (await box.isChecked() !== FOUR.includes(name)) await box.click();
+  }
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  const t0 = await page.evaluate(() => performance.now());
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.waitForFunction(() => ['finished', 'error'].includes(document.querySelector('[role="status"]')?.dataset.state),
+    null, { timeout: 180_000, polling: 200 });
+  await page.waitForTimeout(500); // the last redraw
+  const t1 = await page.evaluate(() => performance.now());
+  const traceText = (await browser.stopTracing()).toString('utf8');
+  await fs.writeFile(path.join(outDir, 'longtask-trace.json'), traceText);
+  const trace = JSON.parse(traceText);
+  const state = await page.locator('[role="status"]').getAttribute('data-state');
+  const tasks = (await page.evaluate(() => window.__longtasks)).filter((t) => t.start + t.duration >= t0 && t.start <= t1);
+  // The longest task on the page's main thread, whatever its length, from the trace.
+  const events = trace.traceEvents ?? trace;
+  const started = events.find((e) => e.name === 'TracingStartedInBrowser');
+  const pagePid = started?.args?.data?.frames?.find((f) => !f.parent)?.processId;
+  const mainTids = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name'
+    && e.args?.name === 'CrRendererMain' && e.pid === pagePid).map((e) => e.tid));
+  let traceMax = 0;
+  for (const e of events) {
+    if (e.ph === 'X' && e.name === 'RunTask' && e.pid === pagePid && mainTids.has(e.tid)) traceMax = Math.max(traceMax, e.dur / 1000);
+  }
+  await context.close();
+  return {
+    state, runSeconds: (t1 - t0) / 1000, methods: FOUR,
+    longtasks: tasks.length, longest: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+    longtaskNames: [...new Set(tasks.map((t) => t.name))], traceLongestMs: pagePid ? traceMax : null, problems,
+  };
+}
+
+// ---- Printing ---------------------------------------------------------------------------------
+const fmt = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
+const si = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : String(Math.round(v)));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
+
+function table(r) {
+  const L = [];
+  const m = r.machine;
+  L.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Chromium ${m.chromium}; Node ${m.node}; load average at start ${m.load}`);
+  L.push(`wasm: ${r.wasmSize ? `${(r.wasmSize / 1024).toFixed(0)} KiB (${r.wasmSize} bytes)` : 'n/a'}${r.init?.crossOriginIsolated === false ? '; WARNING: bench page not cross-origin isolated' : ''}`);
+  L.push('');
+  L.push('| measurement | playground (Rust/wasm) | reference | ratio | target |');
+  L.push('|---|---|---|---|---|');
+  for (const [t, what] of [[r.throughput, 'cheap F (smooth preset)'], [r.throughputSlow, 'ODE F (projectile preset)']]) {
+    if (!t) continue;
+    L.push(`| F-evals/s inside a \`central\` run, ${what}: all F rows / session time | ${si(t.rate)}/s | plain JS loop, same F, same page: ${si(t.loopRate)}/s | ${ratio(t.rate, t.loopRate)} | >= 0.5x |`);
+    if (t.fPathRate) {
+      L.push(`| ... same runs: F rows / time inside the worker's F batch wrapper (${fmt(100 * t.fPathShare, 0)}% of the run) | ${si(t.fPathRate)}/s | plain JS loop: ${si(t.loopRate)}/s | ${ratio(t.fPathRate, t.loopRate)} | |`);
+    }
+  }
+  if (r.steps) {
+    const s = r.steps;
+    const n = s.reps.length;
+    L.push(`| ms per \`exact\` step, MLP 2-32-32-3, batch 256, Adam, same weights and rows (medians of ${n} interleaved repetitions; ratio = median of the per-repetition ratios) | ${fmt(s.wasmMs, 3)} ms | TF.js ${s.check.cpu?.version} \`cpu\`: ${fmt(s.cpuMs, 3)} ms | ${fmt(s.cpuOverWasm, 1)}x faster | faster |`);
+    L.push(`|  | ${fmt(s.wasmMs, 3)} ms | TF.js \`wasm\` (SIMD ${s.check.tfwasm?.simd ? 'on' : 'off'}, 1 thread): ${fmt(s.tfwasmMs, 3)} ms | ${fmt(s.tfwasmOverWasm, 1)}x faster | faster |`);
+    L.push(`|  (the same wasm runs timed whole, from a cold worker: ${fmt(s.wasmWholeMs, 3)} ms a step; the rows above time steps 30%-100%, after V8's tier-up) | | | | |`);
+    if (s.wasmOverNative) L.push(`|  | ${fmt(s.wasmMs, 3)} ms | same Rust, native (x86-64 baseline, SSE2): ${fmt(s.nativeMs, 3)} ms | wasm ${fmt(s.wasmOverNative, 2)}x native | <= 1.5x |`);
+  }
+  if (r.parallel) {
+    for (const [p, what] of [[r.parallel.mixed, `4 methods (${FOUR.join(', ')})`], [r.parallel.equal, '4 equal central runs (seeds 1-4)']]) {
+      L.push(`| ${what}, smooth preset, wall clock, one worker each | all at once: ${fmt(p.allAtOnce / 1000, 1)} s; 2 at a time: ${fmt(p.twoAtOnce / 1000, 1)} s | one after another: ${fmt(p.sequential / 1000, 1)} s | speed-up ${ratio(p.sequential, p.allAtOnce)} (all), ${ratio(p.sequential, p.twoAtOnce)} (2 at a time) | ${r.parallel.cores} cores |`);
+    }
+  }
+  if (r.longtask) {
+    const l = r.longtask;
+    L.push(`| longest main-thread task, real page, 4 methods (${FOUR.join(', ')}), ${fmt(l.runSeconds, 1)} s run | ${l.longtasks ? `${fmt(l.longest, 0)} ms (${l.longtasks} longtask entries)` : 'no longtask entry (none over 50 ms)'}; longest task in the trace: ${fmt(l.traceLongestMs, 1)} ms | | | <= 50 ms |`);
+  }
+  if (r.wasmSize) L.push(`| .wasm size (www/pkg, after wasm-opt) | ${r.wasmSize.toLocaleString('en')} bytes | | | <= 400 KB |`);
+  if (r.presets) {
+    // One row per preset, in the same table: every method's F-evaluations to the target.
+    const names = r.init.methods.map((x) => x.name);
+    for (const row of r.presets) {
+      const budget = Object.values(row.methods).find((x) => x.budget)?.budget;
+      const exact = row.methods.exact;
+      const cells = names.filter((n) => n !== 'exact').map((n) => {
+        const c = row.methods[n];
+        if (!c) return null;
+        if (c.error) return `${n} x`;
+        if (c.evals === null) return `${n} ${c.stop === 'diverged' ? 'diverged' : `- (best ${fmt(100 * c.minLoss / row.start, 1)}%)`}`;
+        return `${n} ${si(c.evals)}${exact?.evals ? ` (${(c.evals / exact.evals).toFixed(1)}x)` : ''}`;
+      }).filter(Boolean);
+      const ref = exact?.error ? 'exact: x (no dF)' : exact?.evals ? `exact: ${si(exact.evals)}` : `exact: - (best ${fmt(100 * exact?.minLoss / row.start, 1)}%)`;
+      const done = names.filter((n) => n !== 'exact' && row.methods[n]?.evals);
+      const best = done.sort((a, b) => row.methods[a].evals - row.methods[b].evals)[0];
+      L.push(`| F-evals to ${TARGET_FRACTION * 100}% of the starting loss, preset ${row.preset} (budget ${si(budget)}) | ${cells.join('; ')} | ${ref} | fewest: ${best ?? 'none'}${best && exact?.evals ? ` (${(row.methods[best].evals / exact.evals).toFixed(1)}x exact)` : ''} | |`);
+    }
+  }
+  const notes = [];
+  if (r.presets) {
+    notes.push(`F-evals to target: learning evaluations where the training loss first crosses ${TARGET_FRACTION * 100}% of its start `
+      + '(the same start for every method: same seed, data and network), interpolated between log points; page defaults plus '
+      + "each preset's settings; '-' = not reached in the budget (lowest loss in % of the start); x = cannot run (no dF); "
+      + '(Nx) = against exact, which also makes as many dF calls, not counted.');
+  }
+  if (r.steps) {
+    const c = r.steps.check;
+    const e = (v) => (typeof v === 'number' ? v.toExponential(4) : 'n/a');
+    const ends = r.steps.reps.map((x) => x.rustLossEnd);
+    const same = r.native && ends.every((v) => v === r.native.exactFinalLoss);
+    notes.push(`Same computation? Starting loss: Rust ${e(c.rustLoss0)}, TF.js cpu ${e(c.cpu?.loss0)}, TF.js wasm ${e(c.tfwasm?.loss0)} (float32). `
+      + `After ${c.cpu?.steps} steps: Rust ${e(c.cpu?.rustLossSameSteps)}, TF.js cpu ${e(c.cpu?.lossEnd)}; after ${c.tfwasm?.steps}: Rust ${e(c.tfwasm?.rustLossSameSteps)}, TF.js wasm ${e(c.tfwasm?.lossEnd)}. `
+      + (r.native ? `After ${r.steps.steps} steps wasm ${e(ends[0])} and native ${e(r.native.exactFinalLoss)}: ${same ? 'identical to the last bit' : 'NOT identical'}.` : ''));
+  }
+  if (notes.length) L.push('', ...notes);
+  return L.join('\n');
+}
+
+// ---- Main -------------------------------------------------------------------------------------
+async function main() {
+  await fs.mkdir(outDir, { recursive: true });
+  const results = {};
+  const data = stepData();
+  const csvPath = path.join(outDir, 'step-data.csv');
+  await fs.writeFile(csvPath, data.csv);
+  const wasmFile = path.join(pkgDir ? path.resolve(pkgDir) : path.join(root, 'www/pkg'), 'blackbox_playground_bg.wasm');
+  results.wasmSize = (await fs.stat(wasmFile).catch(() => null))?.size ?? null;
+  if (!results.wasmSize) throw new Error('www/pkg is missing: run `make build` first (make bench does).');
+
+  if (!skip.has('native')) {
+    log('native: exact step, central throughput, network alone (src/bin/bench.rs)');
+    results.native = native(csvPath);
+  }
+  const server = await serve();
+  const browser = await launchBrowser();
+  try {
+    results.machine = await machine(browser.version());
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log('bench page error:', e.message));
+    await page.goto(`${server.url}bench/bench.html`);
+    await page.waitForFunction(() => window.bench);
+    results.init = await page.evaluate(() => window.bench.init());
+    const call = (fn, arg) => page.evaluate(([f, a]) => window.bench[f](a), [fn, arg]);
+    if (!skip.has('throughput')) {
+      log('F-evaluation throughput: central run against a plain loop (cheap F, then the projectile ODE F)');
+      results.throughput = await call('throughput', { reps: REPS });
+      results.throughputSlow = await call('throughput', { presetId: 'projectile', reps: REPS, budget: 60_000, loopRows: 20_000 });
+    }
+    if (!skip.has('steps')) {
+      log(`exact step: wasm, TF.js cpu, TF.js wasm${skip.has('native') ? '' : ', native'}, interleaved, ${STEP_REPS} times`);
+      results.steps = await steps(call, data, csvPath);
+    }
+    if (!skip.has('presets')) {
+      log('F-evaluations to target: every method on every preset (2 workers at a time)');
+      results.presetRuns = await call('presetRuns', { concurrency: 2 });
+      results.presets = toTarget(results.presetRuns);
+    }
+    if (!skip.has('parallel')) {
+      log('parallel workers');
+      results.parallel = await call('parallel', { methodsToRun: FOUR });
+    }
+    await context.close();
+    if (!skip.has('longtask')) {
+      log('longest main-thread task on the real page');
+      results.longtask = await longtask(browser, server.url);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  const text = table(results);
+  const { presetRuns, ...kept } = results;
+  kept.presetRunsSummary = presetRuns?.results.map(({ rows, ...rest }) => ({ ...rest, logRows: rows ? rows.length / 8 : 0 }));
+  kept.table = text;
+  await fs.writeFile(path.join(outDir, 'results.json'), JSON.stringify({ ...kept, presetRows: presetRuns?.results }, null, 1));
+  console.log(text);
+  log(`raw numbers: ${path.relative(root, path.join(outDir, 'results.json'))}`);
+}
+
+if (args.includes('--print')) {
+  // Print the table of the last run again (from target/bench/results.json).
+  console.log(table(JSON.parse(await fs.readFile(path.join(outDir, 'results.json'), 'utf8'))));
+} else {
+  main().catch((e) => { console.error(e); process.exit(1); });
+}
