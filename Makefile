@@ -2,15 +2,13 @@
 SHELL := /bin/bash
 WASM_BINDGEN_VERSION := 0.2.130
 CRATE := blackbox_playground
-WASM_OUT := target/wasm32-unknown-unknown/release/$(CRATE).wasm
-WASM_PKG := www/pkg/$(CRATE)_bg.wasm
 WASM_OPT ?= node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS ?= -O3
 PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: setup setup-browser build wasm bundle serve test test-native test-wasm test-e2e lint bench fmt clean screenshots
+.PHONY: setup setup-browser build wasm wasm-session wasm-page bundle serve test test-native test-wasm test-e2e lint bench fmt clean screenshots
 
 ## setup: Rust target and tools, npm packages (idempotent).
 setup:
@@ -30,20 +28,26 @@ setup-browser:
 ## build: leaves a static site in www/ (www/pkg and the editor bundle are generated).
 build: setup wasm bundle
 
-## wasm: the core for the browser. simd128 comes from .cargo/config.toml; then wasm-bindgen
-## and binaryen's wasm-opt (npm package `binaryen`, installed by setup: Debian's binaryen 108
-## writes wasm-bindgen's externref table as anyref, which the glue then fails on). Both steps
-## rerun only when cargo produced a new .wasm. Measured by `make bench`: tests/bench/RESULTS.md.
-wasm:
-	cargo build --lib --release --target wasm32-unknown-unknown
-	@$(MAKE) --no-print-directory $(WASM_PKG)
+## wasm: the core for the browser, built twice, once per side of the boundary (feature
+## `session` for the workers, `page` for the charts and share links), so that each .wasm
+## carries only its side's code. simd128 comes from .cargo/config.toml; then wasm-bindgen and
+## binaryen's wasm-opt (npm package `binaryen`, installed by setup: Debian's binaryen 108
+## writes wasm-bindgen's externref table as anyref, which the glue then fails on).
+## Measured by `make bench`: tests/bench/RESULTS.md.
+WASM_PARTS := session page
+wasm: $(WASM_PARTS:%=wasm-%)
 
-$(WASM_PKG): $(WASM_OUT)
-	wasm-bindgen --target web --no-typescript --out-dir target/wasm-bindgen $(WASM_OUT)
-	@mkdir -p www/pkg
-	cp target/wasm-bindgen/$(CRATE).js www/pkg/
-	$(WASM_OPT) $(WASM_OPT_FLAGS) target/wasm-bindgen/$(CRATE)_bg.wasm -o $@
-	@echo "$@: $$(stat -c %s $@) bytes"
+# Cargo profile per part: the workers' code for speed, the page's for size (Cargo.toml).
+PROFILE_session := release
+PROFILE_page := wasm-page
+$(WASM_PARTS:%=wasm-%): wasm-%:
+	cargo build --lib --profile $(PROFILE_$*) --target wasm32-unknown-unknown --no-default-features --features $*
+	@mkdir -p target/wasm-parts www/pkg
+	cp target/wasm32-unknown-unknown/$(PROFILE_$*)/$(CRATE).wasm target/wasm-parts/$*.wasm
+	wasm-bindgen --target web --no-typescript --out-dir target/wasm-bindgen --out-name $* target/wasm-parts/$*.wasm
+	cp target/wasm-bindgen/$*.js www/pkg/
+	$(WASM_OPT) $(WASM_OPT_FLAGS) target/wasm-bindgen/$*_bg.wasm -o www/pkg/$*_bg.wasm
+	@echo "www/pkg/$*_bg.wasm: $$(stat -c %s www/pkg/$*_bg.wasm) bytes"
 
 bundle:
 	npx esbuild www/editor-src.js --bundle --minify --format=esm --log-level=warning --outfile=www/editor.bundle.js

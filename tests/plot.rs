@@ -23,13 +23,13 @@ fn loss_spec() -> ChartSpec {
                 label: "Central differences".into(),
                 color: "#1f77b4".into(),
                 points: vec![(0.0, 1.0), (1e4, 0.1), (2e4, 0.01)],
-                dashed: false,
+                light: false,
             },
             Series {
                 label: "test".into(),
                 color: "#1f77b4".into(),
                 points: vec![(0.0, 1.2), (1e4, 0.2), (2e4, -1.0)],
-                dashed: true,
+                light: true,
             },
         ],
         ..ChartSpec::default()

@@ -811,15 +811,32 @@ function scheduleRedraw() {
   }), wait);
 }
 
+// Canvas sizes come from a ResizeObserver, so drawing never forces a layout of the page
+// (reading getBoundingClientRect per chart per redraw did, and made long main-thread tasks).
+const canvasSize = new Map();
+const resizeObserver = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const box = e.contentBoxSize?.[0];
+    canvasSize.set(e.target, {
+      w: Math.round(box ? box.inlineSize : e.contentRect.width),
+      h: Math.round(box ? box.blockSize : e.contentRect.height),
+    });
+  }
+  scheduleRedraw();
+});
+for (const canvas of Object.values(charts)) resizeObserver.observe(canvas);
+
+/** Matches the canvas's pixels to its laid-out size; false while it is hidden. */
 function sizeCanvas(canvas) {
-  const rect = canvas.getBoundingClientRect();
-  const w = Math.max(200, Math.round(rect.width));
-  const h = Math.max(150, Math.round(rect.height));
+  const size = canvasSize.get(canvas);
+  if (!size || size.w === 0 || size.h === 0) return false;
+  const w = Math.max(200, size.w);
+  const h = Math.max(150, size.h);
   if (canvas.width !== w || canvas.height !== h) {
     canvas.width = w;
     canvas.height = h;
   }
-  return canvas.offsetParent !== null; // false when hidden
+  return true;
 }
 
 function placeholder(canvas, text) {
@@ -834,7 +851,48 @@ function placeholder(canvas, text) {
   ctx.fillText(text, canvas.width / 2, canvas.height / 2, canvas.width - 20);
 }
 
+// The first drawChart calls run on wasm's baseline compiler and are several times slower:
+// draw throwaway charts off screen while the page is idle, before the user's first run.
+function warmUpCharts() {
+  const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 200));
+  const canvas = document.createElement('canvas');
+  canvas.width = 480;
+  canvas.height = 280;
+  const points = Array.from({ length: 60 }, (_, i) => [i * 1000 + 1, Math.exp(-i / 10)]);
+  const series = [{ label: 'a', color: '#2563eb', points }, { label: '', color: '#dc2626', points, light: true }];
+  // Every kind of chart the page draws, a few times each, so each reaches the optimising tier.
+  const kinds = [
+    { logY: true }, { logX: true, logY: true }, { kind: 'scatter', diagonal: true }, {},
+  ].map((k) => JSON.stringify({ title: 'warm-up', xLabel: 'x', yLabel: 'y', series, ...k }));
+  let left = 4 * kinds.length;
+  const once = () => {
+    try {
+      wasm.drawChart(canvas, kinds[left % kinds.length]);
+    } catch { return; /* the real draw reports problems */ }
+    if (--left > 0) idle(once);
+  };
+  idle(once);
+}
+
+// Charts are drawn one per animation frame, each from the newest spec, so a redraw of six
+// charts never makes one long task.
+const pendingCharts = new Map();
+let chartFrame = 0;
 function draw(key, spec) {
+  pendingCharts.set(key, spec);
+  if (!chartFrame) chartFrame = requestAnimationFrame(drawNextChart);
+}
+function drawNextChart() {
+  chartFrame = 0;
+  const next = pendingCharts.keys().next();
+  if (next.done) return;
+  const spec = pendingCharts.get(next.value);
+  pendingCharts.delete(next.value);
+  drawNow(next.value, spec);
+  if (pendingCharts.size) chartFrame = requestAnimationFrame(drawNextChart);
+}
+
+function drawNow(key, spec) {
   const canvas = charts[key];
   const hasPoints = spec.series.some((s) => s.points.length > 0);
   if (!chartsReady || !hasPoints) {
@@ -916,11 +974,11 @@ function redraw() {
     const c = r.info.color;
     const train = r.history.filter((h) => positive(h.trainLoss)).map((h) => [h.evals, h.trainLoss]);
     const test = r.history.filter((h) => positive(h.testLoss)).map((h) => [h.evals, h.testLoss]);
-    loss.push({ label: r.info.label, color: c, points: train, dashed: false });
-    if (test.length) loss.push({ label: '', hoverLabel: `${r.info.label} (test)`, color: c, points: test, dashed: true });
-    grad.push({ label: '', hoverLabel: r.info.label, color: c, dashed: false,
+    loss.push({ label: r.info.label, color: c, points: train, light: false });
+    if (test.length) loss.push({ label: '', hoverLabel: `${r.info.label} (test)`, color: c, points: test, light: true });
+    grad.push({ label: '', hoverLabel: r.info.label, color: c, light: false,
       points: r.history.filter((h) => positive(h.gradRelErr)).map((h) => [h.evals, h.gradRelErr]) });
-    cos.push({ label: '', hoverLabel: r.info.label, color: c, dashed: false,
+    cos.push({ label: '', hoverLabel: r.info.label, color: c, light: false,
       points: r.history.filter((h) => Number.isFinite(h.gradCos)).map((h) => [h.evals, h.gradCos]) });
   }
   draw('loss', { title: 'Loss', xLabel: 'F-evaluations (learning)', yLabel: 'MSE', logX: false, logY: true, kind: 'line', series: loss });
@@ -937,8 +995,8 @@ function drawSweep(runs) {
   const series = [];
   if (run) {
     const pts = (col) => run.sweep.rows.filter((r) => positive(r[col])).map((r) => [r[0], r[col]]);
-    series.push({ label: 'Central differences', color: METHOD.central.color, points: pts(1), dashed: false });
-    series.push({ label: 'Forward differences', color: METHOD.forward.color, points: pts(2), dashed: false });
+    series.push({ label: 'Central differences', color: METHOD.central.color, points: pts(1), light: false });
+    series.push({ label: 'Forward differences', color: METHOD.forward.color, points: pts(2), light: false });
   }
   const against = run?.sweep.reference === 'dF' ? 'dF' : 'Richardson';
   draw('sweep', { title: `Step-size sweep (vs ${against})`, xLabel: 'relative step h', yLabel: 'relative error of dL/dθ', logX: true, logY: true, kind: 'line', series });
@@ -957,7 +1015,7 @@ function drawFit(runs) {
         pts.push([yTrue[i], yPred[i]]);
       }
     }
-    series.push({ label: '', hoverLabel: r.info.label, color: r.info.color, points: pts, dashed: false });
+    series.push({ label: '', hoverLabel: r.info.label, color: r.info.color, points: pts, light: false });
   }
   draw('fit', { title: 'Fit (test set)', xLabel: 'observed y', yLabel: 'predicted F(x, NN(x))', logX: false, logY: false, kind: 'scatter', diagonal: true, series });
 
@@ -973,10 +1031,10 @@ function drawFit(runs) {
     for (let j = 0; j < Math.min(3, thetaDim); j++) {
       if (thetaTrue && !shownTrue.has(j)) {
         shownTrue.add(j);
-        tseries.push({ label: '', hoverLabel: `thetaTrue[${j}]`, color: '#9aa1b1', dashed: true,
+        tseries.push({ label: '', hoverLabel: `thetaTrue[${j}]`, color: '#9aa1b1', light: true,
           points: order.map((i) => [x[i], thetaTrue[i * thetaDim + j]]) });
       }
-      tseries.push({ label: '', hoverLabel: `${r.info.label} θ[${j}]`, color: r.info.color, dashed: false,
+      tseries.push({ label: '', hoverLabel: `${r.info.label} θ[${j}]`, color: r.info.color, light: false,
         points: order.map((i) => [x[i], thetaLearned[i * thetaDim + j]]) });
     }
   }
@@ -992,7 +1050,7 @@ function renderLegend(runs) {
     el('span', { class: 'line', style: `--c:${r.info.color}`, 'aria-hidden': 'true' }), r.info.label)),
   runs.length ? el('span', { class: 'item muted' },
     el('span', { class: 'line', style: '--c:#5d6374', 'aria-hidden': 'true' }), 'train',
-    el('span', { class: 'line dashed', style: '--c:#5d6374', 'aria-hidden': 'true' }), 'test') : '');
+    el('span', { class: 'line light', style: '--c:#5d6374', 'aria-hidden': 'true' }), 'test') : '');
 }
 
 function tickProgressOnce() {
@@ -1353,9 +1411,9 @@ function boot() {
   // same bytes) lazily on the first Run.
   // Imported dynamically so that a missing build leaves a working editor and a clear message.
   Promise.all([
-    import('./pkg/blackbox_playground.js'),
-    fetch('pkg/blackbox_playground_bg.wasm').then((res) => {
-      if (!res.ok) throw new Error(`pkg/blackbox_playground_bg.wasm: HTTP ${res.status}`);
+    import('./pkg/page.js'),
+    fetch('pkg/page_bg.wasm').then((res) => {
+      if (!res.ok) throw new Error(`pkg/page_bg.wasm: HTTP ${res.status}`);
       return res.arrayBuffer();
     }),
   ])
@@ -1363,6 +1421,7 @@ function boot() {
       await glue.default({ module_or_path: bytes });
       wasm = glue;
       chartsReady = true;
+      warmUpCharts();
       if (linkPending) {
         const fragment = linkPending;
         linkPending = null;

@@ -21,8 +21,8 @@ import {
 
 const FILES = {
   sandbox: 'sandbox.html',
-  wasm: 'pkg/blackbox_playground_bg.wasm',
-  glue: 'pkg/blackbox_playground.js',
+  wasm: 'pkg/session_bg.wasm',
+  glue: 'pkg/session.js',
   worker: 'worker.js',
 };
 

@@ -77,16 +77,18 @@ function presetConfig(preset, method) {
 }
 
 async function init() {
-  const [w, glue, wasm, html, glueMod] = await Promise.all([
-    $text('/worker.js'), $text('/pkg/blackbox_playground.js'),
-    fetch('/pkg/blackbox_playground_bg.wasm').then((r) => r.arrayBuffer()),
-    $text('/index.html'), import('/pkg/blackbox_playground.js'),
+  // The workers' wasm (Session) and the page's wasm (methodNames, charts) are separate builds.
+  const [w, glue, wasm, html, glueMod, pageWasm] = await Promise.all([
+    $text('/worker.js'), $text('/pkg/session.js'),
+    fetch('/pkg/session_bg.wasm').then((r) => r.arrayBuffer()),
+    $text('/index.html'), import('/pkg/page.js'),
+    fetch('/pkg/page_bg.wasm').then((r) => r.arrayBuffer()),
   ]);
   workerSrc = w; glueUrl = blobUrl(glue); wasmBytes = wasm;
   workerUrl = blobUrl(workerSrc);
   const timed = timedWorkerSource(workerSrc);
   timedWorkerUrl = timed ? blobUrl(timed) : null;
-  await glueMod.default({ module_or_path: wasm.slice(0) });
+  await glueMod.default({ module_or_path: pageWasm });
   methods = JSON.parse(glueMod.methodNames());
   defaults = pageDefaults(html);
   return {

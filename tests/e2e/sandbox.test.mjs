@@ -176,7 +176,7 @@ const runs = (page) => page.evaluate(() => window.sbx.runs);
 const waitFor = (page, fn, arg, timeout = 60_000) => page.waitForFunction(fn, arg, { timeout, polling: 50 });
 
 before(async () => {
-  assert.ok(existsSync(path.join(PKG, 'blackbox_playground_bg.wasm')),
+  assert.ok(existsSync(path.join(PKG, 'session_bg.wasm')),
     `${PKG} has no wasm package: build it first (make wasm)`);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bbp-sandbox-test-'));
   for (const name of LINKED) await fs.symlink(path.join(wwwRoot, name), path.join(tmp, name));

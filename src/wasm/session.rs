@@ -1,21 +1,11 @@
-//! The only module that knows JavaScript: the worker's `Session` handle (config in,
-//! history out as `Float64Array`s, F called in batches through JS functions), chart
-//! drawing on a page canvas, and small lookups. Errors cross as JS `Error`s.
+//! The worker's side of the boundary: one `Session` per run, F as JS batch functions.
 
-use crate::config::{Method, RunConfig};
-use crate::plot::{draw_chart as draw_spec, ChartSpec};
+use crate::config::RunConfig;
 use crate::problem::{BlackBox, Dims, EvalError};
-use crate::session::{Session, HISTORY_FIELDS};
+use crate::session::Session;
 use js_sys::{Float64Array, Function};
-use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-#[wasm_bindgen(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
 
 /// The message of a thrown JS value.
 fn js_message(v: &JsValue) -> String {
@@ -220,45 +210,4 @@ impl WasmSession {
     pub fn stop(&mut self) {
         self.inner.stop();
     }
-}
-
-/// Draws a chart (`ChartSpec` JSON) on a canvas; returns the plot geometry as JSON.
-#[wasm_bindgen(js_name = drawChart)]
-pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, spec_json: &str) -> Result<String, JsError> {
-    let spec: ChartSpec =
-        serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("chart spec: {e}")))?;
-    let backend = CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("no 2D context on the canvas"))?;
-    let root = backend.into_drawing_area();
-    let geometry = draw_spec(&root, &spec).map_err(|e| JsError::new(&e))?;
-    Ok(serde_json::to_string(&geometry).unwrap())
-}
-
-/// `[{"name":"central","label":"Central differences"}, ...]` in DESIGN.md order.
-#[wasm_bindgen(js_name = methodNames)]
-pub fn method_names() -> String {
-    let v: Vec<_> = Method::ALL
-        .iter()
-        .map(|m| serde_json::json!({"name": m.name(), "label": m.label()}))
-        .collect();
-    serde_json::Value::from(v).to_string()
-}
-
-/// Names of the 8 numbers of a history row.
-#[wasm_bindgen(js_name = historyFields)]
-pub fn history_fields() -> String {
-    serde_json::to_string(&HISTORY_FIELDS).unwrap()
-}
-
-/// The share-link fragment (without `#`) of the page's state JSON (issue 5; `share::encode_json`).
-#[wasm_bindgen(js_name = encodeState)]
-pub fn encode_state(state_json: &str) -> Result<String, JsError> {
-    crate::share::encode_json(state_json).map_err(|e| JsError::new(&e.to_string()))
-}
-
-/// Reads a share link (fragment, with or without `#`): `{"version","state","warnings","damaged"}`.
-/// Throws only when nothing in the link is usable.
-#[wasm_bindgen(js_name = decodeState)]
-pub fn decode_state(text: &str) -> Result<String, JsError> {
-    crate::share::decode_to_json(text).map_err(|e| JsError::new(&e.to_string()))
 }
