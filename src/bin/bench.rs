@@ -16,6 +16,9 @@
 //! - `central`: F-evaluations per second inside a Central-differences run on the same cheap
 //!   F (page defaults: hidden [32, 32], batch 32), to compare with the browser's number.
 //! - the network alone: forward + backward of the policy on 256 rows.
+//! - every method on the smooth task (page defaults, budget 100,000, 2 log points so that
+//!   monitoring costs little): training steps per second and learning F-evaluations per
+//!   second (printed in the human-readable mode).
 
 use blackbox_playground::nn::{Activation, Mlp};
 use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session};
@@ -98,6 +101,37 @@ fn run_session(config: &str) -> (f64, u64, u64, f64) {
         s.learning_evals() + s.monitoring_evals(),
         last,
     )
+}
+
+/// Each method on the smooth task with the page's defaults: (name, steps/s, learning F-evals/s, final/first loss).
+fn per_method() -> Vec<(&'static str, f64, f64, f64)> {
+    blackbox_playground::Method::ALL
+        .iter()
+        .map(|m| {
+            let config = serde_json::json!({
+                "method": m.name(),
+                "problem": {"xDim": 2, "thetaDim": 3, "yDim": 2, "xRange": [-1, 1]},
+                "budget": 100_000, "logPoints": 2, "seed": 1,
+            })
+            .to_string();
+            let cfg = RunConfig::from_json(&config).expect("valid benchmark config");
+            let mut s = Session::new(cfg, Box::new(smooth_map())).expect("session");
+            let clock = now_ms(Instant::now());
+            while !s
+                .run_chunk(30.0, u64::MAX, &clock)
+                .expect("benchmark run without errors")
+            {}
+            let secs = s.wall_ms() / 1e3;
+            let h = s.history();
+            let ratio = h.last().unwrap().train_loss / h[0].train_loss;
+            (
+                m.name(),
+                s.steps() as f64 / secs,
+                s.learning_evals() as f64 / secs,
+                ratio,
+            )
+        })
+        .collect()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -205,5 +239,13 @@ fn main() {
             "central, cheap F (smooth preset), batch 32: {:.3} M F-evals/s",
             central_rate / 1e6
         );
+        println!("\nevery method, smooth task, page defaults, budget 100,000 (wall time includes 2 log points):");
+        println!(
+            "{:<10} {:>12} {:>16} {:>14}",
+            "method", "steps/s", "F-evals/s", "final/first"
+        );
+        for (name, steps, evals, ratio) in per_method() {
+            println!("{name:<10} {steps:>12.0} {evals:>16.0} {ratio:>14.2e}");
+        }
     }
 }
