@@ -264,9 +264,9 @@ export class SandboxRunner {
       this.#post(killMessage(run.runId));
       const silence = seconds(this.watchdogMs);
       const message = run.heard
-        ? `${run.label}: F did not return for ${silence} (stopped at step ${run.lastStep}). Check F for an endless loop.`
+        ? `${run.label}: F did not return for ${silence} (stopped at step ${run.lastStep}). Check F for an endless loop or memory use without bound.`
         : `${run.label}: the problem script did not finish loading within ${silence} (no training step ran). `
-          + 'Check the script\'s top-level code and F for an endless loop.';
+          + 'Check the script\'s top-level code and F for an endless loop or memory use without bound.';
       run.handlers.onError?.(message, null);
     }
   }

@@ -98,3 +98,33 @@ for (const [what, script, cause] of BROKEN) {
     }
   });
 }
+
+const HOARDS = (alloc) => `const hoard = [];
+function F(x, theta) { for (;;) hoard.push(${alloc}); }
+function thetaTrue(x) { return [x[0]]; }
+const problem = { xDim: 1, thetaDim: 1, samples: 64, xRange: [-1, 1], noise: 0, thetaBounds: null };
+`;
+
+for (const [what, alloc, cause] of [
+  ['typed arrays', 'new Float64Array(1 << 20)', /allocation failed|did not return|did not finish/],
+  ['plain arrays', 'new Array(1 << 20).fill(Math.random())', /allocation failed|did not return|did not finish|memory/],
+]) {
+  test(`an F that allocates ${what} without bound ends its run with a message; the page keeps working`, async () => {
+    const { page, context } = await openPage(browser, server.url);
+    try {
+      await waitForState(page, 'idle', 10_000);
+      await setScript(page, HOARDS(alloc));
+      await fill(page, 'Watchdog (s)', 5);
+      await page.getByRole('button', { name: 'Run' }).click();
+      assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'error');
+      assert.match(await alertText(page), cause);
+      // The page still works: a good script runs to the end.
+      await setScript(page, GOOD);
+      await fill(page, 'F-evaluation budget', 5000);
+      await page.getByRole('button', { name: 'Run' }).click();
+      assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished');
+    } finally {
+      await context.close();
+    }
+  });
+}
