@@ -419,7 +419,7 @@ impl Session {
         can.min(want)
     }
 
-    fn estimator(&self) -> Option<Estimator<'static>> {
+    fn estimator<'a>(&self) -> Option<Estimator<'a>> {
         let s = &self.cfg.settings;
         let h = |default: f64| if s.h_rel > 0.0 { s.h_rel } else { default };
         Some(match self.cfg.method {
@@ -516,11 +516,21 @@ impl Session {
         s.backward(&cache, w.view()).1
     }
 
-    fn step_guided_es(&mut self) -> Result<(), SessionError> {
+    /// Guided ES along `guide` (the surrogate's gradient). Until the surrogate has seen data
+    /// its gradient is noise: plain ES (alpha = 1).
+    fn guided_estimator<'a>(&self, guide: ArrayView2<'a, f64>) -> Estimator<'a> {
         let st = &self.cfg.settings;
-        let (k, sigma, alpha) = (st.k, st.sigma, st.alpha);
-        let per = 2 * k as u64 + 1;
-        let b = self.affordable(per);
+        let trained = self.surrogate.as_ref().is_some_and(|s| s.remembered() > 0);
+        Estimator::GuidedEs {
+            k: st.k,
+            sigma: st.sigma,
+            alpha: if trained { st.alpha } else { 1.0 },
+            guide,
+        }
+    }
+
+    fn step_guided_es(&mut self) -> Result<(), SessionError> {
+        let b = self.affordable(2 * self.cfg.settings.k as u64 + 1);
         if b == 0 {
             return Ok(());
         }
@@ -528,24 +538,18 @@ impl Session {
         let x = Self::rows(&self.data.x_train, &idx);
         let y = Self::rows(&self.data.y_train, &idx);
         let (theta, cache) = policy_forward(&self.policy, x.view())?;
-        // Until the surrogate has seen data its gradient is noise: plain ES (alpha = 1).
-        let trained = self.surrogate.as_ref().is_some_and(|s| s.remembered() > 0);
         let guide = self.surrogate_grad(x.view(), theta.view(), y.view());
-        let est = Estimator::GuidedEs {
-            k,
-            sigma,
-            alpha: if trained { alpha } else { 1.0 },
-            guide: guide.view(),
+        let est = self.guided_estimator(guide.view());
+        let batch = Batch {
+            x: x.view(),
+            theta: theta.view(),
+            y: y.view(),
         };
         let lg = estimate::loss_and_grad(
             est,
             &mut self.bb,
             Purpose::Learning,
-            Batch {
-                x: x.view(),
-                theta: theta.view(),
-                y: y.view(),
-            },
+            batch,
             &mut self.rng_est,
             true,
         )?;
@@ -748,41 +752,23 @@ impl Session {
             Method::Surrogate | Method::Joint => {
                 self.surrogate_grad(x.view(), theta.view(), y.view())
             }
-            Method::GuidedEs => {
-                let trained = self.surrogate.as_ref().is_some_and(|s| s.remembered() > 0);
-                let st = &self.cfg.settings;
-                let guide = self.surrogate_grad(x.view(), theta.view(), y.view());
-                let est = Estimator::GuidedEs {
-                    k: st.k,
-                    sigma: st.sigma,
-                    alpha: if trained { st.alpha } else { 1.0 },
-                    guide: guide.view(),
+            method => {
+                let guide = (method == Method::GuidedEs)
+                    .then(|| self.surrogate_grad(x.view(), theta.view(), y.view()));
+                let est = match &guide {
+                    Some(g) => self.guided_estimator(g.view()),
+                    None => self.estimator().expect("an estimator method"),
+                };
+                let batch = Batch {
+                    x: x.view(),
+                    theta: theta.view(),
+                    y: y.view(),
                 };
                 estimate::loss_and_grad(
                     est,
                     &mut self.bb,
                     Purpose::Monitoring,
-                    Batch {
-                        x: x.view(),
-                        theta: theta.view(),
-                        y: y.view(),
-                    },
-                    &mut self.rng_monitor,
-                    false,
-                )?
-                .grad
-            }
-            _ => {
-                let est = self.estimator().unwrap();
-                estimate::loss_and_grad(
-                    est,
-                    &mut self.bb,
-                    Purpose::Monitoring,
-                    Batch {
-                        x: x.view(),
-                        theta: theta.view(),
-                        y: y.view(),
-                    },
+                    batch,
                     &mut self.rng_monitor,
                     false,
                 )?

@@ -21,36 +21,12 @@
 //!   second (printed in the human-readable mode).
 
 use blackbox_playground::nn::{Activation, Mlp};
-use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session};
+use blackbox_playground::problem::smooth_map;
+use blackbox_playground::{RunConfig, Session};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::f64::consts::PI;
 use std::time::Instant;
-
-/// The smooth preset of www/presets.js, in Rust (F, dF, thetaTrue).
-fn smooth_map() -> FnBlackBox {
-    FnBlackBox::new(
-        Dims {
-            x: 2,
-            theta: 3,
-            y: 2,
-        },
-        |x, t, y| {
-            y[0] = t[0] + t[1] * x[0];
-            y[1] = t[2] * (0.5 * t[0]).exp();
-        },
-    )
-    .with_jacobian(|x, t, j| {
-        let e = (0.5 * t[0]).exp();
-        j.copy_from_slice(&[1.0, x[0], 0.0, 0.5 * t[2] * e, 0.0, e]);
-    })
-    .with_theta_true(|x, t| {
-        t[0] = (PI * x[0]).sin();
-        t[1] = 0.5 * (PI * x[1]).cos();
-        t[2] = x[0] * x[1];
-    })
-}
 
 /// The settings of the step benchmark (the browser benchmark builds the same JSON).
 fn exact_config(csv: Option<&str>, steps: u64) -> String {

@@ -5,29 +5,7 @@ use blackbox_playground::config::RawConfig;
 use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session};
 use std::f64::consts::PI;
 
-/// DESIGN.md's example: a smooth vector-valued map with its Jacobian.
-pub fn smooth_map() -> FnBlackBox {
-    FnBlackBox::new(
-        Dims {
-            x: 2,
-            theta: 3,
-            y: 2,
-        },
-        |x, t, y| {
-            y[0] = t[0] + t[1] * x[0];
-            y[1] = t[2] * (0.5 * t[0]).exp();
-        },
-    )
-    .with_jacobian(|x, t, j| {
-        let e = (0.5 * t[0]).exp();
-        j.copy_from_slice(&[1.0, x[0], 0.0, 0.5 * t[2] * e, 0.0, e]);
-    })
-    .with_theta_true(|x, t| {
-        t[0] = (PI * x[0]).sin();
-        t[1] = 0.5 * (PI * x[1]).cos();
-        t[2] = x[0] * x[1];
-    })
-}
+pub use blackbox_playground::problem::smooth_map;
 
 /// A curve renderer with `p` parameters: F samples `sum_j theta_j phi_j(s)` at 8 points,
 /// with smooth bumps `phi_j`; theta depends on x. High-dimensional theta.

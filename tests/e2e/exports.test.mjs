@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { serveStatic, launchBrowser, openPage, waitForState, exportResults } from './support/harness.mjs';
+import { serveStatic, launchBrowser, openPage, waitForState, exportResults, fill } from './support/harness.mjs';
 
 let server;
 let browser;
@@ -20,12 +20,6 @@ const METHODS = {
   central: 'Central differences', forward: 'Forward differences', spsa: 'SPSA', es: 'Evolution strategies',
   surrogate: 'Surrogate (two-stage)', joint: 'Joint surrogate', 'guided-es': 'Guided ES', exact: 'Analytic gradient',
 };
-
-async function fill(page, label, value) {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.dispatchEvent('change');
-}
 
 async function download(page, buttonName) {
   const [d] = await Promise.all([

@@ -4,7 +4,7 @@
 // data-state="error" with a message that names the cause; nothing shown is lost.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults } from './support/harness.mjs';
+import { serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, fill } from './support/harness.mjs';
 
 let server;
 let browser;
@@ -17,11 +17,6 @@ after(async () => {
   await server?.close();
 });
 
-async function fill(page, label, value) {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.dispatchEvent('change');
-}
 const alertText = (page) => page.locator('[role="alert"]').innerText();
 
 const GOOD = `function F(x, theta) { return [theta[0] + theta[1] * x[0], theta[2] * Math.exp(0.5 * theta[0])]; }

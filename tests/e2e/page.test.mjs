@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot,
+  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot, fill,
 } from './support/harness.mjs';
 
 let server;
@@ -23,12 +23,6 @@ after(async () => {
 
 const status = (page) => page.locator('[role="status"]');
 const stateOf = (page) => status(page).getAttribute('data-state');
-
-async function fill(page, label, value) {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.dispatchEvent('change');
-}
 
 // A script that trains for a long time (a big budget is set by the tests that use it).
 const SLOW = `function F(x, theta) { return [theta[0] * x[0] + theta[1], Math.sin(theta[1])]; }

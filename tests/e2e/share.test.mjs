@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot,
+  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill,
 } from './support/harness.mjs';
 
 const { PRESETS } = await import(pathToFileURL(path.join(wwwRoot, 'presets.js')).href);
@@ -38,12 +38,6 @@ const editorText = (page) => page.evaluate(() => {
   const view = (content.cmTile ?? content.cmView)?.view;
   return view.state.doc.toString();
 });
-
-async function fill(page, label, value) {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.dispatchEvent('change');
-}
 
 /** Opens a page and waits until it is idle with the wasm core loaded (Share link enabled). */
 async function openReady(url) {

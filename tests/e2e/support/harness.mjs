@@ -75,6 +75,13 @@ export async function setScript(page, text) {
   await page.keyboard.insertText(text);
 }
 
+/** Sets the input labelled `label` to `value` and fires "change", as a person typing would. */
+export async function fill(page, label, value) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.dispatchEvent('change');
+}
+
 /** Waits until the status element's data-state is one of `states`. */
 export async function waitForState(page, states, timeout = 120_000) {
   const list = Array.isArray(states) ? states : [states];
