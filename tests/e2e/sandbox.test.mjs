@@ -113,6 +113,7 @@ function attackAll(where) {
     attempt(where, 'parent', () => parent.document.title),
     attempt(where, 'top', () => top.location.href),
     attempt(where, 'open', () => open(u + '/popup')),
+    attempt(where, 'navigateTop', () => { top.location = u + '/navigate-top'; return 'assigned'; }),
     attempt(where, 'beacon', () => navigator.sendBeacon(u + '/beacon', 'x')),
   ]).then(() => { report[where + ':storage'] = probeStorage(); report[where + ':origin'] = self.origin; });
 }
