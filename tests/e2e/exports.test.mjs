@@ -59,8 +59,11 @@ test('the loss chart changes while a run goes on', async () => {
   const { page, context, consoleProblems } = await openPage(browser, server.url);
   try {
     await waitForState(page, 'idle', 10_000);
-    await fill(page, 'F-evaluation budget', 3_000_000);
-    await fill(page, 'Max steps', 1_000_000);
+    // A run longer than the test (about 15 s here), logging often, so it is still going and
+    // adding points when the snapshots are taken.
+    await fill(page, 'F-evaluation budget', 30_000_000);
+    await fill(page, 'Max steps', 10_000_000);
+    await fill(page, 'Log points', 2000);
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, 'running', 10_000);
     const snap = () => page.evaluate(() => document.getElementById('chart-loss').toDataURL());
@@ -69,6 +72,7 @@ test('the loss chart changes while a run goes on', async () => {
     await page.waitForTimeout(1_500);
     const b = await snap();
     assert.notEqual(a, b, 'the loss chart was redrawn with new points');
+    assert.equal(await page.locator('[role="status"]').getAttribute('data-state'), 'running', 'still running');
     await page.getByRole('button', { name: 'Stop' }).click();
     await waitForState(page, 'finished', 5_000);
     assert.deepEqual(consoleProblems, []);
