@@ -1,23 +1,14 @@
 // End-to-end: every control is labelled and reachable by keyboard, at 1280 and 400 px,
 // and the narrow layout does not scroll sideways.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, waitForState } from './support/harness.mjs';
+import { useBrowser, openPage, waitForState } from './support/harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 for (const width of [1280, 400]) {
   test(`at ${width} px every visible control has a name and the main ones are reached with Tab`, async () => {
-    const { page, context, consoleProblems } = await openPage(browser, server.url, { width, height: 900 });
+    const { page, context, consoleProblems } = await openPage(env.browser, env.url, { width, height: 900 });
     try {
       await waitForState(page, 'idle', 10_000);
       // Open the collapsed groups so their controls count too.

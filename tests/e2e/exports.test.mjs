@@ -1,20 +1,11 @@
 // End-to-end: every method is selectable and appears in results.json under its DESIGN.md
 // name; charts change while a run goes on; every export downloads a valid file.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { serveStatic, launchBrowser, openPage, waitForState, exportResults, fill } from './support/harness.mjs';
+import { useBrowser, openPage, waitForState, exportResults, fill } from './support/harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const METHODS = {
   central: 'Central differences', forward: 'Forward differences', spsa: 'SPSA', es: 'Evolution strategies',
@@ -30,7 +21,7 @@ async function download(page, buttonName) {
 }
 
 test('all eight methods run side by side and appear in results.json under their names', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     for (const label of Object.values(METHODS)) await page.getByRole('checkbox', { name: label, exact: true }).check();
@@ -56,7 +47,7 @@ test('all eight methods run side by side and appear in results.json under their 
 });
 
 test('the loss chart changes while a run goes on', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     // A run longer than the test (about 15 s here), logging often, so it is still going and
@@ -82,7 +73,7 @@ test('the loss chart changes while a run goes on', async () => {
 });
 
 test('each export downloads a valid file', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     await page.getByRole('checkbox', { name: 'Analytic gradient', exact: true }).check();

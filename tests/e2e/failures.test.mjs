@@ -2,20 +2,11 @@
 // by the watchdog (a page setting) with a message naming the method and the step while a
 // second method finishes, and Run works again; each kind of broken script ends in
 // data-state="error" with a message that names the cause; nothing shown is lost.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, fill } from './support/harness.mjs';
+import { useBrowser, openPage, setScript, waitForState, exportResults, fill } from './support/harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const alertText = (page) => page.locator('[role="alert"]').innerText();
 
@@ -31,7 +22,7 @@ const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0,
 const HANGS_FOR_CENTRAL = GOOD.replace('function F(x, theta) {', 'let calls = 0;\nfunction F(x, theta) { if (++calls > 8000) for (;;) {}');
 
 test('an endless F is ended by the watchdog, named, while another method finishes; Run works again', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, HANGS_FOR_CENTRAL);
@@ -78,7 +69,7 @@ const BROKEN = [
 
 for (const [what, script, cause] of BROKEN) {
   test(`a script where ${what} gives data-state="error" and a message naming the cause`, async () => {
-    const { page, context } = await openPage(browser, server.url);
+    const { page, context } = await openPage(env.browser, env.url);
     try {
       await waitForState(page, 'idle', 10_000);
       await setScript(page, script);
@@ -105,7 +96,7 @@ for (const [what, alloc, cause] of [
   ['plain arrays', 'new Array(1 << 20).fill(Math.random())', /allocation failed|did not return|did not finish|memory/],
 ]) {
   test(`an F that allocates ${what} without bound ends its run with a message; the page keeps working`, async () => {
-    const { page, context } = await openPage(browser, server.url);
+    const { page, context } = await openPage(env.browser, env.url);
     try {
       await waitForState(page, 'idle', 10_000);
       await setScript(page, HOARDS(alloc));

@@ -3,23 +3,13 @@
 // that throws ends in data-state="error" with its message shown, Stop ends a run at once,
 // Pause/Resume/Step/Reset do what they say, the script survives a reload, and the page fits
 // a 400 px screen. Runs are kept short (small budgets) except where the default is the point.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot, fill,
+  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, fill,
 } from './support/harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const status = (page) => page.locator('[role="status"]');
 const stateOf = (page) => status(page).getAttribute('data-state');
@@ -31,7 +21,7 @@ const problem = { xDim: 1, thetaDim: 2, samples: 128, xRange: [-1, 1], noise: 0,
 `;
 
 test('the default script trains with Central differences: loss falls tenfold, clean console', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     assert.equal(await page.getByRole('checkbox', { name: 'Central differences' }).isChecked(), true);
@@ -83,7 +73,7 @@ test('the default script trains with Central differences: loss falls tenfold, cl
 });
 
 test('an F that throws gives data-state="error" and shows the message', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, `let calls = 0;
@@ -118,7 +108,7 @@ const problem = { xDim: 1, thetaDim: 1, samples: 64, xRange: [-1, 1], noise: 0, 
 });
 
 test('Stop ends a run at once; what was logged stays', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, SLOW);
@@ -151,7 +141,7 @@ test('Stop ends a run at once; what was logged stays', async () => {
 });
 
 test('Pause toggles to Resume, Step advances while paused, Reset returns to idle', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, SLOW);
@@ -184,7 +174,7 @@ test('Pause toggles to Resume, Step advances while paused, Reset returns to idle
 });
 
 test('the script survives a reload; the page fits 400 px', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url, { width: 400, height: 800 });
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url, { width: 400, height: 800 });
   try {
     await waitForState(page, 'idle', 10_000);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -203,7 +193,7 @@ test('the script survives a reload; the page fits 400 px', async () => {
 });
 
 test('every preset runs its suggested methods to finished (small budget)', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     const ids = await page.locator('#preset option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v !== 'custom'));
@@ -231,7 +221,7 @@ test('every preset runs its suggested methods to finished (small budget)', async
 });
 
 test('CSV data with an error names the row and column', async () => {
-  const { page, context, consoleProblems } = await openPage(browser, server.url);
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
     await page.getByLabel('Data source').selectOption('csv');

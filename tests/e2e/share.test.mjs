@@ -5,30 +5,20 @@
 // golden links open with their recorded state; embed mode hides the editor and settings; a
 // state too large for a link says so. Also: preset texts are frozen (a changed preset needs a
 // new id, or old links would open a different problem).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  serveStatic, launchBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill,
+  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill,
 } from './support/harness.mjs';
 
 const { PRESETS } = await import(pathToFileURL(path.join(wwwRoot, 'presets.js')).href);
 const goldenDir = path.join(repoRoot, 'tests/golden');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 const status = (page) => page.locator('[role="status"]');
 const alertBox = (page) => page.getByRole('alert');
@@ -41,7 +31,7 @@ const editorText = (page) => page.evaluate(() => {
 
 /** Opens a page and waits until it is idle with the wasm core loaded (Share link enabled). */
 async function openReady(url) {
-  const opened = await openPage(browser, url);
+  const opened = await openPage(env.browser, url);
   await opened.page.waitForFunction(() => !document.getElementById('share').disabled, null, { timeout: 15_000 });
   await waitForState(opened.page, 'idle', 10_000);
   return opened;
@@ -93,7 +83,7 @@ test('preset texts are frozen: each id keeps its script (a changed preset needs 
 });
 
 test('share a custom script, open it in a fresh browser: notice, nothing runs, Run gives the same results', async () => {
-  const a = await openReady(server.url);
+  const a = await openReady(env.url);
   let b = null;
   try {
     const { page } = a;
@@ -152,7 +142,7 @@ test('share a custom script, open it in a fresh browser: notice, nothing runs, R
 });
 
 test('preset links are short and open without the notice', async () => {
-  const a = await openReady(server.url);
+  const a = await openReady(env.url);
   const sizes = {};
   let b = null;
   try {
@@ -197,7 +187,7 @@ test('corrupt, truncated and newer links show a message and leave a working page
     { hash: flipped, want: /damaged|could not be opened/ },
   ];
   for (const [i, c] of cases.entries()) {
-    const o = await openReady(`${server.url}#${c.hash}`);
+    const o = await openReady(`${env.url}#${c.hash}`);
     try {
       const { page } = o;
       const alert = alertBox(page);
@@ -221,7 +211,7 @@ test('corrupt, truncated and newer links show a message and leave a working page
 test('golden links open in the page with their recorded state', async () => {
   const files = (await fs.readdir(path.join(goldenDir, 'v1'))).filter((f) => f.endsWith('.json')).sort();
   assert.ok(files.length >= 8);
-  const ctx = await browser.newContext();
+  const ctx = await env.browser.newContext();
   const problems = [];
   try {
     for (const f of files) {
@@ -229,7 +219,7 @@ test('golden links open in the page with their recorded state', async () => {
       const page = await ctx.newPage();
       page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`${f}: ${m.text()}`); });
       page.on('pageerror', (e) => problems.push(`${f}: ${e.message}`));
-      await page.goto(`${server.url}#${g.link}`);
+      await page.goto(`${env.url}#${g.link}`);
       await page.waitForFunction(() => !document.getElementById('share').disabled, null, { timeout: 15_000 });
       const s = g.state;
       const script = s.script ?? PRESETS.find((p) => p.id === s.preset).script;
@@ -257,7 +247,7 @@ test('golden links open in the page with their recorded state', async () => {
 
 test('embed mode hides the editor and settings; the notice offers the code', async () => {
   const g = JSON.parse(await fs.readFile(path.join(goldenDir, 'v1/custom-defaults.json'), 'utf8'));
-  const o = await openReady(`${server.url}#${g.link}&embed`);
+  const o = await openReady(`${env.url}#${g.link}&embed`);
   try {
     const { page } = o;
     assert.equal(await page.locator('#editor-panel').isVisible(), false);
@@ -277,7 +267,7 @@ test('embed mode hides the editor and settings; the notice offers the code', asy
     await o.context.close();
   }
   // The Embed mode box makes such a link.
-  const p = await openReady(server.url);
+  const p = await openReady(env.url);
   try {
     await share(p.page);
     await p.page.getByLabel('Embed mode').check();
@@ -288,7 +278,7 @@ test('embed mode hides the editor and settings; the notice offers the code', asy
 });
 
 test('a problem too large for a link says so and the page keeps working', async () => {
-  const o = await openReady(server.url);
+  const o = await openReady(env.url);
   try {
     const { page } = o;
     await page.getByLabel('Data source').selectOption('csv');

@@ -5,6 +5,7 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,6 +51,24 @@ export async function launchBrowser() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/**
+ * One static server and one browser for a whole test file: registers node:test's before and
+ * after hooks and returns `{browser, url}`, filled in once the file's tests start.
+ */
+export function useBrowser() {
+  const env = { browser: null, url: null, server: null };
+  before(async () => {
+    env.server = await serveStatic();
+    env.url = env.server.url;
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** Opens a page and records console errors/warnings and page errors (from every frame and worker). */
