@@ -123,6 +123,57 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
 }
 
+/// The series labels in a box at the upper right of the plot, `corner` = (right, top) in
+/// pixels. Drawn here rather than with plotters' `configure_series_labels`, which sizes each
+/// label with plotters' font code: on the web that appends a `<span>` to `<body>` and reads
+/// its size, a forced layout of the whole page per label per redraw. This measures text
+/// with the backend (`measureText` on the canvas) instead.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    corner: (i32, i32),
+    entries: &[(&str, RGBColor, bool)],
+) -> Result<(), String> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let font: TextStyle = ("sans-serif", 12).into();
+    let (pad, line_w, gap, row_h) = (5, 18, 6, 16);
+    let mut text_w = 0;
+    for (label, _, _) in entries {
+        text_w = text_w.max(root.estimate_text_size(label, &font).map_err(err)?.0 as i32);
+    }
+    let w = pad + line_w + gap + text_w + pad;
+    let h = pad + row_h * entries.len() as i32 + pad - 4;
+    let (x0, y0) = (corner.0 - 6 - w, corner.1 + 6);
+    root.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], WHITE.mix(0.85).filled()))
+        .map_err(err)?;
+    root.draw(&Rectangle::new(
+        [(x0, y0), (x0 + w, y0 + h)],
+        RGBColor(200, 200, 200).stroke_width(1),
+    ))
+    .map_err(err)?;
+    let text_style = font
+        .clone()
+        .color(&BLACK)
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+    for (i, (label, color, light)) in entries.iter().enumerate() {
+        let y = y0 + pad + row_h * i as i32 + (row_h - 4) / 2;
+        let style = if *light {
+            color.mix(0.45).stroke_width(1)
+        } else {
+            color.stroke_width(2)
+        };
+        root.draw(&PathElement::new(vec![(x0 + pad, y), (x0 + pad + line_w, y)], style))
+            .map_err(err)?;
+        root.draw_text(label, &text_style, (x0 + pad + line_w + gap, y))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
 fn draw_in<DB, X, Y>(
     root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
@@ -169,7 +220,7 @@ where
             .map_err(err)?;
     }
     let scatter = spec.kind == "scatter";
-    let mut labelled = false;
+    let mut legend: Vec<(&str, RGBColor, bool)> = Vec::new();
     for s in &spec.series {
         let color = parse_color(&s.color);
         let points: Vec<(f64, f64)> = s
@@ -178,48 +229,30 @@ where
             .copied()
             .filter(|p| usable(p.0, spec.log_x) && usable(p.1, spec.log_y))
             .collect();
-        let anno = if scatter {
+        if scatter {
             chart
                 .draw_series(
                     points
                         .iter()
                         .map(|&p| Circle::new(p, 2, color.mix(0.6).filled())),
                 )
-                .map_err(err)?
+                .map_err(err)?;
         } else if s.light {
             chart
                 .draw_series(LineSeries::new(points, color.mix(0.45).stroke_width(1)))
-                .map_err(err)?
+                .map_err(err)?;
         } else {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(err)?
-        };
+                .map_err(err)?;
+        }
         if !s.label.is_empty() {
-            labelled = true;
-            let light = s.light;
-            anno.label(&s.label).legend(move |(lx, ly)| {
-                let style = if light {
-                    color.mix(0.45).stroke_width(1)
-                } else {
-                    color.stroke_width(2)
-                };
-                PathElement::new(vec![(lx, ly), (lx + 18, ly)], style)
-            });
+            legend.push((&s.label, color, s.light));
         }
     }
-    if labelled {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(err)?;
-    }
-    root.present().map_err(err)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
+    draw_legend(root, (px.end, py.start), &legend)?;
+    root.present().map_err(err)?;
     Ok(PlotGeometry {
         left: px.start,
         top: py.start,
