@@ -110,6 +110,14 @@ const el = (tag, props = {}, ...children) => {
   for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
   return e;
 };
+// Writes that leave an unchanged value alone: during a run the page is updated many times a
+// second, and even a same-value write of textContent makes the browser lay the page out again.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+function setProp(node, name, value) {
+  if (node[name] !== value) node[name] = value;
+}
 
 function fmtNum(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
@@ -183,9 +191,9 @@ const statusEl = $('status');
 const statusText = $('status-text');
 const STATUS_MAX = 140; // longer texts are cut here; the alert holds the whole message
 function setState(state, text) {
-  statusEl.dataset.state = state;
-  statusText.textContent = text.length > STATUS_MAX ? `${text.slice(0, STATUS_MAX - 1)}…` : text;
-  statusEl.title = text;
+  if (statusEl.dataset.state !== state) statusEl.dataset.state = state;
+  setText(statusText, text.length > STATUS_MAX ? `${text.slice(0, STATUS_MAX - 1)}…` : text);
+  setProp(statusEl, 'title', text);
   updateButtons();
 }
 const state = () => statusEl.dataset.state;
@@ -458,6 +466,7 @@ class Run {
     this.weights = null;
     this.error = null;
     this.ended = false;
+    this.waiting = true; // for a free worker: at most one per core computes at once
   }
   get info() { return METHOD[this.method]; }
   get evals() { return this.status?.evals ?? this.history.at(-1)?.evals ?? 0; }
@@ -537,6 +546,7 @@ async function startRun({ paused = false } = {}) {
     sess.runs.set(runId, run);
     const config = { method, ...base };
     runner.start(runId, JSON.stringify(config), script, {
+      onStart: () => onStart(sess, run),
       onProgress: (rows, status) => onProgress(sess, run, rows, status),
       onDone: (status, fit, weights, sweep) => onDone(sess, run, status, fit, weights, sweep),
       onError: (message, line) => onError(sess, run, message, line),
@@ -556,11 +566,21 @@ function activeRuns() {
 
 function runningText() {
   const runs = [...session.runs.values()];
-  const live = runs.filter((r) => !r.ended);
+  const live = runs.filter((r) => !r.ended && !r.waiting);
+  const waiting = runs.filter((r) => !r.ended && r.waiting);
   const names = live.map((r) => r.info.label);
-  if (!names.length) return 'Finishing…';
-  if (names.length === 1) return `Training with ${names[0]}…`;
-  return `Training ${names.length} methods side by side: ${names.join(', ')}…`;
+  const after = waiting.length
+    ? ` Next, when a core is free: ${waiting.map((r) => r.info.label).join(', ')}.` : '';
+  if (!names.length) return waiting.length ? `Waiting for a free worker…${after}` : 'Finishing…';
+  if (names.length === 1) return `Training with ${names[0]}…${after}`;
+  return `Training ${names.length} methods side by side: ${names.join(', ')}…${after}`;
+}
+
+function onStart(sess, run) {
+  if (session !== sess) return;
+  run.waiting = false;
+  if (state() === 'running') setState('running', runningText());
+  scheduleRedraw();
 }
 
 function onProgress(sess, run, rows, status) {
@@ -717,18 +737,18 @@ function updateIdleText() {
 function updateButtons() {
   const s = statusEl.dataset.state;
   const live = session && !session.over;
-  $('run').disabled = Boolean(live) || Boolean(linkPending);
-  $('share').disabled = !wasm || Boolean(linkPending);
-  $('pause').disabled = !live;
-  $('pause-label').textContent = s === 'paused' ? 'Resume' : 'Pause';
-  $('pause').title = s === 'paused' ? 'Resume every paused method' : 'Pause every running method';
-  $('step').disabled = Boolean(live) && s !== 'paused';
-  $('stop').disabled = !live;
-  const hasData = session && [...session.runs.values()].some((r) => r.history.length || r.error);
-  $('export').disabled = !hasData;
-  $('export-csv').disabled = !hasData;
-  $('export-png').disabled = !hasData;
-  $('export-weights').disabled = !(session && [...session.runs.values()].some((r) => r.weights));
+  setProp($('run'), 'disabled', Boolean(live) || Boolean(linkPending));
+  setProp($('share'), 'disabled', !wasm || Boolean(linkPending));
+  setProp($('pause'), 'disabled', !live);
+  setText($('pause-label'), s === 'paused' ? 'Resume' : 'Pause');
+  setProp($('pause'), 'title', s === 'paused' ? 'Resume every paused method' : 'Pause every running method');
+  setProp($('step'), 'disabled', Boolean(live) && s !== 'paused');
+  setProp($('stop'), 'disabled', !live);
+  const hasData = Boolean(session && [...session.runs.values()].some((r) => r.history.length || r.error));
+  setProp($('export'), 'disabled', !hasData);
+  setProp($('export-csv'), 'disabled', !hasData);
+  setProp($('export-png'), 'disabled', !hasData);
+  setProp($('export-weights'), 'disabled', !(session && [...session.runs.values()].some((r) => r.weights)));
   // A keyboard user whose focused button just became disabled keeps a place in the toolbar.
   const focused = document.activeElement;
   if (focused instanceof HTMLButtonElement && focused.disabled && focused.closest('.controls')) {
@@ -761,20 +781,30 @@ function tickProgress() {
   let frac = 0;
   let evals = 0;
   let left = 0;
+  const rates = []; // evaluations per ms of each run computing now
   for (const r of runs) {
     evals += r.evals;
     const complete = r.ended && r.status?.done && !r.error; // ended by budget or max steps
     frac += complete ? 1 : Math.min(1, r.evals / budget);
-    if (!r.ended && r.evals > 0 && r.wallMs > 0) left = Math.max(left, (budget - r.evals) / (r.evals / r.wallMs));
+    if (!r.ended && r.evals > 0 && r.wallMs > 0) {
+      rates.push(r.evals / r.wallMs);
+      left = Math.max(left, (budget - r.evals) / rates.at(-1));
+    }
+  }
+  // Runs waiting for a worker take about one budget each, spread over the workers.
+  const waiting = runs.filter((r) => !r.ended && r.waiting).length;
+  if (waiting && rates.length) {
+    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+    left += (waiting * budget) / mean / (runner?.maxWorkers ?? 1);
   }
   frac = runs.length ? frac / runs.length : 0;
-  bar.value = frac;
+  setProp(bar, 'value', frac);
   const wall = Math.max(...runs.map((r) => r.wallMs), 0);
-  const rate = wall > 0 ? evals / (wall / 1000) : 0;
+  const rate = rates.length ? rates.reduce((a, b) => a + b, 0) * 1000 : wall > 0 ? evals / (wall / 1000) : 0;
   const parts = [`${Math.round(frac * 100)}%`, `${fmtCount(evals)} evals`];
   if (rate > 0) parts.push(`${fmtCount(rate)}/s`);
   if (!session.over && left > 0 && state() === 'running') parts.push(`~${fmtMs(left)} left`);
-  text.textContent = parts.join(' · ');
+  setText(text, parts.join(' · '));
   if (!session.over) progressTimer = setTimeout(tickProgress, 250);
 }
 
@@ -877,6 +907,7 @@ function warmUpCharts() {
 // Charts are drawn one per animation frame, each from the newest spec, so a redraw of six
 // charts never makes one long task.
 const pendingCharts = new Map();
+const drawnCharts = {}; // key -> what is on that canvas now (size and spec), to skip same redraws
 let chartFrame = 0;
 function draw(key, spec) {
   pendingCharts.set(key, spec);
@@ -888,26 +919,34 @@ function drawNextChart() {
   if (next.done) return;
   const spec = pendingCharts.get(next.value);
   pendingCharts.delete(next.value);
-  drawNow(next.value, spec);
+  // A chart whose spec and size are what it already shows costs no frame: go to the next.
+  if (!drawNow(next.value, spec)) { drawNextChart(); return; }
   if (pendingCharts.size) chartFrame = requestAnimationFrame(drawNextChart);
 }
 
+/** Draws one chart; false when the canvas already showed exactly this. */
 function drawNow(key, spec) {
   const canvas = charts[key];
+  const size = canvasSize.get(canvas);
+  const json = JSON.stringify(spec);
+  const drawn = `${size?.w}x${size?.h} ${chartsReady} ${chartError ? 1 : 0} ${json}`;
+  if (drawnCharts[key] === drawn && canvas.width > 0) return false;
+  drawnCharts[key] = drawn;
   const hasPoints = spec.series.some((s) => s.points.length > 0);
   if (!chartsReady || !hasPoints) {
     plotted[key] = null;
     placeholder(canvas, chartError && hasPoints ? 'Charts are unavailable (see the message above).' : PLACEHOLDER[key]);
-    return;
+    return true;
   }
-  if (!sizeCanvas(canvas)) return;
+  if (!sizeCanvas(canvas)) return true;
   try {
-    const geometry = JSON.parse(wasm.drawChart(canvas, JSON.stringify(spec)) || 'null');
+    const geometry = JSON.parse(wasm.drawChart(canvas, json) || 'null');
     plotted[key] = geometry ? { geometry, spec } : null;
   } catch (e) {
     plotted[key] = null;
     placeholder(canvas, `Could not draw this chart: ${String(e?.message ?? e).slice(0, 120)}`);
   }
+  return true;
 }
 
 // Hover readout: the nearest plotted point to the mouse, from the geometry drawChart returns.
@@ -1074,7 +1113,10 @@ function finalOf(run) {
 function renderTable(runs) {
   const body = $('results-body');
   if (!runs.length) {
-    body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 6 }, 'No results yet. Press Run.')));
+    if (body.dataset.key !== '') {
+      body.dataset.key = '';
+      body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 6 }, 'No results yet. Press Run.')));
+    }
     return;
   }
   const rows = runs.map((r) => {
@@ -1099,23 +1141,49 @@ function renderTable(runs) {
       }
     }
   }
-  const cell = (k, v, text, title) => el('td', { class: best[k] !== undefined && v === best[k] ? 'best' : null, title }, text);
-  body.replaceChildren(...rows.map(({ r, cols }) => {
+  const models = rows.map(({ r, cols }) => {
+    const diverged = r.status?.stopReason === 'diverged';
     const about = [r.status?.message, ...(Array.isArray(r.status?.notes) ? r.status.notes.slice(0, 5) : [])].filter(Boolean).join('\n');
-    const name = el('td', { title: about || null }, el('span', { class: 'swatch', style: `--c:${r.info.color}`, 'aria-hidden': 'true' }), r.info.label,
-      r.ended ? null : el('span', { class: 'muted' }, ' (running)'),
-      r.status?.stopReason === 'diverged' ? el('span', { class: 'muted' }, ' (diverged)') : null);
-    if (r.error) {
-      return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }, `Failed: ${r.error.split('\n')[0]}`));
-    }
     const monitor = r.status?.monitorEvals ?? lastLogged(r)?.monitorEvals;
-    return el('tr', {}, name,
-      cell('train', cols.train, fmtNum(cols.train)),
-      cell('test', cols.test, fmtNum(cols.test)),
-      cell('evals', cols.evals, fmtCount(cols.evals), `${cols.evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`),
-      cell('wall', cols.wall, fmtMs(cols.wall)),
-      cell('cos', cols.cos, fmtNum(cols.cos)));
-  }));
+    const cell = (k, text, title = '') => ({ text, title, best: best[k] !== undefined && cols[k] === best[k] });
+    return {
+      // Rows are rebuilt only when this changes; otherwise their cells are updated in place.
+      key: `${r.method}|${r.error ? 'failed' : ''}|${r.ended ? '' : r.waiting ? 'waiting' : 'running'}|${diverged ? 'diverged' : ''}`,
+      r, diverged, about,
+      cells: r.error ? [{ text: `Failed: ${r.error.split('\n')[0]}`, title: '', best: false }] : [
+        cell('train', fmtNum(cols.train)),
+        cell('test', fmtNum(cols.test)),
+        cell('evals', fmtCount(cols.evals), `${cols.evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`),
+        cell('wall', fmtMs(cols.wall)),
+        cell('cos', fmtNum(cols.cos)),
+      ],
+    };
+  });
+  const key = models.map((m) => m.key).join(';');
+  if (body.dataset.key !== key) {
+    body.dataset.key = key;
+    body.replaceChildren(...models.map(resultRow));
+  }
+  models.forEach((m, i) => fillResultRow(body.rows[i], m));
+}
+
+/** The skeleton of one results row; fillResultRow puts the numbers in. */
+function resultRow({ r, diverged }) {
+  const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${r.info.color}`, 'aria-hidden': 'true' }), r.info.label,
+    r.ended ? null : el('span', { class: 'muted' }, r.waiting ? ' (waiting for a core)' : ' (running)'),
+    diverged ? el('span', { class: 'muted' }, ' (diverged)') : null);
+  if (r.error) return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }));
+  return el('tr', {}, name, ...Array.from({ length: 5 }, () => el('td')));
+}
+
+function fillResultRow(tr, { about, cells }) {
+  setProp(tr.cells[0], 'title', about);
+  cells.forEach((c, i) => {
+    const td = tr.cells[i + 1];
+    setText(td, c.text);
+    setProp(td, 'title', c.title);
+    if (td.classList.contains('best') !== c.best) td.classList.toggle('best', c.best);
+  });
 }
 
 // ------------------------------------------------------------------------------------------

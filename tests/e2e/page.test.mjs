@@ -72,6 +72,45 @@ test('the default script trains with Central differences: loss falls tenfold, cl
   }
 });
 
+test('while a run goes on, the page updates in place: rows keep their elements, charts add nothing to the page', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await setScript(page, SLOW);
+    await fill(page, 'F-evaluation budget', 500_000_000);
+    await fill(page, 'Max steps', 10_000_000);
+    await fill(page, 'Log points', 2000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await waitForState(page, 'running', 10_000);
+    await page.waitForFunction(() => /\(running\)/.test(document.getElementById('results-body').textContent), null, { timeout: 15_000 });
+    const before = await page.evaluate(() => {
+      // Whatever is added to or removed from <body> itself from now on (plotters' own legend
+      // measured its text with a <span> appended to <body>: a forced layout per label).
+      window.__bodyChanges = [];
+      new MutationObserver((list) => {
+        for (const m of list) for (const n of [...m.addedNodes, ...m.removedNodes]) window.__bodyChanges.push(n.nodeName);
+      }).observe(document.body, { childList: true });
+      window.__row = document.querySelector('#results-body tr');
+      return { evals: window.__row.cells[3].textContent, chart: document.getElementById('chart-loss').toDataURL() };
+    });
+    await page.waitForFunction((e) => window.__row.cells[3].textContent !== e, before.evals, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+    const after = await page.evaluate(() => ({
+      same: document.querySelector('#results-body tr') === window.__row,
+      changes: window.__bodyChanges,
+      chart: document.getElementById('chart-loss').toDataURL(),
+    }));
+    assert.equal(after.same, true, 'the row element was updated, not rebuilt');
+    assert.notEqual(after.chart, before.chart, 'the loss chart was redrawn meanwhile');
+    assert.deepEqual(after.changes, [], 'drawing charts added nothing to <body>');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    assert.equal(await waitForState(page, ['finished', 'idle'], 10_000), 'finished');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('an F that throws gives data-state="error" and shows the message', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
