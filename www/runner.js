@@ -2,12 +2,15 @@
 // <iframe sandbox="allow-scripts" src="sandbox.html"> (never allow-same-origin: the user's
 // script must not reach the page's origin), hands it the wasm glue, the wasm bytes and the
 // worker source, starts one worker per method run, forwards pause/resume/step/stop, and
-// runs the watchdog that ends a worker whose F does not return.
+// runs the watchdog that ends a worker whose F does not return. At most `maxWorkers` workers
+// (default: the machine's cores) compute at once; further runs wait their turn in order, so
+// workers never crowd out each other or the page's own thread.
 //
 //   const runner = new SandboxRunner({ watchdogMs: 10000 });
 //   await runner.ready;                       // rejects with a message naming the missing file
 //   runner.start(runId, configJson, script,
-//     { onProgress(rows, status) {}, onDone(status, fit, weights) {}, onError(message, line) {} },
+//     { onProgress(rows, status) {}, onDone(status, fit, weights) {}, onError(message, line) {},
+//       onStart() {} },                      // onStart: the run got a worker (it may have waited)
 //     { method: 'central', label: 'Central differences' });   // -> Promise<'done'|'error'|'killed'>
 //   runner.control(runId, 'pause' | 'resume' | 'step' | 'stop');
 //   runner.stopAll();   // 'stop' to every run: each ends with onDone (or onError)
@@ -31,7 +34,8 @@ const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
 export class SandboxRunner {
   #base;
   #iframe;
-  #runs = new Map(); // runId -> run record (see start)
+  #runs = new Map(); // runId -> run record (see start), started or waiting
+  #waiting = [];     // run records without a worker yet, first come first started
   #timer = null;
   #onMessage;
   #resolveReady;
@@ -42,11 +46,13 @@ export class SandboxRunner {
    * @param {object} [options]
    * @param {number} [options.watchdogMs=10000] silence (ms) after which a busy worker is ended
    * @param {number} [options.readyTimeoutMs=30000] how long the sandbox may take to start
+   * @param {number} [options.maxWorkers] workers computing at once (default: navigator.hardwareConcurrency)
    * @param {HTMLElement} [options.container=document.body] where the hidden iframe goes
    * @param {string|URL} [options.base] folder holding sandbox.html, worker.js and pkg/ (default: this module's)
    */
-  constructor({ watchdogMs = 10_000, readyTimeoutMs = 30_000, container = document.body, base } = {}) {
+  constructor({ watchdogMs = 10_000, readyTimeoutMs = 30_000, container = document.body, base, maxWorkers } = {}) {
     this.watchdogMs = watchdogMs;
+    this.maxWorkers = Math.max(1, Math.floor(maxWorkers ?? navigator.hardwareConcurrency ?? 2) || 1);
     this.#base = new URL(base ?? './', base ? document.baseURI : import.meta.url);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -65,9 +71,14 @@ export class SandboxRunner {
     return this.#iframe;
   }
 
-  /** Run ids that have not ended yet. */
+  /** Run ids that have not ended yet (started or waiting for a worker). */
   get activeRuns() {
     return [...this.#runs.keys()];
+  }
+
+  /** Run ids waiting for a worker, in the order they will start. */
+  get waitingRuns() {
+    return this.#waiting.map((r) => r.runId);
   }
 
   async #fetchFile(name, kind) {
@@ -150,9 +161,11 @@ export class SandboxRunner {
 
   /**
    * Starts one run in its own worker. `handlers`: {onProgress(rows, status),
-   * onDone(status, fit, weights), onError(message, line)}; exactly one of onDone/onError is
-   * called at the end (none after killAll). `options.label` names the method in watchdog
-   * messages (default: the method name from the config). Resolves with how the run ended.
+   * onDone(status, fit, weights), onError(message, line), onStart()}; exactly one of
+   * onDone/onError is called at the end (none after killAll). onStart is called when the run
+   * gets its worker: at once, or when an earlier run ends if maxWorkers are busy. `options.label`
+   * names the method in watchdog messages (default: the method name from the config).
+   * Resolves with how the run ended.
    */
   start(runId, configJson, script, handlers = {}, { method, label } = {}) {
     if (!this.#isReady) throw new Error('SandboxRunner.start() before the sandbox is ready: await runner.ready first.');
@@ -173,11 +186,33 @@ export class SandboxRunner {
       lastHeard: performance.now(),
       lastStep: 0,
       heard: false,         // a first progress arrived (the script loaded)
+      started: false,       // it has a worker
+      startMessage: startMessage(runId, configJson, script),
     };
     this.#runs.set(runId, run);
-    this.#post(startMessage(runId, configJson, script));
-    this.#armWatchdog();
+    this.#waiting.push(run);
+    this.#startWaiting();
     return ended;
+  }
+
+  #startWaiting() {
+    let running = 0;
+    for (const r of this.#runs.values()) if (r.started) running++;
+    while (running < this.maxWorkers && this.#waiting.length) {
+      const run = this.#waiting.shift();
+      run.started = true;
+      run.lastHeard = performance.now();
+      running++;
+      this.#post(run.startMessage);
+      run.startMessage = null;
+      // Paused (or stepped) while it waited: the worker starts paused, as app.js's Step does.
+      if (run.state === 'paused') {
+        run.pendingReplies = 1;
+        this.#post(controlMessage(run.runId, 'pause'));
+      }
+      this.#armWatchdog();
+      run.handlers.onStart?.();
+    }
   }
 
   /** Sends 'pause' | 'resume' | 'step' | 'stop' to a run. Returns false when nothing was sent. */
@@ -185,6 +220,7 @@ export class SandboxRunner {
     if (!CONTROL_ACTIONS.includes(action)) throw new Error(`Unknown action ${JSON.stringify(action)}; use one of ${CONTROL_ACTIONS.join(', ')}.`);
     const run = this.#runs.get(runId);
     if (!run || run.state === 'stopping') return false;
+    if (!run.started) return this.#controlWaiting(run, action);
     const wasIdle = !this.#busy(run);
     switch (action) {
       case 'pause':
@@ -213,6 +249,21 @@ export class SandboxRunner {
     return true;
   }
 
+  // A run without a worker: pause and resume change how it will start; stop ends it now,
+  // through onDone, as a run stopped before its first step.
+  #controlWaiting(run, action) {
+    if (action === 'pause' && run.state === 'running') run.state = 'paused';
+    else if (action === 'resume' && run.state === 'paused') run.state = 'running';
+    else if (action === 'stop') {
+      this.#end(run, 'done');
+      run.handlers.onDone?.({
+        steps: 0, evals: 0, monitorEvals: 0, wallMs: 0, done: false, stopReason: 'stopped',
+        message: 'Stopped before it started: it was waiting for a free worker.',
+      }, null, null, null);
+    } else return false;
+    return true;
+  }
+
   /** Asks every run to stop; each ends through onDone (or onError), with what it learned. */
   stopAll() {
     for (const runId of [...this.#runs.keys()]) this.control(runId, 'stop');
@@ -220,9 +271,10 @@ export class SandboxRunner {
 
   /** Terminates every worker now, without callbacks (the page is resetting). */
   killAll() {
+    this.#waiting = [];
     for (const run of [...this.#runs.values()]) {
       this.#end(run, 'killed');
-      this.#post(killMessage(run.runId));
+      if (run.started) this.#post(killMessage(run.runId));
     }
   }
 
@@ -238,16 +290,19 @@ export class SandboxRunner {
   // A worker is expected to speak while it runs, while it stops, and until it has answered
   // every pause/step; a paused worker is silent by design.
   #busy(run) {
-    return run.state !== 'paused' || run.pendingReplies > 0;
+    return run.started && (run.state !== 'paused' || run.pendingReplies > 0);
   }
 
   #end(run, outcome) {
     this.#runs.delete(run.runId);
+    const i = this.#waiting.indexOf(run);
+    if (i >= 0) this.#waiting.splice(i, 1);
     run.settle(outcome);
     if (this.#runs.size === 0 && this.#timer !== null) {
       clearInterval(this.#timer);
       this.#timer = null;
     }
+    this.#startWaiting();
   }
 
   #armWatchdog() {

@@ -28,8 +28,21 @@ test('all eight methods run side by side and appear in results.json under their 
     await fill(page, 'F-evaluation budget', 20_000);
     await fill(page, 'Max steps', 400);
     await fill(page, 'Log points', 10);
+    // Watch the results table: at most one method per core computes at once; the others
+    // say they wait for a core, and start later.
+    await page.evaluate(() => {
+      const seen = window.__seen = { maxRunning: 0, waiting: 0 };
+      setInterval(() => {
+        const rows = [...document.querySelectorAll('#results-body tr')].map((r) => r.textContent);
+        seen.maxRunning = Math.max(seen.maxRunning, rows.filter((t) => t.includes('(running)')).length);
+        seen.waiting = Math.max(seen.waiting, rows.filter((t) => t.includes('(waiting for a core)')).length);
+      }, 10);
+    });
     await page.getByRole('button', { name: 'Run' }).click();
     assert.equal(await waitForState(page, ['finished', 'error'], 180_000), 'finished');
+    const { seen, cores } = await page.evaluate(() => ({ seen: window.__seen, cores: navigator.hardwareConcurrency }));
+    assert.ok(seen.maxRunning >= 1 && seen.maxRunning <= cores, `${seen.maxRunning} methods ran at once on ${cores} cores`);
+    if (cores < 8) assert.ok(seen.waiting >= 1, 'methods beyond the core count waited');
     const results = await exportResults(page);
     assert.deepEqual(results.runs.map((r) => r.method).sort(), Object.keys(METHODS).sort());
     for (const run of results.runs) {

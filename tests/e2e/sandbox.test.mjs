@@ -33,16 +33,18 @@ const TEST_PAGE = `<!doctype html>
 // Exposes the runner to page.evaluate and records every callback per run.
 const TEST_PAGE_JS = `import { SandboxRunner } from './runner.js';
 const params = new URLSearchParams(location.search);
-const runner = new SandboxRunner({ watchdogMs: Number(params.get('watchdog') || 10000) });
+const runner = new SandboxRunner({ watchdogMs: Number(params.get('watchdog') || 10000),
+  maxWorkers: params.get('workers') ? Number(params.get('workers')) : undefined });
 const runs = {};
 window.sbx = {
   runner, runs,
   ready: runner.ready.then(() => 'ready', (e) => 'failed: ' + e.message),
   start(runId, config, script, opts) {
-    const r = runs[runId] = { progress: 0, rows: [], status: null, done: null, error: null, outcome: null, pausedSeen: 0 };
+    const r = runs[runId] = { progress: 0, rows: [], status: null, done: null, error: null, outcome: null, pausedSeen: 0, started: 0 };
     return runner.start(runId, JSON.stringify(config), script, {
+      onStart() { r.started++; },
       onProgress(rows, status) { r.progress++; r.rows.push(...rows); r.status = status; if (status.paused) r.pausedSeen++; },
-      onDone(status, fit, weights) { r.done = { status, fit, weightsChars: weights.length }; },
+      onDone(status, fit, weights) { r.done = { status, fit, weightsChars: weights?.length ?? 0 }; },
       onError(message, line) { r.error = { message, line }; },
     }, opts).then((outcome) => { r.outcome = outcome; return r; });
   },
@@ -166,8 +168,8 @@ function startBait() {
   })));
 }
 
-async function openRunnerPage({ watchdog = 10000 } = {}) {
-  const opened = await openPage(browser, `${site.url}index.html?watchdog=${watchdog}`);
+async function openRunnerPage({ watchdog = 10000, workers = null } = {}) {
+  const opened = await openPage(browser, `${site.url}index.html?watchdog=${watchdog}${workers ? `&workers=${workers}` : ''}`);
   const state = await opened.page.evaluate(() => window.sbx.ready);
   assert.equal(state, 'ready', 'the sandbox runner should start');
   return opened;
@@ -254,6 +256,54 @@ describe('ordinary runs', () => {
     assert.equal(r.outcome, 'done');
     assert.equal(r.done.status.stopReason, 'stopped');
     assert.ok(r.done.fit.yPred.length > 0);
+    await context.close();
+  });
+
+  test('runs beyond maxWorkers wait their turn in order; a waiting run can be paused, resumed or stopped', async () => {
+    const { page, context } = await openRunnerPage({ workers: 2 });
+    const long = config('spsa', { budget: 1e9, maxSteps: 10_000_000 });
+    await page.evaluate(([script, l, c, e]) => {
+      window.sbx.start('a', l, script);
+      window.sbx.start('b', l, script);
+      window.sbx.start('c', c, script);
+      window.sbx.start('d', e, script);
+    }, [GOOD_SCRIPT, long, config('central'), config('exact')]);
+    let r = await runs(page);
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => r[k].started), [1, 1, 0, 0], 'two workers at once');
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['c', 'd']);
+    // Paused while it waits: it will start paused.
+    assert.equal(await page.evaluate(() => window.sbx.runner.control('d', 'pause')), true);
+    await waitFor(page, () => window.sbx.runs.a.progress >= 2 && window.sbx.runs.b.progress >= 2);
+    await page.waitForTimeout(200);
+    r = await runs(page);
+    assert.equal(r.c.progress + r.d.progress, 0, 'a waiting run does no work');
+    // One worker frees up: the first waiting run starts and, being short, finishes.
+    await page.evaluate(() => window.sbx.runner.control('a', 'stop'));
+    await waitFor(page, () => window.sbx.runs.c.outcome === 'done');
+    // c's end frees a worker for d, which starts paused and does not step until resumed.
+    await waitFor(page, () => window.sbx.runs.d.started === 1 && window.sbx.runs.d.pausedSeen >= 1);
+    await page.waitForTimeout(300);
+    r = await runs(page);
+    assert.equal(r.d.status.steps, 0, 'started paused: no step before Resume');
+    assert.equal(r.d.outcome, null);
+    assert.equal(await page.evaluate(() => window.sbx.runner.control('d', 'resume')), true);
+    await waitFor(page, () => window.sbx.runs.d.outcome !== null);
+    r = await runs(page);
+    assert.equal(r.d.error, null, r.d.error?.message);
+    assert.equal(r.d.outcome, 'done');
+    assert.equal(r.d.done.status.done, true);
+    assert.ok(r.d.done.status.steps > 0);
+    // b and a new run e hold both workers; f waits and is stopped before it ever starts.
+    await page.evaluate(([script, l]) => { window.sbx.start('e', l, script); window.sbx.start('f', l, script); }, [GOOD_SCRIPT, long]);
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['f']);
+    assert.equal(await page.evaluate(() => window.sbx.runner.control('f', 'stop')), true);
+    r = await runs(page);
+    assert.equal(r.f.outcome, 'done');
+    assert.equal(r.f.started, 0);
+    assert.equal(r.f.done.status.stopReason, 'stopped');
+    assert.match(r.f.done.status.message, /waiting for a free worker/);
+    await page.evaluate(() => window.sbx.runner.stopAll());
+    await waitFor(page, () => window.sbx.runner.activeRuns.length === 0);
     await context.close();
   });
 
