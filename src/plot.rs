@@ -145,8 +145,11 @@ fn draw_legend<DB: DrawingBackend>(
     let w = pad + line_w + gap + text_w + pad;
     let h = pad + row_h * entries.len() as i32 + pad - 4;
     let (x0, y0) = (corner.0 - 6 - w, corner.1 + 6);
-    root.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], WHITE.mix(0.85).filled()))
-        .map_err(err)?;
+    root.draw(&Rectangle::new(
+        [(x0, y0), (x0 + w, y0 + h)],
+        WHITE.mix(0.85).filled(),
+    ))
+    .map_err(err)?;
     root.draw(&Rectangle::new(
         [(x0, y0), (x0 + w, y0 + h)],
         RGBColor(200, 200, 200).stroke_width(1),
@@ -166,8 +169,11 @@ fn draw_legend<DB: DrawingBackend>(
         } else {
             color.stroke_width(2)
         };
-        root.draw(&PathElement::new(vec![(x0 + pad, y), (x0 + pad + line_w, y)], style))
-            .map_err(err)?;
+        root.draw(&PathElement::new(
+            vec![(x0 + pad, y), (x0 + pad + line_w, y)],
+            style,
+        ))
+        .map_err(err)?;
         root.draw_text(label, &text_style, (x0 + pad + line_w + gap, y))
             .map_err(err)?;
     }
