@@ -13,15 +13,16 @@ wasm_bindgen_test_configure!(run_in_browser);
 const CONFIG: &str = r#"{"method":"central","budget":20000,"seed":3,
   "problem":{"xDim":1,"thetaDim":1,"yDim":1},"network":{"hidden":[8]}}"#;
 
-/// F(x, theta) = theta * x, written as the worker's batch wrapper would be.
+/// A batch function with the worker's wrapper's signature: rows in, outputs written to `out`
+/// (a view of wasm memory).
 fn batch_f(body: &str) -> Function {
-    Function::new_with_args("xs, ts, n", body)
+    Function::new_with_args("xs, ts, n, out", body)
 }
 
 fn theta_true() -> Function {
     Function::new_with_args(
-        "xs, n",
-        "const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = 0.5 + xs[i]; return out;",
+        "xs, n, out",
+        "for (let i = 0; i < n; i++) out[i] = 0.5 + xs[i];",
     )
 }
 
@@ -32,7 +33,8 @@ fn message(e: wasm_bindgen::JsError) -> String {
 
 #[wasm_bindgen_test]
 fn a_session_trains_through_js_batch_functions() {
-    let f = batch_f("const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = ts[i] * xs[i]; return out;");
+    // F(x, theta) = theta * x
+    let f = batch_f("for (let i = 0; i < n; i++) out[i] = ts[i] * xs[i];");
     let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
         .map_err(message)
         .unwrap();
@@ -48,6 +50,10 @@ fn a_session_trains_through_js_batch_functions() {
     let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
     assert_eq!(status["done"], true);
     assert!(status["evals"].as_u64().unwrap() <= 20_000);
+    // Every F row (learning, monitoring, the fit) is counted with the time spent in F.
+    let counted = status["evals"].as_f64().unwrap() + status["monitorEvals"].as_f64().unwrap();
+    assert!(status["fRows"].as_f64().unwrap() >= counted, "{status}");
+    assert!(status["fMs"].as_f64().unwrap() > 0.0, "{status}");
     let fit: serde_json::Value =
         serde_json::from_str(&s.fit_json().map_err(message).unwrap()).unwrap();
     assert_eq!(
@@ -58,7 +64,7 @@ fn a_session_trains_through_js_batch_functions() {
 
 #[wasm_bindgen_test]
 fn an_error_thrown_by_f_reaches_js_with_its_message() {
-    let f = batch_f("if (n > 300) throw new Error('F threw at x=[0.1], theta=[2]: boom'); return new Float64Array(n);");
+    let f = batch_f("if (n > 300) throw new Error('F threw at x=[0.1], theta=[2]: boom');");
     let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
         .map_err(message)
         .unwrap();
@@ -77,7 +83,7 @@ fn an_error_thrown_by_f_reaches_js_with_its_message() {
 
 #[wasm_bindgen_test]
 fn bad_settings_are_refused_with_a_message() {
-    let f = batch_f("return new Float64Array(n);");
+    let f = batch_f("");
     let e = WasmSession::new(r#"{"method":"newton"}"#, f, None, None)
         .err()
         .map(message)

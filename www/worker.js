@@ -298,10 +298,12 @@
   }
 
   // ---- The batch wrappers (docs/architecture.md, "Worker side") ---------------------------
-  // One call from wasm per batch; the loop here calls the user's function once per row with
-  // plain arrays (reused from row to row: no allocation of ours per call), checks what it
-  // returned, and writes it into one Float64Array. A problem throws an Error naming the
-  // function, the row and what to change; the wasm core passes it on.
+  // One call from wasm per batch: (xs, thetas, n, out) for F and dF, (xs, n, out) for
+  // thetaTrue, all Float64Arrays that VIEW wasm memory (valid for this call only: keep no
+  // reference). The loop here calls the user's function once per row with plain arrays
+  // (reused from row to row: no allocation of ours per call), checks what it returned, and
+  // writes it into `out`. A problem throws an Error naming the function, the row and what to
+  // change; the wasm core passes it on.
   function fail(message, line = null) {
     lastFailure = { message, line };
     return new UserError(message, line);
@@ -326,8 +328,7 @@
       return fail(`${name} threw at ${where}: ${describeError(e)}`, line);
     }
 
-    function f(xs, thetas, n) {
-      const out = new F64(n * yDim);
+    function f(xs, thetas, n, out) {
       for (let i = 0; i < n; i++) {
         fillRow(xs, thetas, i);
         let v;
@@ -361,7 +362,6 @@
         }
         if (bad) throw fail(bad);
       }
-      return out;
     }
 
     // One Jacobian entry into out[base + r*thetaDim + c]. Returns null, or what was wrong as
@@ -376,9 +376,8 @@
 
     // dF: per sample yDim rows of thetaDim numbers. Also accepted, because people write them:
     // one flat array of yDim*thetaDim numbers (row-major), and for thetaDim = yDim = 1 a number.
-    function df(xs, thetas, n) {
+    function df(xs, thetas, n, out) {
       const per = yDim * thetaDim;
-      const out = new F64(n * per);
       const shape = `expected yDim=${yDim} rows of thetaDim=${thetaDim} numbers (row i holds dF_i/dtheta)`;
       for (let i = 0; i < n; i++) {
         fillRow(xs, thetas, i);
@@ -413,11 +412,9 @@
         }
         if (bad) throw fail(`dF ${bad[0]} at ${at(xs, thetas, i)}${bad[1]}`);
       }
-      return out;
     }
 
-    function thetaTrue(xs, n) {
-      const out = new F64(n * thetaDim);
+    function thetaTrue(xs, n, out) {
       for (let i = 0; i < n; i++) {
         fillRow(xs, null, i);
         let v;
@@ -451,7 +448,6 @@
         }
         if (bad) throw fail(bad);
       }
-      return out;
     }
 
     return { f, df: userDF ? df : null, thetaTrue: userTT ? thetaTrue : null };

@@ -4,8 +4,27 @@ use crate::config::RunConfig;
 use crate::problem::{BlackBox, Dims, EvalError};
 use crate::session::Session;
 use js_sys::{Float64Array, Function};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: a global in windows and workers alike.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Time spent evaluating F and the rows evaluated, from wasm's side of the crossing: it
+/// includes passing the rows to JS and copying the outputs back. Reported in the status, so
+/// a run shows how its time splits between F and the network (and `make bench` measures the
+/// F path of a real run).
+#[derive(Default)]
+struct FTime {
+    ms: Cell<f64>,
+    rows: Cell<f64>,
+}
 
 /// The message of a thrown JS value.
 fn js_message(v: &JsValue) -> String {
@@ -15,41 +34,50 @@ fn js_message(v: &JsValue) -> String {
     v.as_string().unwrap_or_else(|| format!("{v:?}"))
 }
 
-/// F (and optionally dF, thetaTrue) as batch functions written in JS: each takes
-/// `Float64Array`s of rows and returns one `Float64Array`; one crossing per batch.
+/// F (and optionally dF, thetaTrue) as batch functions written in JS (www/worker.js): each
+/// gets the rows as `Float64Array`s, the row count, and a `Float64Array` to write its outputs
+/// into; one crossing per batch.
 struct JsBlackBox {
     dims: Dims,
     f: Function,
     df: Option<Function>,
     theta_true: Option<Function>,
+    f_time: Rc<FTime>,
 }
 
+/// Calls a batch wrapper on `inputs` (row-major) and lets it write `out`. The arrays it gets
+/// are views of wasm memory, not copies, so a batch allocates nothing and copies nothing.
+/// A view goes stale if wasm memory grows; that cannot happen while the wrapper runs, because
+/// no wasm code runs then (the user's script cannot reach this module), and every call makes
+/// new views.
 fn call_batch(
     func: &Function,
-    args: &[&JsValue],
+    inputs: &[&[f64]],
+    rows: usize,
     out: &mut [f64],
-    what: &str,
 ) -> Result<(), EvalError> {
-    let r = match args {
-        [a, b, c] => func.call3(&JsValue::NULL, a, b, c),
-        [a, b] => func.call2(&JsValue::NULL, a, b),
+    let n = JsValue::from(rows as u32);
+    // SAFETY: the views live only for this call, during which wasm memory cannot grow
+    // (above), and `out` is not touched from Rust until the call returns.
+    let out_view: JsValue =
+        unsafe { Float64Array::view_mut_raw(out.as_mut_ptr(), out.len()) }.into();
+    let r = match inputs {
+        [xs, thetas] => {
+            let (xs, thetas): (JsValue, JsValue) = unsafe {
+                (
+                    Float64Array::view(xs).into(),
+                    Float64Array::view(thetas).into(),
+                )
+            };
+            func.call4(&JsValue::NULL, &xs, &thetas, &n, &out_view)
+        }
+        [xs] => {
+            let xs: JsValue = unsafe { Float64Array::view(xs).into() };
+            func.call3(&JsValue::NULL, &xs, &n, &out_view)
+        }
         _ => unreachable!(),
-    }
-    .map_err(|e| EvalError(js_message(&e)))?;
-    let arr: Float64Array = r.dyn_into().map_err(|_| {
-        EvalError(format!(
-            "internal error: the {what} batch wrapper must return a Float64Array"
-        ))
-    })?;
-    if arr.length() as usize != out.len() {
-        return Err(EvalError(format!(
-            "internal error: the {what} batch wrapper returned {} numbers, expected {}",
-            arr.length(),
-            out.len()
-        )));
-    }
-    arr.copy_to(out);
-    Ok(())
+    };
+    r.map(|_| ()).map_err(|e| EvalError(js_message(&e)))
 }
 
 impl BlackBox for JsBlackBox {
@@ -57,17 +85,13 @@ impl BlackBox for JsBlackBox {
         self.dims
     }
     fn eval_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
-        let n = JsValue::from((xs.len() / self.dims.x) as u32);
-        call_batch(
-            &self.f,
-            &[
-                &Float64Array::from(xs).into(),
-                &Float64Array::from(thetas).into(),
-                &n,
-            ],
-            out,
-            "F",
-        )
+        let t0 = performance_now();
+        let rows = xs.len() / self.dims.x;
+        let r = call_batch(&self.f, &[xs, thetas], rows, out);
+        let t = &self.f_time;
+        t.ms.set(t.ms.get() + (performance_now() - t0));
+        t.rows.set(t.rows.get() + rows as f64);
+        r
     }
     fn has_jacobian(&self) -> bool {
         self.df.is_some()
@@ -82,17 +106,7 @@ impl BlackBox for JsBlackBox {
             .df
             .as_ref()
             .ok_or_else(|| EvalError("this problem has no dF".into()))?;
-        let n = JsValue::from((xs.len() / self.dims.x) as u32);
-        call_batch(
-            df,
-            &[
-                &Float64Array::from(xs).into(),
-                &Float64Array::from(thetas).into(),
-                &n,
-            ],
-            out,
-            "dF",
-        )
+        call_batch(df, &[xs, thetas], xs.len() / self.dims.x, out)
     }
     fn has_theta_true(&self) -> bool {
         self.theta_true.is_some()
@@ -102,25 +116,19 @@ impl BlackBox for JsBlackBox {
             .theta_true
             .as_ref()
             .ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
-        let n = JsValue::from((xs.len() / self.dims.x) as u32);
-        call_batch(tt, &[&Float64Array::from(xs).into(), &n], out, "thetaTrue")
+        call_batch(tt, &[xs], xs.len() / self.dims.x, out)
     }
 }
 
-/// Milliseconds from the global `performance.now()` (window or worker).
 fn now_ms() -> f64 {
-    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).ok();
-    perf.and_then(|p| {
-        let now = js_sys::Reflect::get(&p, &JsValue::from_str("now")).ok()?;
-        now.dyn_into::<Function>().ok()?.call0(&p).ok()?.as_f64()
-    })
-    .unwrap_or_else(js_sys::Date::now)
+    performance_now()
 }
 
 /// One run of one method, for a worker.
 #[wasm_bindgen(js_name = Session)]
 pub struct WasmSession {
     inner: Session,
+    f_time: Rc<FTime>,
 }
 
 #[wasm_bindgen(js_class = Session)]
@@ -139,14 +147,16 @@ impl WasmSession {
             theta: cfg.theta_dim,
             y: cfg.y_dim,
         };
+        let f_time = Rc::new(FTime::default());
         let bb = JsBlackBox {
             dims,
             f,
             df,
             theta_true,
+            f_time: f_time.clone(),
         };
         let inner = Session::new(cfg, Box::new(bb)).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(WasmSession { inner })
+        Ok(WasmSession { inner, f_time })
     }
 
     /// Works for up to `max_ms` or `max_steps` steps; true when the run has ended.
@@ -175,9 +185,16 @@ impl WasmSession {
         Float64Array::from(&flat[..])
     }
 
+    /// The core's status plus `fMs` and `fRows`: time inside F batch calls (crossing
+    /// included) and the rows they evaluated, learning and monitoring alike.
     #[wasm_bindgen(js_name = statusJson)]
     pub fn status_json(&self) -> String {
-        self.inner.status().to_string()
+        let mut status = self.inner.status();
+        if let Some(obj) = status.as_object_mut() {
+            obj.insert("fMs".into(), self.f_time.ms.get().into());
+            obj.insert("fRows".into(), self.f_time.rows.get().into());
+        }
+        status.to_string()
     }
 
     /// Predicted against observed outputs (uses monitoring evaluations of F).
