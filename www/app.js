@@ -1154,7 +1154,7 @@ function renderTable(runs) {
         cell('train', fmtNum(cols.train)),
         cell('test', fmtNum(cols.test)),
         cell('evals', fmtCount(cols.evals), `${cols.evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`),
-        cell('wall', fmtMs(cols.wall)),
+        cell('wall', fmtMs(cols.wall), wallTitle(r.status, cols.wall)),
         cell('cos', fmtNum(cols.cos)),
       ],
     };
@@ -1165,6 +1165,14 @@ function renderTable(runs) {
     body.replaceChildren(...models.map(resultRow));
   }
   models.forEach((m, i) => fillResultRow(body.rows[i], m));
+}
+
+/** How a run's time split between F and everything else (the network, the estimator). */
+function wallTitle(status, wall) {
+  const inF = status?.fMs;
+  if (!Number.isFinite(inF) || !(wall > 0)) return '';
+  const share = Math.min(100, Math.round((100 * inF) / wall));
+  return `${fmtMs(inF)} (${share}%) inside F; the rest in the network, the estimator and the optimiser`;
 }
 
 /** The skeleton of one results row; fillResultRow puts the numbers in. */

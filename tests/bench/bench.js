@@ -17,21 +17,7 @@ const blobUrl = (text) => URL.createObjectURL(new Blob([text], { type: 'text/jav
 let workerSrc; let glueUrl; let wasmBytes; let methods; let defaults;
 let counter = 0;
 
-// Bench-only instrumentation of a COPY of worker.js: time spent inside the F batch wrapper
-// (from wasm's call into it to its return) and the rows it evaluated, reported in the
-// status. If worker.js changes so that the hooks are gone, the number is simply missing.
-const HOOK_WRAP = 'const wrappers = makeWrappers(found, cfg.problem);';
-const HOOK_STATUS = "status.paused = state === 'paused';";
-function timedWorkerSource(src) {
-  if (!src.includes(HOOK_WRAP) || !src.includes(HOOK_STATUS)) return null;
-  return src
-    .replace(HOOK_WRAP, `${HOOK_WRAP}
-      { const f0 = wrappers.f; const now = performance.now.bind(performance);
-        const acc = (self.__benchF = { ms: 0, rows: 0, calls: 0 });
-        wrappers.f = (xs, ts, n) => { const t = now(); try { return f0(xs, ts, n); } finally { acc.ms += now() - t; acc.rows += n; acc.calls++; } }; }`)
-    .replace(HOOK_STATUS, `${HOOK_STATUS} if (self.__benchF) status.benchF = { ...self.__benchF };`);
-}
-let workerUrl; let timedWorkerUrl = null;
+let workerUrl;
 
 /** The page's default input values, read from index.html as app.js reads them. */
 function pageDefaults(html) {
@@ -86,22 +72,19 @@ async function init() {
   ]);
   workerSrc = w; glueUrl = blobUrl(glue); wasmBytes = wasm;
   workerUrl = blobUrl(workerSrc);
-  const timed = timedWorkerSource(workerSrc);
-  timedWorkerUrl = timed ? blobUrl(timed) : null;
   await glueMod.default({ module_or_path: pageWasm });
   methods = JSON.parse(glueMod.methodNames());
   defaults = pageDefaults(html);
   return {
     crossOriginIsolated: self.crossOriginIsolated, wasmBytes: wasm.byteLength,
-    methods, presets: PRESETS.map((p) => p.id), timedWrapper: Boolean(timedWorkerUrl),
+    methods, presets: PRESETS.map((p) => p.id),
     userAgent: navigator.userAgent,
   };
 }
 
 /** One run of one method in a real worker, to its end. Resolves with status, rows, weights. */
-function runSession(config, script, { timed = false } = {}) {
-  const url = timed && timedWorkerUrl ? timedWorkerUrl : workerUrl;
-  const worker = new Worker(url);
+function runSession(config, script) {
+  const worker = new Worker(workerUrl);
   const nonce = `bench-${++counter}`;
   const rows = [];
   const progress = []; // [steps, wallMs] of every chunk
@@ -181,12 +164,13 @@ async function throughput({ presetId = 'smooth', reps = 3, budget = 1_500_000, l
   const runs = [];
   const loops = [];
   for (let r = 0; r < reps; r++) {
-    const s = await runSession(config, p.script, { timed: true });
+    const s = await runSession(config, p.script);
     const st = s.status;
+    // fMs, fRows: time inside F batch calls as wasm sees it (the crossing included).
     runs.push({
       evals: st.evals, monitorEvals: st.monitorEvals, wallMs: st.wallMs, steps: st.steps,
       rate: (st.evals + st.monitorEvals) / st.wallMs * 1e3,
-      fPath: st.benchF ? { ...st.benchF, rate: st.benchF.rows / st.benchF.ms * 1e3 } : null,
+      fPath: Number.isFinite(st.fMs) ? { ms: st.fMs, rows: st.fRows, rate: st.fRows / st.fMs * 1e3 } : null,
     });
     const loop = await plainLoop(p.script, dimsOf(p.script), loopRows);
     loops.push(median(loop.rates));
