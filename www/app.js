@@ -87,7 +87,7 @@ const SETTING_PATHS = {
 };
 
 const STORAGE = { script: 'bbp.script', settings: 'bbp.settings', preset: 'bbp.preset', methods: 'bbp.methods' };
-const REDRAW_MS = 100;        // charts redraw at most ~10 times a second
+const REDRAW_MS = 250;        // charts redraw at most 4 times a second
 
 // Share links (see "Share links" below).
 const LINK_RE = /^#?v\d+\./;  // a fragment that is a share link (others, like #editor-panel, are not)
