@@ -74,7 +74,7 @@ test-wasm:
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
-## bench: one table, against plain JS, TF.js (cpu, wasm) and native Rust (about 2.5 minutes after the build).
+## bench: one table, against plain JS, TF.js (cpu, wasm) and native Rust (about 3 minutes after the build).
 bench: setup-browser build
 	cargo build --release --bin bench
 	node tests/bench/run.mjs
