@@ -123,15 +123,17 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
 }
 
-/// The series labels in a box at the upper right of the plot, `corner` = (right, top) in
-/// pixels. Drawn here rather than with plotters' `configure_series_labels`, which sizes each
-/// label with plotters' font code: on the web that appends a `<span>` to `<body>` and reads
-/// its size, a forced layout of the whole page per label per redraw. This measures text
-/// with the backend (`measureText` on the canvas) instead.
+/// The series labels in a box in the corner of the plot (pixels `plot` = x range, y range)
+/// that covers the fewest of the drawn points `ink`: upper right when it is as empty as any.
+/// Drawn here rather than with plotters' `configure_series_labels`, which sizes each label
+/// with plotters' font code: on the web that appends a `<span>` to `<body>` and reads its
+/// size, a forced layout of the whole page per label per redraw. This measures text with the
+/// backend (`measureText` on the canvas) instead.
 fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    corner: (i32, i32),
+    plot: (std::ops::Range<i32>, std::ops::Range<i32>),
     entries: &[(&str, RGBColor, bool)],
+    ink: &[(i32, i32)],
 ) -> Result<(), String> {
     if entries.is_empty() {
         return Ok(());
@@ -144,7 +146,20 @@ fn draw_legend<DB: DrawingBackend>(
     }
     let w = pad + line_w + gap + text_w + pad;
     let h = pad + row_h * entries.len() as i32 + pad - 4;
-    let (x0, y0) = (corner.0 - 6 - w, corner.1 + 6);
+    let (xs, ys) = plot;
+    let corners = [
+        (xs.end - 6 - w, ys.start + 6),
+        (xs.start + 6, ys.start + 6),
+        (xs.end - 6 - w, ys.end - 6 - h),
+        (xs.start + 6, ys.end - 6 - h),
+    ];
+    let covered = |&(x0, y0): &(i32, i32)| {
+        ink.iter()
+            .filter(|&&(x, y)| x >= x0 - 3 && x <= x0 + w + 3 && y >= y0 - 3 && y <= y0 + h + 3)
+            .count()
+    };
+    // min_by_key keeps the first of equals: upper right, then upper left, lower right, lower left.
+    let (x0, y0) = *corners.iter().min_by_key(|c| covered(c)).unwrap();
     root.draw(&Rectangle::new(
         [(x0, y0), (x0 + w, y0 + h)],
         WHITE.mix(0.85).filled(),
@@ -227,6 +242,9 @@ where
     }
     let scatter = spec.kind == "scatter";
     let mut legend: Vec<(&str, RGBColor, bool)> = Vec::new();
+    // Where the series are drawn, in pixels, for placing the legend: the points, and for
+    // lines samples every few pixels along each segment.
+    let mut ink: Vec<(i32, i32)> = Vec::new();
     for s in &spec.series {
         let color = parse_color(&s.color);
         let points: Vec<(f64, f64)> = s
@@ -235,6 +253,7 @@ where
             .copied()
             .filter(|p| usable(p.0, spec.log_x) && usable(p.1, spec.log_y))
             .collect();
+        let pixels: Vec<(i32, i32)> = points.iter().map(|p| chart.backend_coord(p)).collect();
         if scatter {
             chart
                 .draw_series(
@@ -255,9 +274,23 @@ where
         if !s.label.is_empty() {
             legend.push((&s.label, color, s.light));
         }
+        ink.extend(&pixels);
+        if !scatter {
+            for pair in pixels.windows(2) {
+                let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
+                let steps = ((bx - ax).abs().max((by - ay).abs()) / 4).min(400);
+                for k in 1..steps {
+                    let t = k as f64 / steps as f64;
+                    ink.push((
+                        ax + (t * (bx - ax) as f64) as i32,
+                        ay + (t * (by - ay) as f64) as i32,
+                    ));
+                }
+            }
+        }
     }
     let (px, py) = chart.plotting_area().get_pixel_range();
-    draw_legend(root, (px.end, py.start), &legend)?;
+    draw_legend(root, (px.clone(), py.clone()), &legend, &ink)?;
     root.present().map_err(err)?;
     Ok(PlotGeometry {
         left: px.start,

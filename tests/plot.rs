@@ -103,3 +103,41 @@ fn colours_and_numbers_are_read_and_written_robustly() {
     assert_eq!(short_number(2_500_000.0), "2.5M");
     assert_eq!(short_number(1234.0), "1234");
 }
+
+/// The x of the first SVG `<text>` element whose content is `label`.
+fn text_x(svg: &str, label: &str) -> f64 {
+    for chunk in svg.split("<text").skip(1) {
+        let (attrs, rest) = chunk.split_once('>').unwrap();
+        let content = rest.split("</text>").next().unwrap().trim();
+        if content == label {
+            let x = attrs.split(" x=\"").nth(1).unwrap().split('"').next().unwrap();
+            return x.parse().unwrap();
+        }
+    }
+    panic!("no text {label:?}");
+}
+
+fn one_line(label: &str, points: Vec<(f64, f64)>) -> ChartSpec {
+    ChartSpec {
+        title: "t".into(),
+        series: vec![Series {
+            label: label.into(),
+            color: "#dc2626".into(),
+            points,
+            light: false,
+        }],
+        ..ChartSpec::default()
+    }
+}
+
+#[test]
+fn the_legend_goes_to_the_corner_the_lines_leave_free() {
+    // A falling curve (a loss) leaves the upper right free: the legend goes there.
+    let (svg, g) = render(&one_line("falling", vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)]));
+    let mid = (g.left + g.right) as f64 / 2.0;
+    assert!(text_x(&svg, "falling") > mid, "legend should be at the right");
+    // A rising one runs into the upper right: the legend moves to the upper left.
+    let (svg, g) = render(&one_line("rising", vec![(0.0, 0.0), (0.5, 0.1), (1.0, 1.0)]));
+    let mid = (g.left + g.right) as f64 / 2.0;
+    assert!(text_x(&svg, "rising") < mid, "legend should be at the left");
+}
