@@ -63,6 +63,42 @@ fn a_session_trains_through_js_batch_functions() {
 }
 
 #[wasm_bindgen_test]
+fn batches_stay_right_when_wasm_memory_grows_between_them() {
+    // F gets views of wasm memory; growing the memory detaches the old buffer. Fresh views
+    // for every batch keep F's rows and outputs right after a growth.
+    let f = batch_f("for (let i = 0; i < n; i++) out[i] = ts[i] * xs[i];");
+    let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
+        .map_err(message)
+        .unwrap();
+    assert!(!s.run_chunk(1e9, 5.0).map_err(message).unwrap());
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let bytes = || {
+        memory
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let before = bytes();
+    let big = vec![1.0f64; 8 << 20]; // 64 MiB: more than the memory had
+    assert!(
+        bytes() > before,
+        "the memory grew ({before} -> {})",
+        bytes()
+    );
+    let mut chunks = 0;
+    while !s.run_chunk(20.0, 1e9).map_err(message).unwrap() {
+        chunks += 1;
+        assert!(chunks < 10_000, "run does not end");
+    }
+    assert_eq!(big[big.len() - 1], 1.0);
+    let rows = s.history_rows(0).to_vec();
+    let (first, last) = (rows[4], rows[rows.len() - 4]);
+    assert!(last < first / 10.0, "train loss {first} -> {last}");
+    let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
+    assert_eq!(status["done"], true, "{status}");
+}
+
+#[wasm_bindgen_test]
 fn an_error_thrown_by_f_reaches_js_with_its_message() {
     let f = batch_f("if (n > 300) throw new Error('F threw at x=[0.1], theta=[2]: boom');");
     let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
