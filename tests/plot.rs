@@ -110,7 +110,13 @@ fn text_x(svg: &str, label: &str) -> f64 {
         let (attrs, rest) = chunk.split_once('>').unwrap();
         let content = rest.split("</text>").next().unwrap().trim();
         if content == label {
-            let x = attrs.split(" x=\"").nth(1).unwrap().split('"').next().unwrap();
+            let x = attrs
+                .split(" x=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
             return x.parse().unwrap();
         }
     }
@@ -133,11 +139,20 @@ fn one_line(label: &str, points: Vec<(f64, f64)>) -> ChartSpec {
 #[test]
 fn the_legend_goes_to_the_corner_the_lines_leave_free() {
     // A falling curve (a loss) leaves the upper right free: the legend goes there.
-    let (svg, g) = render(&one_line("falling", vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)]));
+    let (svg, g) = render(&one_line(
+        "falling",
+        vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)],
+    ));
     let mid = (g.left + g.right) as f64 / 2.0;
-    assert!(text_x(&svg, "falling") > mid, "legend should be at the right");
+    assert!(
+        text_x(&svg, "falling") > mid,
+        "legend should be at the right"
+    );
     // A rising one runs into the upper right: the legend moves to the upper left.
-    let (svg, g) = render(&one_line("rising", vec![(0.0, 0.0), (0.5, 0.1), (1.0, 1.0)]));
+    let (svg, g) = render(&one_line(
+        "rising",
+        vec![(0.0, 0.0), (0.5, 0.1), (1.0, 1.0)],
+    ));
     let mid = (g.left + g.right) as f64 / 2.0;
     assert!(text_x(&svg, "rising") < mid, "legend should be at the left");
 }
