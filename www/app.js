@@ -524,6 +524,9 @@ async function startRun({ paused = false } = {}) {
     id: ++runCounter, script, config: base, methods, over: false, paused,
     runs: new Map(), stoppedByUser: false, errorShown: new Set(),
   };
+  // Workers of the last comparison still finishing after Stop would hold the workers this one
+  // needs; their results would be dropped anyway.
+  runner?.killAll();
   session = sess;
   resetOutputs();
   setState('running', `Starting ${methods.length === 1 ? METHOD[methods[0]].label : `${methods.length} methods`}…`);

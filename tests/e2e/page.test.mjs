@@ -111,6 +111,43 @@ test('while a run goes on, the page updates in place: rows keep their elements, 
   }
 });
 
+test('Run right after Stop starts at once: workers still finishing the stopped runs are let go', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    // Each F call takes ~2 ms, so a worker asked to stop finishes its batch only after a while.
+    await setScript(page, `function F(x, theta) {
+  const end = performance.now() + 2;
+  while (performance.now() < end) {}
+  return [theta[0] * x[0] + theta[1], theta[1]];
+}
+function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
+const problem = { xDim: 1, thetaDim: 2, samples: 128, xRange: [-1, 1], noise: 0, thetaBounds: null };
+`);
+    // As many methods as the machine has cores (at most 8): every worker is in use.
+    const labels = ['Central differences', 'Forward differences', 'SPSA', 'Evolution strategies',
+      'Joint surrogate', 'Guided ES', 'Surrogate (two-stage)'];
+    const cores = Math.min(labels.length, await page.evaluate(() => navigator.hardwareConcurrency));
+    for (const label of labels.slice(1, cores)) await page.getByRole('checkbox', { name: label, exact: true }).check();
+    await fill(page, 'F-evaluation budget', 500_000_000);
+    await fill(page, 'Max steps', 10_000_000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.waitForFunction((n) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === n,
+      cores, { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitForState(page, ['finished', 'idle'], 10_000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    // Every new method has a worker within a second; none waits for the old ones.
+    await page.waitForFunction((n) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === n,
+      cores, { timeout: 1000, polling: 20 });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitForState(page, ['finished', 'idle'], 10_000);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('an F that throws gives data-state="error" and shows the message', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
