@@ -27,6 +27,21 @@ pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, spec_json: &str) -> Result
     Ok(serde_json::to_string(&geometry).unwrap())
 }
 
+/// The range of every number setting, as the core checks it and share links clamp it:
+/// `[{"key","label","min","max","minExclusive","int"}, ...]` (`share::NUMBERS`). The page's
+/// own checks are tested against this, so the two cannot drift apart unnoticed.
+#[wasm_bindgen(js_name = settingRanges)]
+pub fn setting_ranges() -> String {
+    let v: Vec<_> = crate::share::NUMBERS
+        .iter()
+        .map(|n| {
+            serde_json::json!({"key": n.key, "label": n.label, "min": n.min, "max": n.max,
+                "minExclusive": n.min_exclusive, "int": n.int})
+        })
+        .collect();
+    serde_json::Value::from(v).to_string()
+}
+
 /// The share-link fragment (without `#`) of the page's state JSON (issue 5; `share::encode_json`).
 #[wasm_bindgen(js_name = encodeState)]
 pub fn encode_state(state_json: &str) -> Result<String, JsError> {

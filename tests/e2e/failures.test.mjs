@@ -114,3 +114,45 @@ for (const [what, alloc, cause] of [
     }
   });
 }
+
+test('every number setting is refused outside the core\'s range, with the label and the bound', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    // The ranges RunConfig checks and share links clamp to (src/share.rs NUMBERS), and the
+    // method labels, from the core itself: the page's copies must agree with them.
+    const { ranges, methods } = await page.evaluate(async () => {
+      const m = await import('/pkg/page.js');
+      return { ranges: JSON.parse(m.settingRanges()), methods: JSON.parse(m.methodNames()) };
+    });
+    const boxes = await page.locator('fieldset.methods input[type="checkbox"]').count();
+    assert.equal(boxes, methods.length, 'one checkbox per method');
+    for (const { label } of methods) await page.getByRole('checkbox', { name: label, exact: true }).waitFor();
+
+    const details = page.locator('#method-settings');
+    if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+    assert.ok(ranges.length >= 18);
+    const bound = (text, word) => Number(new RegExp(`${word} (-?[0-9.e+]+)`).exec(text)?.[1]);
+    for (const r of ranges) {
+      const input = page.getByLabel(r.label, { exact: true });
+      const before = await input.inputValue();
+      const tries = [
+        { value: r.int ? r.max + 1 : r.max * 2 + 1, word: 'at most', expect: r.max },
+        { value: r.minExclusive ? r.min : r.min - (r.int ? 1 : 0.5),
+          word: r.minExclusive ? 'greater than' : 'at least', expect: r.min },
+      ];
+      for (const t of tries) {
+        await input.fill(String(t.value));
+        await page.getByRole('button', { name: 'Run', exact: true }).click();
+        const text = await alertText(page);
+        assert.ok(text.includes(r.label), `${r.label} = ${t.value}: the message names the setting: ${text}`);
+        assert.equal(bound(text, t.word), t.expect, `${r.label} = ${t.value}: ${t.word} ${t.expect}, as the core checks: ${text}`);
+        assert.equal(await page.locator('[role="status"]').getAttribute('data-state'), 'error');
+      }
+      await input.fill(before);
+    }
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
