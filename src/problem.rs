@@ -395,14 +395,14 @@ impl Dataset {
 /// Largest CSV accepted (rows), to keep the page responsive.
 pub const MAX_CSV_ROWS: usize = 100_000;
 
-/// Parses CSV (comma, semicolon or tab separated) into `(X, Y)`. Errors name the row and
-/// column at fault, counting from 1 as a spreadsheet does.
-pub fn parse_csv(
-    text: &str,
-    x_dim: usize,
-    y_dim: usize,
-) -> Result<(Array2<f64>, Array2<f64>), String> {
-    let want = x_dim + y_dim;
+/// Reads CSV (comma, semicolon or tab separated): blank and `#` lines are skipped, a first
+/// row of names is a header, every other cell must be a finite number, and every row as wide
+/// as the first (or as `dims` = (xDim, yDim) asks, when known). Returns the numbers row by
+/// row and the width. Errors name the row and column at fault, counting from 1 as a
+/// spreadsheet does. The page checks pasted data with this too (`checkCsv`), before a run.
+pub fn read_csv(text: &str, dims: Option<(usize, usize)>) -> Result<(Vec<f64>, usize), String> {
+    let mut width = dims.map(|(x, y)| x + y);
+    let mut header_width = None;
     let mut values = Vec::new();
     let mut rows = 0;
     for (i, line) in text.lines().enumerate() {
@@ -412,18 +412,28 @@ pub fn parse_csv(
             continue;
         }
         let cells: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
-        let header =
-            rows == 0 && values.is_empty() && cells.iter().any(|c| c.parse::<f64>().is_err());
-        if header && cells.iter().all(|c| c.parse::<f64>().is_err()) {
-            continue; // a header row of names
+        if rows == 0 && header_width.is_none() && cells.iter().all(|c| c.parse::<f64>().is_err()) {
+            header_width = Some(cells.len()); // a header row of names
+            if width.is_none() {
+                width = Some(cells.len());
+            }
+            continue;
         }
+        let want = *width.get_or_insert(cells.len());
         if cells.len() != want {
-            return Err(format!(
-                "CSV row {line_no} has {} columns; expected {want} (x{}, then y{}): xDim={x_dim}, yDim={y_dim}",
-                cells.len(),
-                if x_dim > 1 { format!("1..x{x_dim}") } else { String::new() },
-                if y_dim > 1 { format!("1..y{y_dim}") } else { String::new() },
-            ));
+            return Err(match dims {
+                Some((x_dim, y_dim)) => format!(
+                    "CSV row {line_no} has {} columns; expected {want} (x{}, then y{}): xDim={x_dim}, yDim={y_dim}",
+                    cells.len(),
+                    if x_dim > 1 { format!("1..x{x_dim}") } else { String::new() },
+                    if y_dim > 1 { format!("1..y{y_dim}") } else { String::new() },
+                ),
+                None => format!(
+                    "CSV row {line_no} has {} columns; {} {want}. Every row needs the x columns, then the y columns.",
+                    cells.len(),
+                    if rows == 0 { "the header row has" } else { "the rows above have" },
+                ),
+            });
         }
         for (j, c) in cells.iter().enumerate() {
             match c.parse::<f64>() {
@@ -445,9 +455,21 @@ pub fn parse_csv(
         }
     }
     if rows < 2 {
-        return Err("CSV needs at least 2 data rows".into());
+        return Err(format!(
+            "CSV data need at least 2 rows of numbers; found {rows}"
+        ));
     }
-    let all = Array2::from_shape_vec((rows, want), values).unwrap();
+    Ok((values, width.unwrap_or(0)))
+}
+
+/// Parses CSV (see [`read_csv`]) into `(X, Y)`: xDim columns of x, then yDim of y.
+pub fn parse_csv(
+    text: &str,
+    x_dim: usize,
+    y_dim: usize,
+) -> Result<(Array2<f64>, Array2<f64>), String> {
+    let (values, width) = read_csv(text, Some((x_dim, y_dim)))?;
+    let all = Array2::from_shape_vec((values.len() / width, width), values).unwrap();
     Ok((
         all.slice(ndarray::s![.., ..x_dim]).to_owned(),
         all.slice(ndarray::s![.., x_dim..]).to_owned(),

@@ -4,7 +4,7 @@
 
 mod common;
 use blackbox_playground::config::RawConfig;
-use blackbox_playground::problem::parse_csv;
+use blackbox_playground::problem::{parse_csv, read_csv};
 use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session, SessionError, StopReason};
 use common::*;
 
@@ -113,6 +113,30 @@ fn a_bad_csv_cell_names_its_row_and_column() {
     );
     let e = parse_csv("1,NaN\n3,4\n", 1, 1).unwrap_err();
     assert!(e.contains("row 1, column 2"), "{e}");
+}
+
+#[test]
+fn csv_read_before_the_dimensions_are_known_still_names_what_is_wrong() {
+    // What the page checks when data are pasted, before the script says xDim and yDim.
+    let (values, width) = read_csv("a,b,c\n1,2,3\n4;5;6\n", None).unwrap();
+    assert_eq!((values.len(), width), (6, 3));
+    let e = read_csv("a,b,c\n1,2\n", None).unwrap_err();
+    assert!(
+        e.contains("row 2 has 2 columns; the header row has 3"),
+        "{e}"
+    );
+    let e = read_csv("1,2,3\n4,5,6\n7,8\n", None).unwrap_err();
+    assert!(
+        e.contains("row 3 has 2 columns; the rows above have 3"),
+        "{e}"
+    );
+    let e = read_csv("x,y\n1,2\n", None).unwrap_err();
+    assert!(
+        e.contains("at least 2 rows") && e.contains("found 1"),
+        "{e}"
+    );
+    let e = read_csv("1,2\n3,oops\n", None).unwrap_err();
+    assert!(e.contains("row 2, column 2") && e.contains("oops"), "{e}");
 }
 
 #[test]

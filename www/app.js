@@ -329,35 +329,10 @@ function readLayers(id, label) {
   return widths;
 }
 
-/** Parses pasted CSV enough to name the row and column at fault. Returns null when fine. */
+/** What is wrong with pasted CSV data (the core's reader, `problem::read_csv`), or null.
+ * Without the page's wasm this early check is skipped: the run's own check still reports. */
 function checkCsv(text) {
-  const lines = text.split(/\r?\n/);
-  let width = null;
-  let header = false;
-  let rows = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const cells = line.split(/[,;\t]/).map((c) => c.trim());
-    const numeric = cells.map((c) => c !== '' && Number.isFinite(Number(c)));
-    if (rows === 0 && width === null && numeric.some((ok) => !ok) && cells.every((c) => c !== '' && !Number.isFinite(Number(c)))) {
-      width = cells.length; // a header row
-      header = true;
-      continue;
-    }
-    if (width !== null && cells.length !== width) {
-      const above = header && rows === 0 ? 'the header row has' : 'the rows above have';
-      return `CSV row ${i + 1} has ${cells.length} columns; ${above} ${width}. Every row needs the x columns, then the y columns.`;
-    }
-    const bad = numeric.indexOf(false);
-    if (bad >= 0) {
-      return `CSV row ${i + 1}, column ${bad + 1}: "${cells[bad]}" is not a number.`;
-    }
-    width = cells.length;
-    rows++;
-  }
-  if (rows < 4) return `CSV data need at least 4 rows of numbers; found ${rows}.`;
-  return null;
+  return wasm ? wasm.checkCsv(text) || null : null;
 }
 
 function readSettings() {

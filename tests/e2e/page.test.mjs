@@ -307,7 +307,7 @@ test('CSV data with an error names the row and column', async () => {
     await page.getByLabel('CSV data', { exact: true }).fill(rows.join('\n'));
     await page.getByRole('button', { name: 'Run' }).click();
     assert.equal(await waitForState(page, ['finished', 'error'], 10_000), 'error');
-    assert.match(await page.getByRole('alert').textContent(), /row 5, column 3: "oops" is not a number/);
+    assert.match(await page.getByRole('alert').textContent(), /row 5, column 3: "oops" is not a finite number/);
     assert.equal(await page.getByLabel('CSV data', { exact: true }).getAttribute('aria-invalid'), 'true');
     assert.deepEqual(consoleProblems, []);
   } finally {
