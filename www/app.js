@@ -441,7 +441,7 @@ class Run {
     this.weights = null;
     this.error = null;
     this.ended = false;
-    this.waiting = true; // for a free worker: at most one per core computes at once
+    this.waiting = true; // for a free core: at most one method per core computes at once
   }
   get info() { return METHOD[this.method]; }
   get evals() { return this.status?.evals ?? this.history.at(-1)?.evals ?? 0; }
@@ -498,6 +498,7 @@ async function startRun({ paused = false } = {}) {
   const sess = {
     id: ++runCounter, script, config: base, methods, over: false, paused,
     runs: new Map(), stoppedByUser: false, errorShown: new Set(),
+    startedAt: performance.now(), endedAt: null,
   };
   // Workers of the last comparison still finishing after Stop would hold the workers this one
   // needs; their results would be dropped anyway.
@@ -524,7 +525,7 @@ async function startRun({ paused = false } = {}) {
     sess.runs.set(runId, run);
     const config = { method, ...base };
     runner.start(runId, JSON.stringify(config), script, {
-      onStart: () => onStart(sess, run),
+      onWaiting: (waiting) => onWaiting(sess, run, waiting),
       onProgress: (rows, status) => onProgress(sess, run, rows, status),
       onDone: (status, fit, weights, sweep) => onDone(sess, run, status, fit, weights, sweep),
       onError: (message, line) => onError(sess, run, message, line),
@@ -554,9 +555,9 @@ function runningText() {
   return `Training ${names.length} methods side by side: ${names.join(', ')}…${after}`;
 }
 
-function onStart(sess, run) {
+function onWaiting(sess, run, waiting) {
   if (session !== sess) return;
-  run.waiting = false;
+  run.waiting = waiting;
   if (state() === 'running') setState('running', runningText());
   scheduleRedraw();
 }
@@ -619,6 +620,7 @@ function endRun(run) {
 
 function finishSession() {
   session.over = true;
+  session.endedAt ??= performance.now();
   session.paused = false;
   const runs = [...session.runs.values()];
   const ok = runs.filter((r) => !r.error);
@@ -777,8 +779,10 @@ function tickProgress() {
   }
   frac = runs.length ? frac / runs.length : 0;
   setProp(bar, 'value', frac);
-  const wall = Math.max(...runs.map((r) => r.wallMs), 0);
-  const rate = rates.length ? rates.reduce((a, b) => a + b, 0) * 1000 : wall > 0 ? evals / (wall / 1000) : 0;
+  // While runs compute: the sum of their rates. After: all evaluations over the elapsed time
+  // (runs that waited for a core ran after others, so the longest run's time would overstate it).
+  const elapsed = (session.endedAt ?? performance.now()) - session.startedAt;
+  const rate = rates.length ? rates.reduce((a, b) => a + b, 0) * 1000 : elapsed > 0 ? evals / (elapsed / 1000) : 0;
   const parts = [`${Math.round(frac * 100)}%`, `${fmtCount(evals)} evals`];
   if (rate > 0) parts.push(`${fmtCount(rate)}/s`);
   if (!session.over && left > 0 && state() === 'running') parts.push(`~${fmtMs(left)} left`);
@@ -1117,7 +1121,8 @@ function renderTable(runs) {
     for (const k of Object.keys(better)) {
       for (const row of rows) {
         const v = row.cols[k];
-        if (!Number.isFinite(v) || row.r.error || row.r.status?.stopReason === 'diverged') continue;
+        // A run that failed, diverged or never started (stopped while waiting) is not a best.
+        if (!Number.isFinite(v) || row.r.error || row.r.status?.stopReason === 'diverged' || !(row.r.evals > 0)) continue;
         if (best[k] === undefined || better[k](v, best[k])) best[k] = v;
       }
     }

@@ -2,15 +2,17 @@
 // <iframe sandbox="allow-scripts" src="sandbox.html"> (never allow-same-origin: the user's
 // script must not reach the page's origin), hands it the wasm glue, the wasm bytes and the
 // worker source, starts one worker per method run, forwards pause/resume/step/stop, and
-// runs the watchdog that ends a worker whose F does not return. At most `maxWorkers` workers
-// (default: the machine's cores) compute at once; further runs wait their turn in order, so
-// workers never crowd out each other or the page's own thread.
+// runs the watchdog that ends a worker whose F does not return. At most `maxWorkers` runs
+// (default: the machine's cores) compute at once; the others wait their turn in the order
+// they were started, so workers do not crowd out each other or the page's own thread. A
+// paused run does not compute, so it holds no turn: while everything is paused, every run
+// has a worker and Step moves them all; on Resume the extra ones wait again.
 //
 //   const runner = new SandboxRunner({ watchdogMs: 10000 });
 //   await runner.ready;                       // rejects with a message naming the missing file
 //   runner.start(runId, configJson, script,
 //     { onProgress(rows, status) {}, onDone(status, fit, weights) {}, onError(message, line) {},
-//       onStart() {} },                      // onStart: the run got a worker (it may have waited)
+//       onWaiting(waiting) {} },             // true: waiting for a core; false: computing (or paused)
 //     { method: 'central', label: 'Central differences' });   // -> Promise<'done'|'error'|'killed'>
 //   runner.control(runId, 'pause' | 'resume' | 'step' | 'stop');
 //   runner.stopAll();   // 'stop' to every run: each ends with onDone (or onError)
@@ -34,8 +36,8 @@ const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
 export class SandboxRunner {
   #base;
   #iframe;
-  #runs = new Map(); // runId -> run record (see start), started or waiting
-  #waiting = [];     // run records without a worker yet, first come first started
+  #runs = new Map(); // runId -> run record (see start), in the order started: the turn order
+  #scheduling = false;
   #timer = null;
   #onMessage;
   #resolveReady;
@@ -76,9 +78,9 @@ export class SandboxRunner {
     return [...this.#runs.keys()];
   }
 
-  /** Run ids waiting for a worker, in the order they will start. */
+  /** Run ids waiting for a core (not started yet, or held paused on Resume), in turn order. */
   get waitingRuns() {
-    return this.#waiting.map((r) => r.runId);
+    return [...this.#runs.values()].filter((r) => this.#isWaiting(r)).map((r) => r.runId);
   }
 
   async #fetchFile(name, kind) {
@@ -145,14 +147,15 @@ export class SandboxRunner {
         break;
       case 'done':
         this.#end(run, 'done');
-        run.handlers.onDone?.(msg.status, msg.fit, msg.weights, msg.sweep);
+        try { run.handlers.onDone?.(msg.status, msg.fit, msg.weights, msg.sweep); } finally { this.#schedule(); }
         break;
       case 'error':
         this.#end(run, 'error');
-        run.handlers.onError?.(msg.message, msg.line);
+        try { run.handlers.onError?.(msg.message, msg.line); } finally { this.#schedule(); }
         break;
       case 'killed':
         this.#end(run, 'killed');
+        this.#schedule();
         break;
       default:
         break;
@@ -161,11 +164,12 @@ export class SandboxRunner {
 
   /**
    * Starts one run in its own worker. `handlers`: {onProgress(rows, status),
-   * onDone(status, fit, weights), onError(message, line), onStart()}; exactly one of
-   * onDone/onError is called at the end (none after killAll). onStart is called when the run
-   * gets its worker: at once, or when an earlier run ends if maxWorkers are busy. `options.label`
-   * names the method in watchdog messages (default: the method name from the config).
-   * Resolves with how the run ended.
+   * onDone(status, fit, weights), onError(message, line), onWaiting(waiting)}; exactly one of
+   * onDone/onError is called at the end (none after killAll). onWaiting(true) says the run
+   * waits for a core (maxWorkers others compute), onWaiting(false) that it has one; a run
+   * starts out waiting until the first onWaiting(false), which may come from inside start().
+   * `options.label` names the method in watchdog messages (default: the method name from the
+   * config). Resolves with how the run ended.
    */
   start(runId, configJson, script, handlers = {}, { method, label } = {}) {
     if (!this.#isReady) throw new Error('SandboxRunner.start() before the sandbox is ready: await runner.ready first.');
@@ -187,79 +191,132 @@ export class SandboxRunner {
       lastStep: 0,
       heard: false,         // a first progress arrived (the script loaded)
       started: false,       // it has a worker
+      held: false,          // started, and to run, but kept paused until a core is free
+      waiting: true,        // what onWaiting said last
       startMessage: startMessage(runId, configJson, script),
     };
     this.#runs.set(runId, run);
-    this.#waiting.push(run);
-    this.#startWaiting();
+    this.#schedule();
     return ended;
   }
 
-  #startWaiting() {
-    let running = 0;
-    for (const r of this.#runs.values()) if (r.started) running++;
-    while (running < this.maxWorkers && this.#waiting.length) {
-      const run = this.#waiting.shift();
-      run.started = true;
-      run.lastHeard = performance.now();
-      running++;
-      this.#post(run.startMessage);
-      run.startMessage = null;
-      // Paused (or stepped) while it waited: the worker starts paused, as app.js's Step does.
-      if (run.state === 'paused') {
-        run.pendingReplies = 1;
-        this.#post(controlMessage(run.runId, 'pause'));
-      }
-      this.#armWatchdog();
-      run.handlers.onStart?.();
-    }
+  // Computing, or about to: started, not paused by the page, not held.
+  #computing(run) {
+    return run.started && !run.held && run.state !== 'paused';
   }
 
-  /** Sends 'pause' | 'resume' | 'step' | 'stop' to a run. Returns false when nothing was sent. */
+  #isWaiting(run) {
+    return (!run.started && run.state !== 'paused') || run.held;
+  }
+
+  // Gives free cores to waiting runs in turn order: a run without a worker gets one (a paused
+  // one needs no core and gets its worker at once, paused), a held run is resumed. Callbacks
+  // run after the bookkeeping, so a handler that starts or stops runs sees a consistent state.
+  #schedule() {
+    if (this.#scheduling) return;
+    this.#scheduling = true;
+    const told = [];
+    try {
+      let free = this.maxWorkers;
+      for (const r of this.#runs.values()) if (this.#computing(r)) free--;
+      for (const run of this.#runs.values()) {
+        if (!run.started && (run.state === 'paused' || free > 0)) {
+          if (run.state !== 'paused') free--;
+          run.started = true;
+          run.lastHeard = performance.now();
+          this.#post(run.startMessage);
+          run.startMessage = null;
+          if (run.state === 'paused') { // paused before it started: the worker starts paused
+            run.pendingReplies = 1;
+            this.#post(controlMessage(run.runId, 'pause'));
+          }
+          this.#armWatchdog();
+        } else if (run.held && free > 0) {
+          free--;
+          run.held = false;
+          run.lastHeard = performance.now();
+          this.#post(controlMessage(run.runId, 'resume'));
+        }
+        const waiting = this.#isWaiting(run);
+        if (waiting !== run.waiting) {
+          run.waiting = waiting;
+          told.push(run);
+        }
+      }
+    } finally {
+      this.#scheduling = false;
+    }
+    for (const run of told) if (this.#runs.has(run.runId)) run.handlers.onWaiting?.(run.waiting);
+  }
+
+  /** Sends 'pause' | 'resume' | 'step' | 'stop' to a run. Returns false when nothing was done. */
   control(runId, action) {
     if (!CONTROL_ACTIONS.includes(action)) throw new Error(`Unknown action ${JSON.stringify(action)}; use one of ${CONTROL_ACTIONS.join(', ')}.`);
     const run = this.#runs.get(runId);
     if (!run || run.state === 'stopping') return false;
-    if (!run.started) return this.#controlWaiting(run, action);
+    const done = run.started ? this.#controlStarted(run, action) : this.#controlUnstarted(run, action);
+    if (done) this.#schedule();
+    return done;
+  }
+
+  #controlStarted(run, action) {
     const wasIdle = !this.#busy(run);
+    let message = action;
     switch (action) {
       case 'pause':
         if (run.state !== 'running') return false;
         run.state = 'paused';
+        if (run.held) { // its worker is paused already
+          run.held = false;
+          return true;
+        }
         run.pendingReplies++;
         break;
-      case 'resume':
+      case 'resume': {
         if (run.state !== 'paused') return false;
         run.state = 'running';
         run.pendingReplies = 0;
+        let computing = 0;
+        for (const r of this.#runs.values()) if (this.#computing(r) && r !== run) computing++;
+        if (computing >= this.maxWorkers) { // no core free: wait paused for one
+          run.held = true;
+          return true;
+        }
         break;
+      }
       case 'step':
         if (run.state !== 'paused') return false; // a running worker is stepping anyway
         run.pendingReplies++;
         break;
       case 'stop':
         run.state = 'stopping';
+        run.held = false;
+        message = 'stop';
         break;
       default:
         return false;
     }
     // Silence while idle does not count against a worker that was just given work.
     if (wasIdle) run.lastHeard = performance.now();
-    this.#post(controlMessage(runId, action));
+    this.#post(controlMessage(run.runId, message));
     return true;
   }
 
-  // A run without a worker: pause and resume change how it will start; stop ends it now,
-  // through onDone, as a run stopped before its first step.
-  #controlWaiting(run, action) {
+  // A run without a worker: pause and resume change how it will start (a paused one gets its
+  // worker at once, paused); stop ends it now, through onDone, as stopped before its first step.
+  #controlUnstarted(run, action) {
     if (action === 'pause' && run.state === 'running') run.state = 'paused';
     else if (action === 'resume' && run.state === 'paused') run.state = 'running';
     else if (action === 'stop') {
       this.#end(run, 'done');
-      run.handlers.onDone?.({
-        steps: 0, evals: 0, monitorEvals: 0, wallMs: 0, done: false, stopReason: 'stopped',
-        message: 'Stopped before it started: it was waiting for a free worker.',
-      }, null, null, null);
+      try {
+        run.handlers.onDone?.({
+          steps: 0, evals: 0, monitorEvals: 0, wallMs: 0, done: false, stopReason: 'stopped',
+          message: 'Stopped before it started: it was waiting for a free core.',
+        }, null, null, null);
+      } finally {
+        this.#schedule();
+      }
     } else return false;
     return true;
   }
@@ -271,7 +328,6 @@ export class SandboxRunner {
 
   /** Terminates every worker now, without callbacks (the page is resetting). */
   killAll() {
-    this.#waiting = [];
     for (const run of [...this.#runs.values()]) {
       this.#end(run, 'killed');
       if (run.started) this.#post(killMessage(run.runId));
@@ -290,19 +346,18 @@ export class SandboxRunner {
   // A worker is expected to speak while it runs, while it stops, and until it has answered
   // every pause/step; a paused worker is silent by design.
   #busy(run) {
-    return run.started && (run.state !== 'paused' || run.pendingReplies > 0);
+    return run.started && !run.held && (run.state !== 'paused' || run.pendingReplies > 0);
   }
 
+  // Forgets a run. The caller gives its turn to the next (#schedule) after the run's own
+  // callback, so onDone/onError come before the next run's onWaiting(false).
   #end(run, outcome) {
     this.#runs.delete(run.runId);
-    const i = this.#waiting.indexOf(run);
-    if (i >= 0) this.#waiting.splice(i, 1);
     run.settle(outcome);
     if (this.#runs.size === 0 && this.#timer !== null) {
       clearInterval(this.#timer);
       this.#timer = null;
     }
-    this.#startWaiting();
   }
 
   #armWatchdog() {
@@ -314,7 +369,8 @@ export class SandboxRunner {
   #checkWatchdog() {
     const now = performance.now();
     for (const run of [...this.#runs.values()]) {
-      if (!this.#busy(run) || now - run.lastHeard < this.watchdogMs) continue;
+      // A handler called below may have ended other runs (killAll): skip those.
+      if (!this.#runs.has(run.runId) || !this.#busy(run) || now - run.lastHeard < this.watchdogMs) continue;
       this.#end(run, 'killed');
       this.#post(killMessage(run.runId));
       const silence = seconds(this.watchdogMs);
@@ -322,7 +378,7 @@ export class SandboxRunner {
         ? `${run.label}: F did not return for ${silence} (stopped at step ${run.lastStep}). Check F for an endless loop or memory use without bound.`
         : `${run.label}: the problem script did not finish loading within ${silence} (no training step ran). `
           + 'Check the script\'s top-level code and F for an endless loop or memory use without bound.';
-      run.handlers.onError?.(message, null);
+      try { run.handlers.onError?.(message, null); } finally { this.#schedule(); }
     }
   }
 }

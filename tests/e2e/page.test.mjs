@@ -111,35 +111,71 @@ test('while a run goes on, the page updates in place: rows keep their elements, 
   }
 });
 
+// As many methods as the machine has cores, plus `extra` (at most all eight).
+async function selectCoresPlus(page, extra) {
+  const labels = ['Forward differences', 'SPSA', 'Evolution strategies', 'Joint surrogate', 'Guided ES',
+    'Surrogate (two-stage)', 'Analytic gradient'];
+  const n = Math.min(labels.length + 1, extra + await page.evaluate(() => navigator.hardwareConcurrency));
+  for (const label of labels.slice(0, n - 1)) await page.getByRole('checkbox', { name: label, exact: true }).check();
+  return n;
+}
+const countIn = (page, id, re) => page.evaluate(([i, src]) => (document.getElementById(i).textContent.match(new RegExp(src, 'g')) ?? []).length, [id, re.source]);
+
 test('Run right after Stop starts at once: workers still finishing the stopped runs are let go', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
-    // Each F call takes ~2 ms, so a worker asked to stop finishes its batch only after a while.
+    // F stops returning 1.5 s into each worker's life: a stopped worker then never answers,
+    // and only the watchdog (10 s) would end it.
     await setScript(page, `function F(x, theta) {
-  const end = performance.now() + 2;
-  while (performance.now() < end) {}
+  if (performance.now() > 1500) for (;;) {}
   return [theta[0] * x[0] + theta[1], theta[1]];
 }
 function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
 const problem = { xDim: 1, thetaDim: 2, samples: 128, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `);
-    // As many methods as the machine has cores (at most 8): every worker is in use.
-    const labels = ['Central differences', 'Forward differences', 'SPSA', 'Evolution strategies',
-      'Joint surrogate', 'Guided ES', 'Surrogate (two-stage)'];
-    const cores = Math.min(labels.length, await page.evaluate(() => navigator.hardwareConcurrency));
-    for (const label of labels.slice(1, cores)) await page.getByRole('checkbox', { name: label, exact: true }).check();
+    const n = await selectCoresPlus(page, 0); // every core in use
     await fill(page, 'F-evaluation budget', 500_000_000);
     await fill(page, 'Max steps', 10_000_000);
     await page.getByRole('button', { name: 'Run' }).click();
-    await page.waitForFunction((n) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === n,
-      cores, { timeout: 15_000 });
+    await page.waitForFunction((k) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === k,
+      n, { timeout: 15_000 });
+    await page.waitForTimeout(2500); // the workers are stuck in F now
     await page.getByRole('button', { name: 'Stop' }).click();
     await waitForState(page, ['finished', 'idle'], 10_000);
     await page.getByRole('button', { name: 'Run' }).click();
-    // Every new method has a worker within a second; none waits for the old ones.
-    await page.waitForFunction((n) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === n,
-      cores, { timeout: 1000, polling: 20 });
+    // Every new method gets a core long before the old workers' watchdog would free them.
+    await page.waitForFunction((k) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === k,
+      n, { timeout: 5000, polling: 50 });
+    assert.equal(await countIn(page, 'results-body', /waiting for a core/), 0);
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await waitForState(page, 'idle', 10_000);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Step moves every method one step, also those beyond the machine\'s cores', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    const n = await selectCoresPlus(page, 2); // more methods than cores
+    await fill(page, 'F-evaluation budget', 500_000_000);
+    await fill(page, 'Max steps', 10_000_000);
+    await page.getByRole('button', { name: 'Step' }).click();
+    await page.waitForFunction((k) => (document.getElementById('status-text').closest('[role="status"]').title.match(/at step 1\b/g) ?? []).length === k,
+      n, { timeout: 30_000, polling: 100 });
+    await page.getByRole('button', { name: 'Step' }).click();
+    await page.waitForFunction((k) => (document.getElementById('status-text').closest('[role="status"]').title.match(/at step 2\b/g) ?? []).length === k,
+      n, { timeout: 30_000, polling: 100 });
+    // Resume: no more than one method per core computes; the others say they wait.
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await waitForState(page, 'running', 5000);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await page.waitForFunction((k) => (document.getElementById('results-body').textContent.match(/waiting for a core/g) ?? []).length === k,
+      n - Math.min(cores, n), { timeout: 5000, polling: 50 });
+    assert.equal(await countIn(page, 'results-body', /\(running\)/), Math.min(cores, n));
     await page.getByRole('button', { name: 'Stop' }).click();
     await waitForState(page, ['finished', 'idle'], 10_000);
     assert.deepEqual(consoleProblems, []);

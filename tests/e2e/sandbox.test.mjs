@@ -40,9 +40,9 @@ window.sbx = {
   runner, runs,
   ready: runner.ready.then(() => 'ready', (e) => 'failed: ' + e.message),
   start(runId, config, script, opts) {
-    const r = runs[runId] = { progress: 0, rows: [], status: null, done: null, error: null, outcome: null, pausedSeen: 0, started: 0 };
+    const r = runs[runId] = { progress: 0, rows: [], status: null, done: null, error: null, outcome: null, pausedSeen: 0, started: 0, waiting: true };
     return runner.start(runId, JSON.stringify(config), script, {
-      onStart() { r.started++; },
+      onWaiting(w) { r.waiting = w; if (!w) r.started++; },
       onProgress(rows, status) { r.progress++; r.rows.push(...rows); r.status = status; if (status.paused) r.pausedSeen++; },
       onDone(status, fit, weights) { r.done = { status, fit, weightsChars: weights?.length ?? 0 }; },
       onError(message, line) { r.error = { message, line }; },
@@ -259,7 +259,7 @@ describe('ordinary runs', () => {
     await context.close();
   });
 
-  test('runs beyond maxWorkers wait their turn in order; a waiting run can be paused, resumed or stopped', async () => {
+  test('runs beyond maxWorkers wait their turn in order; a waiting run can be paused, stepped, resumed or stopped', async () => {
     const { page, context } = await openRunnerPage({ workers: 2 });
     const long = config('spsa', { budget: 1e9, maxSteps: 10_000_000 });
     await page.evaluate(([script, l, c, e]) => {
@@ -269,39 +269,51 @@ describe('ordinary runs', () => {
       window.sbx.start('d', e, script);
     }, [GOOD_SCRIPT, long, config('central'), config('exact')]);
     let r = await runs(page);
-    assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => r[k].started), [1, 1, 0, 0], 'two workers at once');
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => r[k].waiting), [false, false, true, true], 'two at once');
     assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['c', 'd']);
-    // Paused while it waits: it will start paused.
+    // Paused, d needs no core: it gets its worker at once, paused, and Step moves it.
     assert.equal(await page.evaluate(() => window.sbx.runner.control('d', 'pause')), true);
-    await waitFor(page, () => window.sbx.runs.a.progress >= 2 && window.sbx.runs.b.progress >= 2);
-    await page.waitForTimeout(200);
-    r = await runs(page);
-    assert.equal(r.c.progress + r.d.progress, 0, 'a waiting run does no work');
-    // One worker frees up: the first waiting run starts and, being short, finishes.
-    await page.evaluate(() => window.sbx.runner.control('a', 'stop'));
-    await waitFor(page, () => window.sbx.runs.c.outcome === 'done');
-    // c's end frees a worker for d, which starts paused and does not step until resumed.
-    await waitFor(page, () => window.sbx.runs.d.started === 1 && window.sbx.runs.d.pausedSeen >= 1);
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['c']);
+    await waitFor(page, () => window.sbx.runs.d.pausedSeen >= 1);
     await page.waitForTimeout(300);
     r = await runs(page);
-    assert.equal(r.d.status.steps, 0, 'started paused: no step before Resume');
-    assert.equal(r.d.outcome, null);
+    assert.equal(r.d.status.steps, 0, 'started paused: no step before Step');
+    assert.equal(r.c.progress, 0, 'a waiting run does no work');
+    await page.evaluate(() => window.sbx.runner.control('d', 'step'));
+    await waitFor(page, () => window.sbx.runs.d.status.steps === 1);
+    // Resumed while a and b compute: d waits again, paused, after c in turn order.
     assert.equal(await page.evaluate(() => window.sbx.runner.control('d', 'resume')), true);
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['c', 'd']);
+    assert.equal((await runs(page)).d.waiting, true);
+    await page.waitForTimeout(300);
+    assert.equal((await runs(page)).d.status.steps, 1, 'a held run does not compute');
+    // One core frees up: c (first in turn) starts and, being short, finishes; then d resumes.
+    await page.evaluate(() => window.sbx.runner.control('a', 'stop'));
+    await waitFor(page, () => window.sbx.runs.c.outcome === 'done');
     await waitFor(page, () => window.sbx.runs.d.outcome !== null);
     r = await runs(page);
     assert.equal(r.d.error, null, r.d.error?.message);
     assert.equal(r.d.outcome, 'done');
     assert.equal(r.d.done.status.done, true);
-    assert.ok(r.d.done.status.steps > 0);
-    // b and a new run e hold both workers; f waits and is stopped before it ever starts.
+    assert.ok(r.d.done.status.steps > 1);
+    // b and a new run e hold both cores; f waits. Pausing e frees its core for f; resumed,
+    // e waits in turn.
     await page.evaluate(([script, l]) => { window.sbx.start('e', l, script); window.sbx.start('f', l, script); }, [GOOD_SCRIPT, long]);
     assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['f']);
-    assert.equal(await page.evaluate(() => window.sbx.runner.control('f', 'stop')), true);
+    assert.equal(await page.evaluate(() => window.sbx.runner.control('e', 'pause')), true);
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), []);
+    assert.equal((await runs(page)).f.waiting, false);
+    assert.equal(await page.evaluate(() => window.sbx.runner.control('e', 'resume')), true);
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['e']);
+    // g waits and is stopped before it ever starts.
+    await page.evaluate(([script, l]) => { window.sbx.start('g', l, script); }, [GOOD_SCRIPT, long]);
+    assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['e', 'g']);
+    assert.equal(await page.evaluate(() => window.sbx.runner.control('g', 'stop')), true);
     r = await runs(page);
-    assert.equal(r.f.outcome, 'done');
-    assert.equal(r.f.started, 0);
-    assert.equal(r.f.done.status.stopReason, 'stopped');
-    assert.match(r.f.done.status.message, /waiting for a free worker/);
+    assert.equal(r.g.outcome, 'done');
+    assert.equal(r.g.started, 0);
+    assert.equal(r.g.done.status.stopReason, 'stopped');
+    assert.match(r.g.done.status.message, /waiting for a free core/);
     await page.evaluate(() => window.sbx.runner.stopAll());
     await waitFor(page, () => window.sbx.runner.activeRuns.length === 0);
     await context.close();
