@@ -395,14 +395,13 @@ impl Dataset {
 /// Largest CSV accepted (rows), to keep the page responsive.
 pub const MAX_CSV_ROWS: usize = 100_000;
 
-/// Reads CSV (comma, semicolon or tab separated): blank and `#` lines are skipped, a first
-/// row of names is a header, every other cell must be a finite number, and every row as wide
+/// Reads CSV (comma, semicolon or tab separated): blank and `#` lines are skipped, rows of
+/// names above the numbers are headers, every other cell must be a finite number, and every row as wide
 /// as the first (or as `dims` = (xDim, yDim) asks, when known). Returns the numbers row by
 /// row and the width. Errors name the row and column at fault, counting from 1 as a
 /// spreadsheet does. The page checks pasted data with this too (`checkCsv`), before a run.
 pub fn read_csv(text: &str, dims: Option<(usize, usize)>) -> Result<(Vec<f64>, usize), String> {
     let mut width = dims.map(|(x, y)| x + y);
-    let mut header_width = None;
     let mut values = Vec::new();
     let mut rows = 0;
     for (i, line) in text.lines().enumerate() {
@@ -412,8 +411,8 @@ pub fn read_csv(text: &str, dims: Option<(usize, usize)>) -> Result<(Vec<f64>, u
             continue;
         }
         let cells: Vec<&str> = line.split([',', ';', '\t']).map(str::trim).collect();
-        if rows == 0 && header_width.is_none() && cells.iter().all(|c| c.parse::<f64>().is_err()) {
-            header_width = Some(cells.len()); // a header row of names
+        if rows == 0 && cells.iter().all(|c| c.parse::<f64>().is_err()) {
+            // Rows of names (and units) above the numbers: headers.
             if width.is_none() {
                 width = Some(cells.len());
             }

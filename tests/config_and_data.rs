@@ -120,6 +120,9 @@ fn csv_read_before_the_dimensions_are_known_still_names_what_is_wrong() {
     // What the page checks when data are pasted, before the script says xDim and yDim.
     let (values, width) = read_csv("a,b,c\n1,2,3\n4;5;6\n", None).unwrap();
     assert_eq!((values.len(), width), (6, 3));
+    // Names and units above the numbers.
+    let (values, width) = read_csv("dose,time,level\nmg,h,mg/L\n1,2,3\n4,5,6\n", None).unwrap();
+    assert_eq!((values.len(), width), (6, 3));
     let e = read_csv("a,b,c\n1,2\n", None).unwrap_err();
     assert!(
         e.contains("row 2 has 2 columns; the header row has 3"),
