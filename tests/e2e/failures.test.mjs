@@ -18,8 +18,15 @@ const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0,
 
 // Each worker compiles its own copy, so the counter is per method. With budget 2000 and 10
 // log points, the joint surrogate calls F about 6,000 times in all and central about 11,000
-// (its monitoring costs more): F hangs past 8,000 calls, so only central hangs.
-const HANGS_FOR_CENTRAL = GOOD.replace('function F(x, theta) {', 'let calls = 0;\nfunction F(x, theta) { if (++calls > 8000) for (;;) {}');
+// (its monitoring costs more): F hangs past 8,000 calls, so only central hangs. Each call
+// also does ~20 µs of work, so 8,000 calls take well over one 30 ms chunk of the worker:
+// central has sent what it logged before it hangs (a fast F hung inside the first chunk).
+const HANGS_FOR_CENTRAL = GOOD.replace('function F(x, theta) {', `let calls = 0;
+function F(x, theta) {
+  if (++calls > 8000) for (;;) {}
+  let work = 0;
+  for (let i = 0; i < 20000; i++) work += Math.sqrt(i);
+  theta = [theta[0] + 0 * work, theta[1], theta[2]];`);
 
 test('an endless F is ended by the watchdog, named, while another method finishes; Run works again', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
