@@ -14,6 +14,22 @@ const env = useBrowser();
 const status = (page) => page.locator('[role="status"]');
 const stateOf = (page) => status(page).getAttribute('data-state');
 
+// How often `re` occurs in the text of element `id` (its title with `{ title: true }`), now
+// or once it reaches `n`.
+const countIn = (page, id, re, { title = false } = {}) => page.evaluate(([i, src, t]) => {
+  const e = document.getElementById(i);
+  return ((t ? e.title : e.textContent).match(new RegExp(src, 'g')) ?? []).length;
+}, [id, re.source, title]);
+const waitForCount = (page, id, re, n, { title = false, timeout = 15_000 } = {}) => page.waitForFunction(([i, src, k, t]) => {
+  const e = document.getElementById(i);
+  return ((t ? e.title : e.textContent).match(new RegExp(src, 'g')) ?? []).length === k;
+}, [id, re.source, n, title], { timeout, polling: 50 });
+// A run longer than any test: a budget and a step limit it will not reach.
+async function endlessSettings(page) {
+  await fill(page, 'F-evaluation budget', 500_000_000);
+  await fill(page, 'Max steps', 10_000_000);
+}
+
 // A script that trains for a long time (a big budget is set by the tests that use it).
 const SLOW = `function F(x, theta) { return [theta[0] * x[0] + theta[1], Math.sin(theta[1])]; }
 function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
@@ -77,8 +93,7 @@ test('while a run goes on, the page updates in place: rows keep their elements, 
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, SLOW);
-    await fill(page, 'F-evaluation budget', 500_000_000);
-    await fill(page, 'Max steps', 10_000_000);
+    await endlessSettings(page);
     await fill(page, 'Log points', 2000);
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, 'running', 10_000);
@@ -119,7 +134,6 @@ async function selectCoresPlus(page, extra) {
   for (const label of labels.slice(0, n - 1)) await page.getByRole('checkbox', { name: label, exact: true }).check();
   return n;
 }
-const countIn = (page, id, re) => page.evaluate(([i, src]) => (document.getElementById(i).textContent.match(new RegExp(src, 'g')) ?? []).length, [id, re.source]);
 
 test('Run right after Stop starts at once: workers still finishing the stopped runs are let go', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
@@ -135,18 +149,15 @@ function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
 const problem = { xDim: 1, thetaDim: 2, samples: 128, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `);
     const n = await selectCoresPlus(page, 0); // every core in use
-    await fill(page, 'F-evaluation budget', 500_000_000);
-    await fill(page, 'Max steps', 10_000_000);
+    await endlessSettings(page);
     await page.getByRole('button', { name: 'Run' }).click();
-    await page.waitForFunction((k) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === k,
-      n, { timeout: 15_000 });
+    await waitForCount(page, 'results-body', /\(running\)/, n);
     await page.waitForTimeout(2500); // the workers are stuck in F now
     await page.getByRole('button', { name: 'Stop' }).click();
     await waitForState(page, ['finished', 'idle'], 10_000);
     await page.getByRole('button', { name: 'Run' }).click();
     // Every new method gets a core long before the old workers' watchdog would free them.
-    await page.waitForFunction((k) => (document.getElementById('results-body').textContent.match(/\(running\)/g) ?? []).length === k,
-      n, { timeout: 5000, polling: 50 });
+    await waitForCount(page, 'results-body', /\(running\)/, n, { timeout: 5000 });
     assert.equal(await countIn(page, 'results-body', /waiting for a core/), 0);
     await page.getByRole('button', { name: 'Reset' }).click();
     await waitForState(page, 'idle', 10_000);
@@ -161,20 +172,16 @@ test('Step moves every method one step, also those beyond the machine\'s cores',
   try {
     await waitForState(page, 'idle', 10_000);
     const n = await selectCoresPlus(page, 2); // more methods than cores
-    await fill(page, 'F-evaluation budget', 500_000_000);
-    await fill(page, 'Max steps', 10_000_000);
+    await endlessSettings(page);
     await page.getByRole('button', { name: 'Step' }).click();
-    await page.waitForFunction((k) => (document.getElementById('status-text').closest('[role="status"]').title.match(/at step 1\b/g) ?? []).length === k,
-      n, { timeout: 30_000, polling: 100 });
+    await waitForCount(page, 'status', /at step 1\b/, n, { title: true, timeout: 30_000 });
     await page.getByRole('button', { name: 'Step' }).click();
-    await page.waitForFunction((k) => (document.getElementById('status-text').closest('[role="status"]').title.match(/at step 2\b/g) ?? []).length === k,
-      n, { timeout: 30_000, polling: 100 });
+    await waitForCount(page, 'status', /at step 2\b/, n, { title: true, timeout: 30_000 });
     // Resume: no more than one method per core computes; the others say they wait.
     await page.getByRole('button', { name: 'Resume' }).click();
     await waitForState(page, 'running', 5000);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    await page.waitForFunction((k) => (document.getElementById('results-body').textContent.match(/waiting for a core/g) ?? []).length === k,
-      n - Math.min(cores, n), { timeout: 5000, polling: 50 });
+    await waitForCount(page, 'results-body', /waiting for a core/, n - Math.min(cores, n), { timeout: 5000 });
     assert.equal(await countIn(page, 'results-body', /\(running\)/), Math.min(cores, n));
     await page.getByRole('button', { name: 'Stop' }).click();
     await waitForState(page, ['finished', 'idle'], 10_000);
@@ -224,8 +231,7 @@ test('Stop ends a run at once; what was logged stays', async () => {
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, SLOW);
-    await fill(page, 'F-evaluation budget', 500_000_000);
-    await fill(page, 'Max steps', 10_000_000);
+    await endlessSettings(page);
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, 'running', 10_000);
     await page.waitForFunction(() => /[1-9]/.test(document.getElementById('progress-text').textContent), null, { timeout: 15_000 });
@@ -257,8 +263,7 @@ test('Pause toggles to Resume, Step advances while paused, Reset returns to idle
   try {
     await waitForState(page, 'idle', 10_000);
     await setScript(page, SLOW);
-    await fill(page, 'F-evaluation budget', 500_000_000);
-    await fill(page, 'Max steps', 10_000_000);
+    await endlessSettings(page);
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, 'running', 10_000);
     await page.getByRole('button', { name: 'Pause' }).click();
