@@ -549,8 +549,8 @@ function runningText() {
   const waiting = runs.filter((r) => !r.ended && r.waiting);
   const names = live.map((r) => r.info.label);
   const after = waiting.length
-    ? ` Next, when a core is free: ${waiting.map((r) => r.info.label).join(', ')}.` : '';
-  if (!names.length) return waiting.length ? `Waiting for a free worker…${after}` : 'Finishing…';
+    ? ` ${waiting.map((r) => r.info.label).join(', ')} wait${waiting.length === 1 ? 's' : ''} for a core.` : '';
+  if (!names.length) return waiting.length ? `Waiting for a core…${after}` : 'Finishing…';
   if (names.length === 1) return `Training with ${names[0]}…${after}`;
   return `Training ${names.length} methods side by side: ${names.join(', ')}…${after}`;
 }
@@ -787,6 +787,7 @@ function tickProgress() {
   if (rate > 0) parts.push(`${fmtCount(rate)}/s`);
   if (!session.over && left > 0 && state() === 'running') parts.push(`~${fmtMs(left)} left`);
   setText(text, parts.join(' · '));
+  setProp(text, 'title', text.textContent); // in full, when the bar is too narrow for it
   if (!session.over) progressTimer = setTimeout(tickProgress, 250);
 }
 
