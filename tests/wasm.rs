@@ -26,6 +26,22 @@ fn theta_true() -> Function {
     )
 }
 
+/// Runs a session in 20 ms chunks until it ends.
+fn run_to_end(s: &mut WasmSession) {
+    let mut chunks = 0;
+    while !s.run_chunk(20.0, 1e9).map_err(message).unwrap() {
+        chunks += 1;
+        assert!(chunks < 10_000, "run does not end");
+    }
+}
+
+/// The training loss of the first and the last logged row.
+fn first_and_last_train_loss(s: &WasmSession) -> (f64, f64) {
+    let rows = s.history_rows(0).to_vec();
+    assert_eq!(rows.len(), 8 * s.history_len());
+    (rows[4], rows[rows.len() - 4])
+}
+
 fn message(e: wasm_bindgen::JsError) -> String {
     let v: JsValue = e.into();
     String::from(v.unchecked_into::<js_sys::Error>().message())
@@ -38,14 +54,8 @@ fn a_session_trains_through_js_batch_functions() {
     let mut s = WasmSession::new(CONFIG, f, None, Some(theta_true()))
         .map_err(message)
         .unwrap();
-    let mut chunks = 0;
-    while !s.run_chunk(20.0, 1e9).map_err(message).unwrap() {
-        chunks += 1;
-        assert!(chunks < 10_000, "run does not end");
-    }
-    let rows = s.history_rows(0).to_vec();
-    assert_eq!(rows.len(), 8 * s.history_len());
-    let (first, last) = (rows[4], rows[rows.len() - 4]);
+    run_to_end(&mut s);
+    let (first, last) = first_and_last_train_loss(&s);
     assert!(last < first / 10.0, "train loss {first} -> {last}");
     let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
     assert_eq!(status["done"], true);
@@ -85,14 +95,9 @@ fn batches_stay_right_when_wasm_memory_grows_between_them() {
         "the memory grew ({before} -> {})",
         bytes()
     );
-    let mut chunks = 0;
-    while !s.run_chunk(20.0, 1e9).map_err(message).unwrap() {
-        chunks += 1;
-        assert!(chunks < 10_000, "run does not end");
-    }
+    run_to_end(&mut s);
     assert_eq!(big[big.len() - 1], 1.0);
-    let rows = s.history_rows(0).to_vec();
-    let (first, last) = (rows[4], rows[rows.len() - 4]);
+    let (first, last) = first_and_last_train_loss(&s);
     assert!(last < first / 10.0, "train loss {first} -> {last}");
     let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
     assert_eq!(status["done"], true, "{status}");

@@ -335,6 +335,15 @@ function checkCsv(text) {
   return wasm ? wasm.checkCsv(text) || null : null;
 }
 
+/** Marks the input a SettingsError names, and opens the settings group that holds it. */
+function markInvalid(id) {
+  const input = id && $(id);
+  if (!input) return;
+  input.setAttribute('aria-invalid', 'true');
+  const group = input.closest('details');
+  if (group) group.open = true;
+}
+
 function readSettings() {
   for (const input of document.querySelectorAll('[aria-invalid="true"]')) input.removeAttribute('aria-invalid');
   const n = (id) => readNumber(id);
@@ -476,11 +485,7 @@ async function startRun({ paused = false } = {}) {
     watchdogMs = 1000 * readNumber('watchdog');
   } catch (e) {
     if (!(e instanceof SettingsError)) throw e;
-    if (e.id && $(e.id)) {
-      $(e.id).setAttribute('aria-invalid', 'true');
-      const group = $(e.id).closest('details');
-      if (group) group.open = true;
-    }
+    markInvalid(e.id);
     session = null;
     resetOutputs();
     showAlert({ title: 'The run could not start.', message: e.message });
@@ -1285,11 +1290,7 @@ function shareLink() {
     state = gatherState();
   } catch (e) {
     if (!(e instanceof SettingsError)) throw e;
-    if (e.id && $(e.id)) {
-      $(e.id).setAttribute('aria-invalid', 'true');
-      const group = $(e.id).closest('details');
-      if (group) group.open = true;
-    }
+    markInvalid(e.id);
     showAlert({ title: 'The link could not be made.', message: e.message });
     return;
   }

@@ -14,10 +14,8 @@ const $text = async (url) => {
 };
 const blobUrl = (text) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
 
-let workerSrc; let glueUrl; let wasmBytes; let methods; let defaults;
+let workerSrc; let workerUrl; let glueUrl; let wasmBytes; let methods; let defaults;
 let counter = 0;
-
-let workerUrl;
 
 /** The page's default input values, read from index.html as app.js reads them. */
 function pageDefaults(html) {
