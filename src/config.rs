@@ -3,6 +3,7 @@
 
 use crate::nn::Activation;
 use crate::optim::OptimizerKind;
+use crate::settings::{self, Kind, Setting};
 use serde::{Deserialize, Serialize};
 
 /// The gradient methods, with their names in configs, links and results (DESIGN.md).
@@ -38,33 +39,75 @@ impl Method {
         Method::Exact,
     ];
     pub fn name(self) -> &'static str {
-        match self {
-            Method::Central => "central",
-            Method::Forward => "forward",
-            Method::Spsa => "spsa",
-            Method::Es => "es",
-            Method::Surrogate => "surrogate",
-            Method::Joint => "joint",
-            Method::GuidedEs => "guided-es",
-            Method::Exact => "exact",
-        }
+        self.info().name
     }
     /// The label the page shows.
     pub fn label(self) -> &'static str {
-        match self {
-            Method::Central => "Central differences",
-            Method::Forward => "Forward differences",
-            Method::Spsa => "SPSA",
-            Method::Es => "Evolution strategies",
-            Method::Surrogate => "Surrogate (two-stage)",
-            Method::Joint => "Joint surrogate",
-            Method::GuidedEs => "Guided ES",
-            Method::Exact => "Analytic gradient",
+        self.info().label
+    }
+    /// Everything the page and the docs say about the method, written once.
+    pub fn info(self) -> MethodInfo {
+        let (name, label, cost, formula, idea, settings): (_, _, _, _, _, &[&str]) = match self {
+            Method::Central => ("central", "Central differences", "2p + 1",
+                "g_j = [F(θ + h e_j) − F(θ − h e_j)] / 2h,  h = ∛ε·max(|θ_j|, 1)",
+                "Error O(h²) with one pair of calls per parameter. Exact enough on smooth F; blind on flat F and swamped on noisy F.",
+                &["methodSettings.hRel"]),
+            Method::Forward => ("forward", "Forward differences", "p + 1",
+                "g_j = [F(θ + h e_j) − F(θ)] / h,  h = √ε·max(|θ_j|, 1)",
+                "Half the calls of central differences, error O(h). The cheapest exact-ish estimate for small p.",
+                &["methodSettings.hRel"]),
+            Method::Spsa => ("spsa", "SPSA", "2k + 1",
+                "Δ ~ ±1 each;  g = mean_k [F(θ + cΔ) − F(θ − cΔ)] / 2c · Δ",
+                "Spall's simultaneous perturbation: every parameter moves at once, so the cost does not grow with p. Noisy, but many more steps for the same budget.",
+                &["methodSettings.k", "methodSettings.sigma"]),
+            Method::Es => ("es", "Evolution strategies", "2k + 1",
+                "ε ~ N(0, I);  g = mean_k [F(θ + σε) − F(θ − σε)] / 2σ · ε",
+                "Antithetic Gaussian smoothing: the gradient of F blurred over σ. Sees through steps and noise; biased where F curves within σ.",
+                &["methodSettings.k", "methodSettings.sigma"]),
+            Method::Surrogate => ("surrogate", "Surrogate (two-stage)", "1 per collected row",
+                "fit F̃_ρ ≈ F on (x, θ) near π;  train π through frozen F̃",
+                "Spends the budget on samples of F, learns a differentiable copy, then trains through it for free. Several rounds follow the policy as it moves.",
+                &["methodSettings.exploration", "methodSettings.rounds", "methodSettings.collectShare", "methodSettings.surrogateHidden"]),
+            Method::Joint => ("joint", "Joint surrogate", "1",
+                "L* = ‖Y − F̃(X, NN(X))‖² + λ‖F̃(X, NN(X)) − F(X, NN(X))‖²",
+                "ρ and π are trained together: F̃ keeps learning where the policy goes; exploration noise on θ teaches F̃ how F varies off the policy.",
+                &["methodSettings.lambda", "methodSettings.exploration", "methodSettings.surrogateHidden", "methodSettings.fitOnlyRho"]),
+            Method::GuidedEs => ("guided-es", "Guided ES", "2k + 1",
+                "ε ~ N(0, α·I + (1 − α)·uuᵀ),  u = surrogate gradient / ‖·‖",
+                "Evolution strategies whose search leans toward the surrogate's gradient (Maheswaranathan et al. 2019): surrogate speed, ES honesty.",
+                &["methodSettings.k", "methodSettings.sigma", "methodSettings.alpha", "methodSettings.surrogateHidden"]),
+            Method::Exact => ("exact", "Analytic gradient", "1 F + 1 dF",
+                "g = J_Fᵀ ∂L/∂F,  J_F = dF(x, θ) from your script",
+                "The oracle: uses your dF. Every other method is measured against it (or against Richardson-extrapolated differences when there is no dF).",
+                &[]),
+        };
+        MethodInfo {
+            name,
+            label,
+            cost,
+            formula,
+            idea,
+            settings,
         }
     }
     pub fn from_name(name: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.name() == name)
     }
+}
+
+/// What the page and the docs say about a method (`Method::info`).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct MethodInfo {
+    /// The name in configs, links and results.
+    pub name: &'static str,
+    pub label: &'static str,
+    /// F-evaluations per sample and step (p = thetaDim).
+    pub cost: &'static str,
+    pub formula: &'static str,
+    /// One or two sentences: the idea, and where it works.
+    pub idea: &'static str,
+    /// Paths (`settings::SETTINGS`) of the settings the method reads.
+    pub settings: &'static [&'static str],
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -90,10 +133,10 @@ pub struct RawData {
 impl Default for RawData {
     fn default() -> Self {
         RawData {
-            source: "generated".into(),
-            samples: 256,
-            noise: 0.0,
-            test_fraction: 0.2,
+            source: choice("data.source").into(),
+            samples: whole("data.samples") as usize,
+            noise: settings::default_number("data.noise"),
+            test_fraction: settings::default_number("data.testFraction"),
             csv: String::new(),
         }
     }
@@ -108,8 +151,8 @@ pub struct RawNetwork {
 impl Default for RawNetwork {
     fn default() -> Self {
         RawNetwork {
-            hidden: vec![32, 32],
-            activation: Activation::Tanh,
+            hidden: layers("network.hidden"),
+            activation: from_choice("network.activation"),
         }
     }
 }
@@ -126,16 +169,15 @@ pub struct RawOptimizer {
 impl Default for RawOptimizer {
     fn default() -> Self {
         RawOptimizer {
-            kind: OptimizerKind::Adam,
-            learning_rate: 0.01,
-            batch_size: 32,
-            clip: 10.0,
+            kind: from_choice("optimizer.kind"),
+            learning_rate: settings::default_number("optimizer.learningRate"),
+            batch_size: whole("optimizer.batchSize") as usize,
+            clip: settings::default_number("optimizer.clip"),
         }
     }
 }
 
-/// Per-method settings. Each is documented with its default and where it comes from in
-/// the README's method table.
+/// Per-method settings. Their labels, defaults and ranges are in `settings::SETTINGS`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MethodSettings {
@@ -164,19 +206,47 @@ pub struct MethodSettings {
 }
 impl Default for MethodSettings {
     fn default() -> Self {
+        let n = |k: &str| settings::default_number(&format!("methodSettings.{k}"));
         MethodSettings {
-            h_rel: 0.0,
-            k: 4,
-            sigma: 0.05,
-            lambda: 1.0,
-            exploration: 0.1,
-            rounds: 3,
-            collect_share: 0.3,
-            surrogate_hidden: vec![64, 64],
-            alpha: 0.5,
-            fit_only_rho: false,
+            h_rel: n("hRel"),
+            k: n("k") as usize,
+            sigma: n("sigma"),
+            lambda: n("lambda"),
+            exploration: n("exploration"),
+            rounds: n("rounds") as usize,
+            collect_share: n("collectShare"),
+            surrogate_hidden: layers("methodSettings.surrogateHidden"),
+            alpha: n("alpha"),
+            fit_only_rho: flag("methodSettings.fitOnlyRho"),
         }
     }
+}
+
+fn whole(path: &str) -> u64 {
+    settings::default_number(path) as u64
+}
+fn layers(path: &str) -> Vec<usize> {
+    match settings::get(path).kind {
+        Kind::Layers { default } => default.to_vec(),
+        k => panic!("{path} is not layers: {k:?}"),
+    }
+}
+fn choice(path: &str) -> &'static str {
+    match settings::get(path).kind {
+        Kind::Choice { default, .. } => default,
+        k => panic!("{path} is not a choice: {k:?}"),
+    }
+}
+fn flag(path: &str) -> bool {
+    match settings::get(path).kind {
+        Kind::Flag { default } => default,
+        k => panic!("{path} is not a flag: {k:?}"),
+    }
+}
+/// An enum setting's default, read through its serde name (the table's option value).
+fn from_choice<T: serde::de::DeserializeOwned>(path: &str) -> T {
+    serde_json::from_value(serde_json::Value::from(choice(path)))
+        .unwrap_or_else(|e| panic!("{path}'s default is not a value of its type: {e}"))
 }
 
 /// Settings of one run as written (JSON, camelCase). Missing fields take defaults.
@@ -197,15 +267,15 @@ pub struct RawConfig {
 impl Default for RawConfig {
     fn default() -> Self {
         RawConfig {
-            method: "central".into(),
+            method: Method::Central.name().into(),
             problem: RawProblem::default(),
             data: RawData::default(),
             network: RawNetwork::default(),
             optimizer: RawOptimizer::default(),
-            budget: 100_000,
-            max_steps: 3000,
-            seed: 1,
-            log_points: 60,
+            budget: whole("budget"),
+            max_steps: whole("maxSteps"),
+            seed: whole("seed"),
+            log_points: whole("logPoints") as usize,
             method_settings: MethodSettings::default(),
         }
     }
@@ -244,16 +314,9 @@ pub struct RunConfig {
     pub settings: MethodSettings,
 }
 
-/// Limits the checks enforce (also the share-link clamp ranges).
+/// Limits of the problem's shape (the script's `problem` object).
 pub mod limits {
     pub const MAX_DIM: usize = 256;
-    pub const MAX_SAMPLES: usize = 100_000;
-    pub const MAX_LAYERS: usize = 8;
-    pub const MAX_WIDTH: usize = 512;
-    pub const MAX_BATCH: usize = 4096;
-    pub const MAX_BUDGET: u64 = 1_000_000_000;
-    pub const MAX_STEPS: u64 = 10_000_000;
-    pub const MAX_K: usize = 1024;
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -268,24 +331,18 @@ fn check(ok: bool, msg: impl FnOnce() -> String) -> Result<(), ConfigError> {
     }
 }
 
-fn check_layers(what: &str, hidden: &[usize]) -> Result<(), ConfigError> {
-    use limits::*;
-    check(hidden.len() <= MAX_LAYERS, || {
-        format!(
-            "{what}: at most {MAX_LAYERS} hidden layers, got {}",
-            hidden.len()
-        )
-    })?;
-    check(hidden.iter().all(|&w| (1..=MAX_WIDTH).contains(&w)), || {
-        format!("{what}: each layer needs 1 to {MAX_WIDTH} units, got {hidden:?}")
-    })
-}
-
 impl RunConfig {
     pub fn from_json(json: &str) -> Result<RunConfig, ConfigError> {
         let raw: RawConfig = serde_json::from_str(json)
             .map_err(|e| ConfigError(format!("run settings are not valid: {e}")))?;
         RunConfig::from_raw(raw)
+    }
+
+    /// Checks every setting of `raw` against `table` (`settings::SETTINGS`; tests pass an
+    /// edited copy to show that the checks and their messages follow the table).
+    pub fn check_settings(table: &[Setting], raw: &RawConfig) -> Result<(), ConfigError> {
+        let v = serde_json::to_value(raw).map_err(|e| ConfigError(e.to_string()))?;
+        settings::check_all(table, &v).map_err(ConfigError)
     }
 
     pub fn from_raw(raw: RawConfig) -> Result<RunConfig, ConfigError> {
@@ -335,90 +392,14 @@ impl RunConfig {
                 })?;
             }
         }
+        Self::check_settings(settings::SETTINGS, &raw)?;
         let d = &raw.data;
         let source = match d.source.as_str() {
-            "generated" => DataSource::Generated,
             "csv" => DataSource::Csv(d.csv.clone()),
-            other => {
-                return Err(ConfigError(format!(
-                    "data.source must be \"generated\" or \"csv\", got {other:?}"
-                )))
-            }
+            _ => DataSource::Generated,
         };
-        check((4..=MAX_SAMPLES).contains(&d.samples), || {
-            format!("Samples must be 4 to {MAX_SAMPLES}, got {}", d.samples)
-        })?;
-        check(d.noise.is_finite() && d.noise >= 0.0, || {
-            format!("Noise must be a number >= 0, got {}", d.noise)
-        })?;
-        check((0.0..=0.9).contains(&d.test_fraction), || {
-            format!(
-                "Test fraction must be between 0 and 0.9, got {}",
-                d.test_fraction
-            )
-        })?;
-        check_layers("Hidden layers", &raw.network.hidden)?;
         let o = &raw.optimizer;
-        check(
-            o.learning_rate.is_finite() && o.learning_rate > 0.0 && o.learning_rate <= 10.0,
-            || format!("Learning rate must be in (0, 10], got {}", o.learning_rate),
-        )?;
-        check((1..=MAX_BATCH).contains(&o.batch_size), || {
-            format!("Batch size must be 1 to {MAX_BATCH}, got {}", o.batch_size)
-        })?;
-        check(o.clip.is_finite() && o.clip >= 0.0, || {
-            format!("clip must be >= 0 (0 = off), got {}", o.clip)
-        })?;
-        check((1..=MAX_BUDGET).contains(&raw.budget), || {
-            format!(
-                "F-evaluation budget must be 1 to {MAX_BUDGET}, got {}",
-                raw.budget
-            )
-        })?;
-        check((1..=MAX_STEPS).contains(&raw.max_steps), || {
-            format!("Max steps must be 1 to {MAX_STEPS}, got {}", raw.max_steps)
-        })?;
-        check((2..=2000).contains(&raw.log_points), || {
-            format!("logPoints must be 2 to 2000, got {}", raw.log_points)
-        })?;
         let s = &raw.method_settings;
-        check(
-            s.h_rel.is_finite() && (0.0..=0.5).contains(&s.h_rel),
-            || {
-                format!(
-                    "h must be between 0 (method default) and 0.5, got {}",
-                    s.h_rel
-                )
-            },
-        )?;
-        check((1..=MAX_K).contains(&s.k), || {
-            format!("k must be 1 to {MAX_K}, got {}", s.k)
-        })?;
-        check(
-            s.sigma.is_finite() && s.sigma > 0.0 && s.sigma <= 100.0,
-            || format!("sigma must be in (0, 100], got {}", s.sigma),
-        )?;
-        check(
-            s.lambda.is_finite() && (0.0..=1e6).contains(&s.lambda),
-            || format!("lambda must be 0 to 1e6, got {}", s.lambda),
-        )?;
-        check(
-            s.exploration.is_finite() && (0.0..=10.0).contains(&s.exploration),
-            || format!("exploration must be 0 to 10, got {}", s.exploration),
-        )?;
-        check((1..=100).contains(&s.rounds), || {
-            format!("rounds must be 1 to 100, got {}", s.rounds)
-        })?;
-        check(s.collect_share > 0.0 && s.collect_share <= 1.0, || {
-            format!(
-                "collection share must be in (0, 1], got {}",
-                s.collect_share
-            )
-        })?;
-        check_layers("Surrogate hidden layers", &s.surrogate_hidden)?;
-        check((0.0..=1.0).contains(&s.alpha), || {
-            format!("alpha must be 0 to 1, got {}", s.alpha)
-        })?;
         Ok(RunConfig {
             method,
             x_dim,

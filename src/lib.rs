@@ -12,7 +12,9 @@ pub mod nn;
 pub mod optim;
 pub mod plot;
 pub mod problem;
+pub mod schema;
 pub mod session;
+pub mod settings;
 pub mod share;
 pub mod surrogate;
 

@@ -17,9 +17,10 @@
 //! with Rust's correctly rounded `str::parse`, so every JavaScript number survives a link
 //! bit for bit (serde_json's default float parsing may be one unit in the last place off).
 
-use crate::config::{limits, Method, MethodSettings};
+use crate::config::{Method, MethodSettings};
 use crate::nn::Activation;
 use crate::optim::OptimizerKind;
+use crate::settings;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
@@ -32,7 +33,7 @@ pub const MAX_DECODED_BYTES: usize = 64 * 1024;
 /// Longest fragment read: any payload within [`MAX_DECODED_BYTES`] encodes shorter.
 pub const MAX_LINK_CHARS: usize = 100_000;
 /// Largest seed a link keeps exactly (JavaScript's `Number.MAX_SAFE_INTEGER`).
-pub const MAX_SEED: u64 = (1 << 53) - 1;
+pub use crate::settings::MAX_SEED;
 /// Charts a v1 link can show or hide, in page order.
 pub const CHARTS_V1: [&str; 6] = ["loss", "grad", "cos", "fit", "theta", "sweep"];
 /// Longest preset id.
@@ -191,67 +192,37 @@ pub struct NumSpec {
     pub int: bool,
 }
 
-const fn num(key: &'static str, label: &'static str, min: f64, max: f64, int: bool) -> NumSpec {
-    NumSpec {
-        key,
-        label,
-        min,
-        min_exclusive: false,
-        max,
-        int,
-    }
-}
-const fn above(key: &'static str, label: &'static str, min: f64, max: f64) -> NumSpec {
-    NumSpec {
-        key,
-        label,
-        min,
-        min_exclusive: true,
-        max,
-        int: false,
-    }
-}
-
-/// Every number a v1 link holds, with the page's labels and the ranges `RunConfig` checks
-/// (`config::limits`); the README's table of ranges is this one.
-pub const NUMBERS: [NumSpec; 18] = [
-    num(
-        "budget",
-        "F-evaluation budget",
-        1.0,
-        limits::MAX_BUDGET as f64,
-        true,
-    ),
-    num("seed", "Seed", 0.0, MAX_SEED as f64, true),
-    num("maxSteps", "Max steps", 1.0, limits::MAX_STEPS as f64, true),
-    num("logPoints", "Log points", 2.0, 2000.0, true),
-    above("learningRate", "Learning rate", 0.0, 10.0),
-    num(
-        "batchSize",
-        "Batch size",
-        1.0,
-        limits::MAX_BATCH as f64,
-        true,
-    ),
-    num("clip", "Gradient clip", 0.0, 1e12, false),
-    num("samples", "Samples", 4.0, limits::MAX_SAMPLES as f64, true),
-    num("noise", "Noise", 0.0, 1e12, false),
-    num("testFraction", "Test fraction", 0.0, 0.9, false),
-    num("hRel", "h (relative step)", 0.0, 0.5, false),
-    num("k", "k (directions)", 1.0, limits::MAX_K as f64, true),
-    above("sigma", "sigma", 0.0, 100.0),
-    num("lambda", "lambda", 0.0, 1e6, false),
-    num("exploration", "Exploration", 0.0, 10.0, false),
-    num("rounds", "Rounds", 1.0, 100.0, true),
-    above("collectShare", "Collect share", 0.0, 1.0),
-    num("alpha", "alpha", 0.0, 1.0, false),
-];
-
-fn spec(key: &str) -> &'static NumSpec {
-    NUMBERS
+/// Every number setting a link holds, with its label and range, from `settings::SETTINGS`
+/// (the ranges `RunConfig` checks); the README's table of ranges is this one.
+pub fn numbers() -> Vec<NumSpec> {
+    settings::SETTINGS
         .iter()
+        .filter(|s| s.scope == settings::Scope::Run)
+        .filter_map(|s| match s.kind {
+            settings::Kind::Number {
+                min,
+                max,
+                min_exclusive,
+                int,
+                ..
+            } => Some(NumSpec {
+                key: s.key(),
+                label: s.label,
+                min,
+                min_exclusive,
+                max,
+                int,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn spec(key: &str) -> NumSpec {
+    numbers()
+        .into_iter()
         .find(|s| s.key == key)
-        .expect("every number read has a NumSpec")
+        .expect("every number read has a setting")
 }
 
 const TOP_KEYS: [&str; 5] = ["methods", "settings", "charts", "preset", "script"];
@@ -737,7 +708,7 @@ impl Reader {
         }
     }
 
-    /// A number in its documented range (see [`NUMBERS`]).
+    /// A number in its documented range (see [`numbers`]).
     fn number(&mut self, obj: &Members, key: &str, default: f64) -> f64 {
         let s = spec(key);
         let Some(v) = get(obj, key) else {
@@ -868,7 +839,7 @@ impl Reader {
 
     /// Hidden-layer widths: at most `MAX_LAYERS` layers of 1 to `MAX_WIDTH` units.
     fn layers(&mut self, obj: &Members, key: &str, label: &str, default: &[usize]) -> Vec<usize> {
-        use limits::{MAX_LAYERS, MAX_WIDTH};
+        use settings::{MAX_LAYERS, MAX_WIDTH};
         let Some(v) = get(obj, key) else {
             return default.to_vec();
         };

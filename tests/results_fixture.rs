@@ -18,6 +18,7 @@ fn describe(method: Method) -> String {
         r.log_points = 6;
         r.seed = 7;
         r.data.samples = 64;
+        r.method_settings.collect_share = 0.3;
     });
     let mut out = format!("{} stop={:?}\n", method.name(), s.stop_reason());
     for h in s.history() {

@@ -6,7 +6,16 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use blackbox_playground::config::{limits, MethodSettings, RawConfig, RawData, RawNetwork};
+use blackbox_playground::config::{MethodSettings, RawConfig, RawData, RawNetwork};
+use blackbox_playground::settings::{MAX_LAYERS, MAX_WIDTH};
+
+/// The largest value of a whole-number setting (settings::SETTINGS).
+fn max_of(path: &str) -> u64 {
+    match blackbox_playground::settings::get(path).kind {
+        blackbox_playground::settings::Kind::Number { max, .. } => max as u64,
+        k => panic!("{k:?}"),
+    }
+}
 use blackbox_playground::config::{RawOptimizer, RawProblem};
 use blackbox_playground::nn::Activation;
 use blackbox_playground::optim::OptimizerKind;
@@ -333,7 +342,7 @@ fn int_in(lo: u64, hi: u64) -> impl Strategy<Value = u64> {
 }
 
 fn layers() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(1..=limits::MAX_WIDTH, 0..=limits::MAX_LAYERS)
+    prop::collection::vec(1..=MAX_WIDTH, 0..=MAX_LAYERS)
 }
 
 fn text(max: usize) -> impl Strategy<Value = String> {
@@ -346,7 +355,7 @@ fn text(max: usize) -> impl Strategy<Value = String> {
 fn settings() -> impl Strategy<Value = ShareSettings> {
     let data = (
         prop::bool::ANY,
-        prop::option::of(int_in(4, limits::MAX_SAMPLES as u64)),
+        prop::option::of(int_in(4, max_of("data.samples"))),
         prop::option::of(float_in(0.0, 1e12, false)),
         float_in(0.0, 0.9, false),
         text(300),
@@ -367,7 +376,7 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
     let optimizer = (
         0..3u8,
         float_in(0.0, 10.0, true),
-        int_in(1, limits::MAX_BATCH as u64),
+        int_in(1, max_of("optimizer.batchSize")),
         float_in(0.0, 1e12, false),
     )
         .prop_map(|(k, learning_rate, batch, clip)| OptimizerSettings {
@@ -383,7 +392,7 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
     let method_settings = (
         (
             float_in(0.0, 0.5, false),
-            int_in(1, limits::MAX_K as u64),
+            int_in(1, max_of("methodSettings.k")),
             float_in(0.0, 100.0, true),
             float_in(0.0, 1e6, false),
             float_in(0.0, 10.0, false),
@@ -418,8 +427,8 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
         optimizer,
         method_settings,
         (
-            int_in(1, limits::MAX_BUDGET),
-            int_in(1, limits::MAX_STEPS),
+            int_in(1, max_of("budget")),
+            int_in(1, max_of("maxSteps")),
             int_in(0, MAX_SEED),
             int_in(2, 2000),
         ),
@@ -820,7 +829,7 @@ fn wrong_types_and_out_of_range_values_are_replaced_or_clamped_with_warnings() {
     assert_eq!(d.state.methods, vec![Method::Central]);
     assert_eq!(s.budget, d1.budget); // wrong type: default
     assert_eq!(s.seed, 0); // clamped
-    assert_eq!(s.max_steps, limits::MAX_STEPS);
+    assert_eq!(s.max_steps, max_of("maxSteps"));
     assert_eq!(s.log_points, 3); // rounded
     assert_eq!(s.data.source, "generated");
     assert_eq!(s.data.samples, Some(4));
@@ -935,7 +944,7 @@ fn random_state(rng: &mut ChaCha8Rng) -> ShareState {
     s.methods = m;
     let st = &mut s.settings;
     if rng.random_bool(0.5) {
-        st.budget = rng.random_range(1..=limits::MAX_BUDGET);
+        st.budget = rng.random_range(1..=max_of("budget"));
         st.seed = rng.random_range(0..=MAX_SEED);
         st.optimizer.learning_rate = rng.random_range(1e-6..10.0);
         st.network.hidden = (0..rng.random_range(0..4))

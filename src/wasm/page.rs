@@ -32,7 +32,7 @@ pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, spec_json: &str) -> Result
 /// own checks are tested against this, so the two cannot drift apart unnoticed.
 #[wasm_bindgen(js_name = settingRanges)]
 pub fn setting_ranges() -> String {
-    let v: Vec<_> = crate::share::NUMBERS
+    let v: Vec<_> = crate::share::numbers()
         .iter()
         .map(|n| {
             serde_json::json!({"key": n.key, "label": n.label, "min": n.min, "max": n.max,

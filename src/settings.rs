@@ -1,0 +1,381 @@
+//! Every setting a person can change, written once: where it sits in the run settings JSON
+//! (`path`), the page's input id and label, its default, its range, its unit and a line of
+//! help. `RunConfig`'s checks and messages, the page's fields and checks (through the
+//! generated `www/schema.js`) and the share-link codec's current reader and writer all read
+//! this table. Version 1 links keep their own frozen defaults (`share::v1`), on purpose.
+
+use serde_json::Value;
+
+/// `Number.MAX_SAFE_INTEGER`: the largest seed a page (and a link) keeps exactly.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+/// Network shape limits (both networks).
+pub const MAX_LAYERS: usize = 8;
+pub const MAX_WIDTH: usize = 512;
+
+/// What kind of value a setting holds, with its default and its range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// A number in `[min, max]` (`(min, max]` when `min_exclusive`), whole when `int`.
+    /// `optional`: the page may leave it blank, and then the script's `problem` (or
+    /// `default`) decides.
+    Number {
+        default: f64,
+        min: f64,
+        max: f64,
+        min_exclusive: bool,
+        int: bool,
+        optional: bool,
+    },
+    /// Hidden-layer widths, written "32,32" on the page.
+    Layers { default: &'static [usize] },
+    /// One of `options` (value, label).
+    Choice {
+        default: &'static str,
+        options: &'static [(&'static str, &'static str)],
+    },
+    /// A checkbox.
+    Flag { default: bool },
+}
+
+/// Where a setting lives: in every run's settings, or only on the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Run,
+    Page,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Setting {
+    /// Dotted path in the run settings JSON (`RawConfig`), e.g. `optimizer.learningRate`.
+    pub path: &'static str,
+    /// The page's input id.
+    pub id: &'static str,
+    /// The label people see, also in every message about the setting.
+    pub label: &'static str,
+    pub kind: Kind,
+    /// Unit shown after the value ("" when none).
+    pub unit: &'static str,
+    /// One line of help under the field.
+    pub help: &'static str,
+    pub scope: Scope,
+}
+
+impl Setting {
+    /// The last part of the path: the key presets and links use.
+    pub fn key(&self) -> &'static str {
+        self.path.rsplit('.').next().unwrap_or(self.path)
+    }
+
+    /// The range in words, as every message says it ("from 1 to 4096, whole").
+    pub fn range_text(&self) -> String {
+        match self.kind {
+            Kind::Number {
+                min,
+                max,
+                min_exclusive,
+                int,
+                ..
+            } => {
+                if int {
+                    format!("a whole number from {} to {}", num(min), num(max))
+                } else if min_exclusive {
+                    format!("greater than {} and at most {}", num(min), num(max))
+                } else {
+                    format!("from {} to {}", num(min), num(max))
+                }
+            }
+            Kind::Layers { .. } => format!(
+                "at most {MAX_LAYERS} widths from 1 to {MAX_WIDTH}, separated by commas (e.g. 32,32)"
+            ),
+            Kind::Choice { options, .. } => {
+                let names: Vec<String> = options.iter().map(|(v, _)| format!("{v:?}")).collect();
+                format!("one of {}", names.join(", "))
+            }
+            Kind::Flag { .. } => "true or false".into(),
+        }
+    }
+
+    /// Whether `v` is inside the range of a number setting.
+    pub fn accepts_number(&self, v: f64) -> bool {
+        match self.kind {
+            Kind::Number {
+                min,
+                max,
+                min_exclusive,
+                int,
+                ..
+            } => {
+                v.is_finite()
+                    && (v > min || (!min_exclusive && v == min))
+                    && v <= max
+                    && (!int || v.fract() == 0.0)
+            }
+            _ => false,
+        }
+    }
+
+    /// Checks one value as it stands in the settings JSON. The message names the setting by
+    /// its label and says what to change.
+    pub fn check(&self, v: &Value) -> Result<(), String> {
+        let bad = |shown: String| {
+            Err(format!(
+                "{} must be {}, got {shown}",
+                self.label,
+                self.range_text()
+            ))
+        };
+        match self.kind {
+            Kind::Number { optional, .. } => match v {
+                Value::Null if optional => Ok(()),
+                Value::Number(n) => {
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    if self.accepts_number(f) {
+                        Ok(())
+                    } else {
+                        bad(num(f))
+                    }
+                }
+                other => bad(other.to_string()),
+            },
+            Kind::Layers { .. } => match v.as_array() {
+                Some(a)
+                    if a.len() <= MAX_LAYERS
+                        && a.iter().all(|w| {
+                            w.as_u64()
+                                .is_some_and(|w| (1..=MAX_WIDTH as u64).contains(&w))
+                        }) =>
+                {
+                    Ok(())
+                }
+                _ => bad(v.to_string()),
+            },
+            Kind::Choice { options, .. } => match v.as_str() {
+                Some(s) if options.iter().any(|(o, _)| *o == s) => Ok(()),
+                _ => bad(v.to_string()),
+            },
+            Kind::Flag { .. } => match v {
+                Value::Bool(_) => Ok(()),
+                _ => bad(v.to_string()),
+            },
+        }
+    }
+
+    /// The default as JSON.
+    pub fn default_value(&self) -> Value {
+        match self.kind {
+            Kind::Number { default, int, .. } => {
+                if int {
+                    Value::from(default as u64)
+                } else {
+                    Value::from(default)
+                }
+            }
+            Kind::Layers { default } => Value::from(default.to_vec()),
+            Kind::Choice { default, .. } => Value::from(default),
+            Kind::Flag { default } => Value::from(default),
+        }
+    }
+}
+
+/// A number as people write it: integers without a fraction or exponent (1000000000, not 1e9).
+pub fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e16 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+const fn number(default: f64, min: f64, max: f64) -> Kind {
+    Kind::Number {
+        default,
+        min,
+        max,
+        min_exclusive: false,
+        int: false,
+        optional: false,
+    }
+}
+const fn above(default: f64, min: f64, max: f64) -> Kind {
+    Kind::Number {
+        default,
+        min,
+        max,
+        min_exclusive: true,
+        int: false,
+        optional: false,
+    }
+}
+const fn whole(default: f64, min: f64, max: f64) -> Kind {
+    Kind::Number {
+        default,
+        min,
+        max,
+        min_exclusive: false,
+        int: true,
+        optional: false,
+    }
+}
+
+const fn run(
+    path: &'static str,
+    id: &'static str,
+    label: &'static str,
+    kind: Kind,
+    unit: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        path,
+        id,
+        label,
+        kind,
+        unit,
+        help,
+        scope: Scope::Run,
+    }
+}
+
+/// Every setting, in the page's order. Add a setting here (and its field in `RawConfig`).
+pub const SETTINGS: &[Setting] = &[
+    run("data.source", "data-source", "Data", Kind::Choice { default: "generated", options: &[("generated", "Generated from thetaTrue"), ("csv", "CSV data (pasted or a file)")] }, "",
+        "Generated: Y = F(X, thetaTrue(X)) + noise, X uniform in xRange. CSV: columns x1..x_xDim, y1..y_yDim."),
+    run("data.samples", "samples", "Samples", Kind::Number { default: 256.0, min: 4.0, max: 100_000.0, min_exclusive: false, int: true, optional: true }, "",
+        "Generated data only; blank = the script's problem.samples."),
+    run("data.noise", "noise", "Noise", Kind::Number { default: 0.0, min: 0.0, max: 1e12, min_exclusive: false, int: false, optional: true }, "",
+        "Std of Gaussian noise added to generated Y; blank = the script's problem.noise."),
+    run("data.testFraction", "test-fraction", "Test fraction", number(0.2, 0.0, 0.9), "",
+        "Share of the samples held out for the test loss."),
+    run("budget", "budget", "F-evaluation budget", whole(200_000.0, 1.0, 1e9), "evaluations",
+        "F-evaluations each method may spend on learning; monitoring is counted apart."),
+    run("seed", "seed", "Seed", whole(1.0, 0.0, MAX_SEED as f64), "",
+        "Same seed, same data, network and results."),
+    run("optimizer.learningRate", "learning-rate", "Learning rate", above(0.01, 0.0, 10.0), "",
+        "Step size of the policy network's optimiser."),
+    run("optimizer.batchSize", "batch-size", "Batch size", whole(32.0, 1.0, 4096.0), "samples",
+        "Samples per training step."),
+    run("optimizer.kind", "optimizer", "Optimiser", Kind::Choice { default: "adam", options: &[("adam", "Adam"), ("momentum", "SGD with momentum"), ("sgd", "SGD")] }, "",
+        "How the policy network follows the estimated gradient."),
+    run("optimizer.clip", "clip", "Gradient clip", number(10.0, 0.0, 1e12), "",
+        "Largest gradient norm applied; 0 = no clipping."),
+    run("network.hidden", "hidden", "Hidden layers", Kind::Layers { default: &[32, 32] }, "units",
+        "Widths of the policy network's hidden layers, e.g. 32,32."),
+    run("network.activation", "activation", "Activation", Kind::Choice { default: "tanh", options: &[("tanh", "tanh"), ("relu", "ReLU"), ("gelu", "GELU")] }, "",
+        "Nonlinearity of the hidden layers."),
+    run("maxSteps", "max-steps", "Max steps", whole(3000.0, 1.0, 1e7), "steps",
+        "A run also ends after this many training steps."),
+    run("logPoints", "log-points", "Log points", whole(60.0, 2.0, 2000.0), "",
+        "How many times a run measures its true loss and gradient error."),
+    Setting {
+        path: "watchdog",
+        id: "watchdog",
+        label: "Watchdog (s)",
+        kind: number(10.0, 0.5, 3600.0),
+        unit: "s",
+        help: "A worker whose F does not return for this long is ended.",
+        scope: Scope::Page,
+    },
+    run("methodSettings.hRel", "h-rel", "h (relative step)", number(0.0, 0.0, 0.5), "",
+        "Finite-difference step relative to max(|theta_j|, 1); 0 = the method's own (cbrt(eps) central, sqrt(eps) forward)."),
+    run("methodSettings.k", "k", "k (directions)", whole(4.0, 1.0, 1024.0), "",
+        "Directions (SPSA) or antithetic pairs (ES, Guided ES) per sample and step."),
+    run("methodSettings.sigma", "sigma", "sigma", above(0.05, 0.0, 100.0), "",
+        "Perturbation size of SPSA and ES, relative to theta's scale (half the bound width, else 1)."),
+    run("methodSettings.lambda", "lambda", "lambda", number(1.0, 0.0, 1e6), "",
+        "Joint surrogate: weight of the fit term lambda‖F~ − F‖²."),
+    run("methodSettings.exploration", "exploration", "Exploration", number(0.1, 0.0, 10.0), "",
+        "Surrogate methods: std of the noise added to theta, relative to theta's scale."),
+    run("methodSettings.rounds", "rounds", "Rounds", whole(3.0, 1.0, 100.0), "",
+        "Two-stage surrogate: collect-fit-train rounds."),
+    run("methodSettings.collectShare", "collect-share", "Collect share", above(0.5, 0.0, 1.0), "",
+        "Two-stage surrogate: share of the budget collected in the first round."),
+    run("methodSettings.surrogateHidden", "surrogate-hidden", "Surrogate layers", Kind::Layers { default: &[64, 64] }, "units",
+        "Widths of the surrogate network F~'s hidden layers."),
+    run("methodSettings.alpha", "alpha", "alpha", number(0.5, 0.0, 1.0), "",
+        "Guided ES: share of the search variance in the full space (the rest along the guide)."),
+    run("methodSettings.fitOnlyRho", "fit-only-rho", "Fit term trains only F~", Kind::Flag { default: false }, "",
+        "Joint surrogate: the fit term updates only rho and the data term only pi."),
+];
+
+/// The setting at `path` in the table.
+pub fn find(table: &[Setting], path: &str) -> Option<Setting> {
+    table.iter().copied().find(|s| s.path == path)
+}
+
+/// The setting at `path` (a path the code itself names: a typo is a bug, so it panics).
+pub fn get(path: &str) -> Setting {
+    find(SETTINGS, path).unwrap_or_else(|| panic!("no setting {path:?} in settings::SETTINGS"))
+}
+
+/// The default number of the setting at `path`.
+pub fn default_number(path: &str) -> f64 {
+    match get(path).kind {
+        Kind::Number { default, .. } => default,
+        k => panic!("setting {path:?} is not a number: {k:?}"),
+    }
+}
+
+/// The value at a dotted `path` in a JSON object (`Null` when absent).
+pub fn lookup<'a>(v: &'a Value, path: &str) -> &'a Value {
+    path.split('.')
+        .fold(v, |v, k| v.get(k).unwrap_or(&Value::Null))
+}
+
+/// Checks every run setting of a settings JSON against `table`; the first problem, in words.
+pub fn check_all(table: &[Setting], settings: &Value) -> Result<(), String> {
+    for s in table.iter().filter(|s| s.scope == Scope::Run) {
+        s.check(lookup(settings, s.path))?;
+    }
+    Ok(())
+}
+
+/// The run settings' defaults as one JSON object (the page's "Defaults" button and the
+/// native `RawConfig::default()` agree through it).
+pub fn defaults_json(table: &[Setting]) -> Value {
+    let mut root = Value::Object(Default::default());
+    for s in table.iter().filter(|s| s.scope == Scope::Run) {
+        let mut at = &mut root;
+        let mut parts = s.path.split('.').peekable();
+        while let Some(k) = parts.next() {
+            let obj = at.as_object_mut().expect("settings paths nest objects");
+            if parts.peek().is_none() {
+                obj.insert(k.to_string(), s.default_value());
+                break;
+            }
+            at = obj
+                .entry(k.to_string())
+                .or_insert_with(|| Value::Object(Default::default()));
+        }
+    }
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_and_id_is_unique() {
+        for (i, a) in SETTINGS.iter().enumerate() {
+            for b in &SETTINGS[i + 1..] {
+                assert_ne!(a.path, b.path);
+                assert_ne!(a.id, b.id);
+                assert_ne!(a.label, b.label);
+            }
+        }
+    }
+
+    #[test]
+    fn every_default_is_inside_its_own_range() {
+        for s in SETTINGS {
+            assert_eq!(s.check(&s.default_value()), Ok(()), "{}", s.path);
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_people_write_them() {
+        assert_eq!(num(1e9), "1000000000");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(MAX_SEED as f64), "9007199254740991");
+    }
+}
