@@ -7,7 +7,10 @@
 //! `estimate` and `surrogate` above them; `session` above those; `wasm` on top.
 
 pub mod config;
+pub mod data;
 pub mod estimate;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod nn;
 pub mod optim;
 pub mod plot;

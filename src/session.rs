@@ -7,10 +7,11 @@
 //! method's estimate on the monitoring batch) is counted separately.
 
 use crate::config::{DataSource, Method, RunConfig};
+use crate::data::Dataset;
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
 use crate::nn::Mlp;
 use crate::optim::Optimizer;
-use crate::problem::{BlackBox, CountedBox, Dataset, EvalError, Purpose};
+use crate::problem::{BlackBox, CountedBox, EvalError, Purpose};
 use crate::surrogate::Surrogate;
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::{RngExt, SeedableRng};

@@ -4,7 +4,7 @@
 
 mod common;
 use blackbox_playground::config::RawConfig;
-use blackbox_playground::problem::{parse_csv, read_csv};
+use blackbox_playground::data::{parse_csv, read_csv};
 use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session, SessionError, StopReason};
 use common::*;
 

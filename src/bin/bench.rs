@@ -20,8 +20,8 @@
 //!   monitoring costs little): training steps per second and learning F-evaluations per
 //!   second (printed in the human-readable mode).
 
+use blackbox_playground::fixtures::smooth_map;
 use blackbox_playground::nn::{Activation, Mlp};
-use blackbox_playground::problem::smooth_map;
 use blackbox_playground::{RunConfig, Session};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};

@@ -42,13 +42,11 @@ pub fn setting_ranges() -> String {
     serde_json::Value::from(v).to_string()
 }
 
-/// Checks pasted CSV data before a run, with the core's own reader (`problem::read_csv`,
+/// Checks pasted CSV data before a run, with the core's own reader (`data::read_csv`,
 /// dimensions not yet known): "" when fine, else what is wrong, naming the row and column.
 #[wasm_bindgen(js_name = checkCsv)]
 pub fn check_csv(text: &str) -> String {
-    crate::problem::read_csv(text, None)
-        .err()
-        .unwrap_or_default()
+    crate::data::read_csv(text, None).err().unwrap_or_default()
 }
 
 /// The share-link fragment (without `#`) of the page's state JSON (issue 5; `share::encode_json`).

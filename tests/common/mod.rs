@@ -5,7 +5,7 @@ use blackbox_playground::config::RawConfig;
 use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session};
 use std::f64::consts::PI;
 
-pub use blackbox_playground::problem::smooth_map;
+pub use blackbox_playground::fixtures::smooth_map;
 
 /// A curve renderer with `p` parameters: F samples `sum_j theta_j phi_j(s)` at 8 points,
 /// with smooth bumps `phi_j`; theta depends on x. High-dimensional theta.
