@@ -42,6 +42,8 @@ function syntaxDiagnostics(state) {
  * options: { doc: string, onChange(text), onRun() (Ctrl/Cmd+Enter), label = 'Problem script' }
  * Returns { view, getText, setText, showError(line, message, severity?), clearErrors, focus,
  *           syntaxErrors() }.
+ * @param {HTMLElement} parent
+ * @param {{doc?: string, onChange?: (text: string) => void, onRun?: () => void, label?: string}} [options]
  */
 export function createEditor(parent, { doc = '', onChange = () => {}, onRun = () => {},
   label = 'Problem script' } = {}) {

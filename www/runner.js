@@ -31,13 +31,24 @@ const FILES = {
   worker: 'worker.js',
 };
 
-const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
+const seconds = (/** @type {number} */ ms) => `${+(ms / 1000).toFixed(1)} s`;
+
+/**
+ * What the runner tells the page about one run (see start()).
+ * @typedef {object} RunHandlers
+ * @property {(waiting: boolean) => void} [onWaiting]
+ * @property {(rows: number[], status: Record<string, any>) => void} [onProgress]
+ * @property {(status: Record<string, any>, fit: Record<string, any> | null, weights: string | null,
+ *   sweep: {reference: string, rows: number[][]} | null) => void} [onDone]
+ * @property {(message: string, line: number | null) => void} [onError]
+ */
 
 export class SandboxRunner {
   #base;
   #iframe;
   #runs = new Map(); // runId -> run record (see start), in the order started: the turn order
   #scheduling = false;
+  /** @type {number | null} */
   #timer = null;
   #onMessage;
   #resolveReady;
@@ -78,6 +89,15 @@ export class SandboxRunner {
     return [...this.#runs.keys()];
   }
 
+  /**
+   * Whether a run's worker still owes an answer to a 'pause' or 'step' sent to it (until it
+   * answers, its step count may still move).
+   * @param {string} runId
+   */
+  isAnswerDue(runId) {
+    return (this.#runs.get(runId)?.pendingReplies ?? 0) > 0;
+  }
+
   /** Run ids waiting for a core (not started yet, or held paused on Resume), in turn order. */
   get waitingRuns() {
     return [...this.#runs.values()].filter((r) => this.#isWaiting(r)).map((r) => r.runId);
@@ -89,7 +109,7 @@ export class SandboxRunner {
     try {
       res = await fetch(url, { cache: 'no-cache' });
     } catch (e) {
-      throw new Error(`Could not load ${FILES[name]}: ${e.message}. Is the site served over http (make serve)?`);
+      throw new Error(`Could not load ${FILES[name]}: ${/** @type {Error} */ (e).message}. Is the site served over http (make serve)?`);
     }
     if (!res.ok) {
       const hint = name === 'wasm' || name === 'glue' ? ' Build it with `make build`.' : '';
@@ -117,7 +137,7 @@ export class SandboxRunner {
     }, readyTimeoutMs);
     this.ready.then(() => clearTimeout(timeout), () => clearTimeout(timeout));
     // The bytes are transferred, not copied: the page does not need them again.
-    iframe.contentWindow.postMessage(initMessage(glue, wasm, worker), '*', [wasm]);
+    iframe.contentWindow?.postMessage(initMessage(glue, wasm, worker), '*', [wasm]);
   }
 
   #post(msg) {
@@ -138,13 +158,15 @@ export class SandboxRunner {
     if (!run) return; // ended, killed or unknown: late messages are dropped
     run.lastHeard = performance.now();
     switch (msg.type) {
-      case 'progress':
+      case 'progress': {
+        const { rows, status } = /** @type {{rows: number[], status: Record<string, any>}} */ (msg);
         run.heard = true;
-        if (Number.isFinite(msg.status.steps)) run.lastStep = msg.status.steps;
+        if (Number.isFinite(status.steps)) run.lastStep = status.steps;
         // A progress sent while paused answers one 'pause' or 'step' (worker.js).
-        if (msg.status.paused === true && run.pendingReplies > 0) run.pendingReplies--;
-        run.handlers.onProgress?.(msg.rows, msg.status);
+        if (status.paused === true && run.pendingReplies > 0) run.pendingReplies--;
+        run.handlers.onProgress?.(rows, status);
         break;
+      }
       case 'done':
         this.#end(run, 'done');
         try { run.handlers.onDone?.(msg.status, msg.fit, msg.weights, msg.sweep); } finally { this.#schedule(); }
@@ -170,6 +192,12 @@ export class SandboxRunner {
    * starts out waiting until the first onWaiting(false), which may come from inside start().
    * `options.label` names the method in watchdog messages (default: the method name from the
    * config). Resolves with how the run ended.
+   * @param {string} runId
+   * @param {string} configJson
+   * @param {string} script
+   * @param {RunHandlers} [handlers]
+   * @param {{method?: string, label?: string}} [options]
+   * @returns {Promise<'done' | 'error' | 'killed'>}
    */
   start(runId, configJson, script, handlers = {}, { method, label } = {}) {
     if (!this.#isReady) throw new Error('SandboxRunner.start() before the sandbox is ready: await runner.ready first.');
@@ -363,7 +391,7 @@ export class SandboxRunner {
   #armWatchdog() {
     if (this.#timer !== null) return;
     const every = Math.max(50, Math.min(1000, this.watchdogMs / 5));
-    this.#timer = setInterval(() => this.#checkWatchdog(), every);
+    this.#timer = window.setInterval(() => this.#checkWatchdog(), every);
   }
 
   #checkWatchdog() {

@@ -1,0 +1,368 @@
+// A comparison: several methods racing on the same data, seed and F-evaluation budget, one
+// run each, through SandboxRunner (www/runner.js) into sandboxed workers. The page never runs
+// the user's script itself (its CSP forbids eval). Also the controls that start, pause,
+// step, stop and reset a comparison.
+import { SandboxRunner } from '../runner.js';
+import { decodeRows } from '../protocol.js';
+import { fmtNum } from './format.js';
+import { METHOD, selectedMethods, scriptHas } from './methods.js';
+import { SettingsError } from './settings.js';
+import { readSettings, readPageSetting, markInvalid } from './settings-form.js';
+import { state, set, touch } from './state.js';
+import { setStatus, showAlert, clearAlert } from './status.js';
+
+/**
+ * One row of a run's history (protocol.js decodeRows).
+ * @typedef {ReturnType<typeof decodeRows>[number]} HistoryRow
+ */
+
+/** One method's run in a comparison. */
+export class Run {
+  /** @param {string} method @param {string} runId */
+  constructor(method, runId) {
+    this.method = method;
+    this.runId = runId;
+    /** @type {HistoryRow[]} */
+    this.history = [];
+    /** @type {Record<string, any> | null} the worker's last status */
+    this.status = null;
+    /** @type {Record<string, any> | null} */
+    this.fit = null;
+    /** @type {{reference: string, rows: number[][]} | null} */
+    this.sweep = null;
+    /** @type {string | null} */
+    this.weights = null;
+    /** @type {string | null} */
+    this.error = null;
+    this.ended = false;
+    this.waiting = true; // for a free core: at most one method per core computes at once
+  }
+
+  get info() { return METHOD[this.method]; }
+
+  get evals() { return this.status?.evals ?? this.history.at(-1)?.evals ?? 0; }
+
+  get wallMs() { return this.status?.wallMs ?? this.history.at(-1)?.wallMs ?? 0; }
+
+  /** The last logged values (results.json's `final`). */
+  get final() {
+    const last = this.history.at(-1);
+    return {
+      trainLoss: last?.trainLoss ?? null,
+      testLoss: last?.testLoss ?? null,
+      evals: last?.evals ?? 0,
+      steps: last?.step ?? 0,
+      wallMs: last?.wallMs ?? 0,
+    };
+  }
+}
+
+/** Several methods' runs with one script and one set of settings. */
+export class Comparison {
+  /**
+   * @param {{id: number, script: string, config: Record<string, any>, methods: string[], paused: boolean}} init
+   */
+  constructor({ id, script, config, methods, paused }) {
+    this.id = id;
+    this.script = script;
+    this.config = config;
+    this.methods = methods;
+    this.paused = paused;
+    this.over = false;
+    this.stoppedByUser = false;
+    /** @type {Map<string, Run>} by run id, in the order started */
+    this.runs = new Map();
+    /** @type {Set<string>} error messages shown already (several methods may fail alike) */
+    this.errorShown = new Set();
+    this.startedAt = performance.now();
+    /** @type {number | null} */
+    this.endedAt = null;
+  }
+
+  /** The runs that have not ended. */
+  activeRuns() {
+    return [...this.runs.values()].filter((r) => !r.ended);
+  }
+
+  runningText() {
+    const runs = [...this.runs.values()];
+    const live = runs.filter((r) => !r.ended && !r.waiting);
+    const waiting = runs.filter((r) => !r.ended && r.waiting);
+    const names = live.map((r) => r.info.label);
+    const after = waiting.length
+      ? ` ${waiting.map((r) => r.info.label).join(', ')} wait${waiting.length === 1 ? 's' : ''} for a core.` : '';
+    if (!names.length) return waiting.length ? `Waiting for a core…${after}` : 'Finishing…';
+    if (names.length === 1) return `Training with ${names[0]}…${after}`;
+    return `Training ${names.length} methods side by side: ${names.join(', ')}…${after}`;
+  }
+
+  pausedText() {
+    const runs = this.activeRuns();
+    const at = runs.map((r) => `${runs.length > 1 ? `${r.info.label} ` : ''}at step ${r.status?.steps ?? 0}`);
+    return `Paused ${at.join(', ')}. Resume runs on; Step advances one step; Stop ends the run.`;
+  }
+
+  /** The best final loss, in a sentence. */
+  summary() {
+    /** @type {{r: Run, v: number, test: boolean} | null} */
+    let best = null;
+    for (const r of this.runs.values()) {
+      if (r.error) continue;
+      const last = r.history.at(-1);
+      const v = last?.testLoss ?? last?.trainLoss;
+      if (Number.isFinite(v) && (!best || /** @type {number} */ (v) < best.v)) {
+        best = { r, v: /** @type {number} */ (v), test: last?.testLoss !== null && last?.testLoss !== undefined };
+      }
+    }
+    if (!best) return 'Nothing was logged.';
+    return `Lowest ${best.test ? 'test' : 'training'} loss ${fmtNum(best.v)} with ${best.r.info.label}.`;
+  }
+
+  /** Ends the comparison and says how it went. */
+  finish() {
+    this.over = true;
+    this.endedAt ??= performance.now();
+    this.paused = false;
+    const runs = [...this.runs.values()];
+    const ok = runs.filter((r) => !r.error);
+    const logged = runs.some((r) => r.history.length);
+    if (this.stoppedByUser) {
+      setStatus(logged ? 'finished' : 'idle', logged ? `Stopped. ${this.summary()}` : 'Stopped before anything was logged. Press Run to start again.');
+    } else if (ok.length) {
+      const failed = runs.length - ok.length;
+      setStatus('finished', `Finished. ${this.summary()}${failed ? ` ${failed} method${failed > 1 ? 's' : ''} failed: see the table.` : ''}`);
+    } else {
+      const first = runs[0]?.error ?? 'every method failed';
+      setStatus('error', `Error: ${first.split('\n')[0]}`);
+    }
+    touch('runs');
+  }
+
+  /** @param {Run} run */
+  endRun(run) {
+    run.ended = true;
+    touch('runs');
+    if (this.over) return;
+    if (this.activeRuns().length === 0) this.finish();
+    else if (state.runState === 'running') setStatus('running', this.runningText());
+  }
+
+  /**
+   * A run failed: the message goes to the alert (once per message) and to the editor's line.
+   * @param {Run} run @param {string} message @param {number | null} line
+   */
+  reportError(run, message, line) {
+    if (line) state.editor?.showError(line, message);
+    if (this.errorShown.has(message)) return; // the same error from several methods: once
+    this.errorShown.add(message);
+    const others = [...this.runs.values()].filter((r) => r !== run && !r.error).length;
+    const where = line ? ` (line ${line} of the script)` : '';
+    showAlert({
+      title: `${run.info.label} failed${where}.`,
+      message: others && this.errorShown.size === 1 ? 'The other methods go on.' : '',
+      detail: message,
+    });
+  }
+
+  /**
+   * What each run's worker reports, while this is the page's comparison.
+   * @param {Run} run
+   * @returns {import('../runner.js').RunHandlers}
+   */
+  handlers(run) {
+    const current = () => state.comparison === this; // messages of an earlier comparison are dropped
+    return {
+      onWaiting: (waiting) => {
+        if (!current()) return;
+        run.waiting = waiting;
+        if (state.runState === 'running') setStatus('running', this.runningText());
+        touch('runs');
+      },
+      onProgress: (rows, status) => {
+        if (!current()) return;
+        for (const r of decodeRows(rows)) run.history.push(r);
+        run.status = status;
+        if (state.runState === 'paused') setStatus('paused', this.pausedText());
+        touch('runs');
+      },
+      onDone: (status, fit, weights, sweep) => {
+        if (!current()) return;
+        run.status = status;
+        run.fit = fit;
+        run.sweep = sweep;
+        run.weights = weights;
+        if (status?.stopReason === 'diverged' && status.message) {
+          showAlert({ kind: 'notice', title: `${run.info.label} diverged.`, message: status.message.replace(/^diverged:\s*/, '') });
+        }
+        if (!run.ended) this.endRun(run);
+        else touch('runs');
+      },
+      onError: (message, line) => {
+        if (!current()) return;
+        run.error = message;
+        this.reportError(run, message, line);
+        if (!run.ended) this.endRun(run);
+        else { touch('runs'); if (this.over) this.finish(); }
+      },
+    };
+  }
+}
+
+/** The sandbox runner, made on first need; resolves once the sandbox is ready. */
+export function ensureRunner() {
+  if (!state.runnerReady) {
+    const runner = new SandboxRunner({ watchdogMs: state.watchdogMs });
+    set({ runner, runnerReady: runner.ready });
+  }
+  return /** @type {Promise<void>} */ (state.runnerReady);
+}
+
+/** The page's comparison while it runs, else null. */
+const live = () => (state.comparison && !state.comparison.over ? state.comparison : null);
+
+/**
+ * Checks the script and settings and starts every selected method (paused: before its first
+ * step). A problem is shown in the alert and the status, and nothing starts.
+ * @param {{paused?: boolean}} [options]
+ */
+export async function startComparison({ paused = false } = {}) {
+  const editor = state.editor;
+  if (live() || state.linkPending || !editor) return; // running, or a shared link is still being opened
+  clearAlert();
+  editor.clearErrors();
+  const script = editor.getText();
+  const methods = selectedMethods();
+  let config;
+  try {
+    if (!script.trim()) throw new SettingsError(null, 'The problem script is empty. Pick a preset or write F(x, theta) and const problem = {…}.');
+    if (!scriptHas(script, 'F')) {
+      throw new SettingsError(null, 'The script defines no function F. Write `function F(x, theta) { … }` returning a number or an array.');
+    }
+    if (!methods.length) throw new SettingsError('m-central', 'Select at least one method to compare (under "Gradient estimates to compare").');
+    config = readSettings();
+    // A page setting, not part of the run: how long an F may stay silent before its worker ends.
+    set({ watchdogMs: 1000 * /** @type {number} */ (readPageSetting('watchdog')) });
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    markInvalid(e.id);
+    set({ comparison: null });
+    showAlert({ title: 'The run could not start.', message: e.message });
+    setStatus('error', `Could not start: ${e.message}`);
+    if (e.id) document.getElementById(e.id)?.focus();
+    return;
+  }
+  if (methods.includes('exact') && !scriptHas(script, 'dF')) {
+    showAlert({ kind: 'notice', title: 'Analytic gradient needs dF.',
+      message: 'Add `function dF(x, theta)` returning yDim rows of thetaDim numbers, or untick "Analytic gradient". The other methods run.' });
+  }
+  const syntax = editor.syntaxErrors();
+  if (syntax.length) editor.showError(syntax[0].line, syntax[0].message);
+
+  const comparison = new Comparison({ id: state.comparisons + 1, script, config, methods, paused });
+  // Workers of the last comparison still finishing after Stop would hold the workers this one
+  // needs; their results would be dropped anyway.
+  state.runner?.killAll();
+  set({ comparison, comparisons: comparison.id });
+  setStatus('running', `Starting ${methods.length === 1 ? METHOD[methods[0]].label : `${methods.length} methods`}…`);
+  try {
+    await ensureRunner();
+  } catch (e) {
+    if (state.comparison !== comparison) return;
+    comparison.over = true;
+    showAlert({ title: 'The sandbox did not start.', message: String(/** @type {Error} */ (e)?.message ?? e),
+      detail: 'Reload the page. If it persists, check that www/pkg was built (make build).' });
+    setStatus('error', 'Could not start the sandbox.');
+    return;
+  }
+  const runner = state.runner;
+  if (state.comparison !== comparison || comparison.over || !runner) return; // stopped or reset while the sandbox was starting
+  runner.watchdogMs = state.watchdogMs;
+  for (const method of methods) {
+    const runId = `${method}#${comparison.id}`;
+    const run = new Run(method, runId);
+    comparison.runs.set(runId, run);
+    runner.start(runId, JSON.stringify({ method, ...config }), script, comparison.handlers(run), { method, label: run.info.label });
+    if (paused) runner.control(runId, 'pause');
+  }
+  if (paused) {
+    setStatus('paused', 'Paused before the first step. Step advances one step; Resume runs on.');
+  } else {
+    setStatus('running', comparison.runningText());
+  }
+}
+
+/**
+ * Sends a control to every run that has not ended.
+ * @param {Comparison} c @param {'pause'|'resume'|'step'|'stop'} action
+ */
+function control(c, action) {
+  for (const r of c.activeRuns()) state.runner?.control(r.runId, action);
+  touch('runs');
+}
+
+export function pauseOrResume() {
+  const c = live();
+  if (!c) return;
+  if (state.runState === 'running') {
+    control(c, 'pause');
+    c.paused = true;
+    setStatus('paused', c.pausedText());
+  } else if (state.runState === 'paused') {
+    control(c, 'resume');
+    c.paused = false;
+    setStatus('running', c.runningText());
+  }
+}
+
+/** One step of every method; with nothing running, starts a comparison paused first. */
+export function step() {
+  const c = live();
+  if (c) {
+    if (state.runState === 'paused') control(c, 'step');
+    return;
+  }
+  startComparison({ paused: true }).then(() => {
+    const started = live();
+    if (started && state.runState === 'paused') control(started, 'step');
+  });
+}
+
+export function stop() {
+  const c = live();
+  if (!c) return;
+  c.stoppedByUser = true;
+  // Each worker answers with its final 'done' (fit, weights), which fills in the details;
+  // the runner's watchdog ends one that does not answer. The page is finished now.
+  for (const r of c.activeRuns()) {
+    state.runner?.control(r.runId, 'stop');
+    r.ended = true;
+  }
+  c.finish();
+}
+
+/** Ends any comparison at once and clears the results; the script and settings stay. */
+export function reset() {
+  const c = live();
+  if (c) {
+    c.stoppedByUser = true;
+    c.over = true;
+  }
+  state.runner?.killAll();
+  set({ comparison: null });
+  clearAlert();
+  state.editor?.clearErrors();
+  setStatus('idle', idleText());
+}
+
+/** What Run would do now. */
+export function idleText() {
+  const methods = selectedMethods();
+  if (!methods.length) return 'Ready. Select a method, then press Run.';
+  const names = methods.map((m) => METHOD[m].label);
+  return `Ready. Run trains with ${names.length > 2 ? `${names.length} methods` : names.join(' and ')}.`;
+}
+
+/** Keeps the idle text in step with the selected methods. */
+export function updateIdleText() {
+  if (state.runState === 'idle') setStatus('idle', idleText());
+}

@@ -1,0 +1,46 @@
+// Numbers as the page shows them. Pure functions.
+
+/**
+ * Three significant digits; exponent form for very small and very large values; '–' for none.
+ * @param {number | null | undefined} v
+ */
+export function fmtNum(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a < 1e-3 || a >= 1e5) return v.toExponential(2).replace('e+', 'e');
+  return Number(v.toPrecision(3)).toString();
+}
+
+/**
+ * A count, in k and M when large.
+ * @param {number} n
+ */
+export function fmtCount(n) {
+  if (!Number.isFinite(n)) return '–';
+  if (n >= 1e6) return `${Number((n / 1e6).toPrecision(3))} M`;
+  if (n >= 1e4) return `${Number((n / 1e3).toPrecision(3))} k`;
+  return String(Math.round(n));
+}
+
+/**
+ * A duration in ms, s, or min and s.
+ * @param {number} ms
+ */
+export function fmtMs(ms) {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+  return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
+}
+
+/**
+ * The median of the finite values, or null when there is none.
+ * @param {(number | null | undefined)[]} values
+ */
+export function median(values) {
+  const v = /** @type {number[]} */ (values.filter((x) => Number.isFinite(x))).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
