@@ -4,7 +4,6 @@
 //! (feature `page`) draws charts on the page's canvases and reads and writes share links.
 //! Errors cross as JS `Error`s.
 
-use crate::config::Method;
 use crate::session::HISTORY_FIELDS;
 use wasm_bindgen::prelude::*;
 
@@ -21,16 +20,6 @@ pub use session::WasmSession;
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
-}
-
-/// `[{"name":"central","label":"Central differences"}, ...]` in DESIGN.md order.
-#[wasm_bindgen(js_name = methodNames)]
-pub fn method_names() -> String {
-    let v: Vec<_> = Method::ALL
-        .iter()
-        .map(|m| serde_json::json!({"name": m.name(), "label": m.label()}))
-        .collect();
-    serde_json::Value::from(v).to_string()
 }
 
 /// Names of the 8 numbers of a history row.

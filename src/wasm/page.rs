@@ -27,21 +27,6 @@ pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, spec_json: &str) -> Result
     Ok(serde_json::to_string(&geometry).unwrap())
 }
 
-/// The range of every number setting, as the core checks it and share links clamp it:
-/// `[{"key","label","min","max","minExclusive","int"}, ...]` (`share::NUMBERS`). The page's
-/// own checks are tested against this, so the two cannot drift apart unnoticed.
-#[wasm_bindgen(js_name = settingRanges)]
-pub fn setting_ranges() -> String {
-    let v: Vec<_> = crate::share::numbers()
-        .iter()
-        .map(|n| {
-            serde_json::json!({"key": n.key, "label": n.label, "min": n.min, "max": n.max,
-                "minExclusive": n.min_exclusive, "int": n.int})
-        })
-        .collect();
-    serde_json::Value::from(v).to_string()
-}
-
 /// Checks pasted CSV data before a run, with the core's own reader (`data::read_csv`,
 /// dimensions not yet known): "" when fine, else what is wrong, naming the row and column.
 #[wasm_bindgen(js_name = checkCsv)]

@@ -6,6 +6,8 @@
 // left out here: it only relays messages. Each phase is one async function on `window.bench`
 // and returns plain data; run.mjs prints the table.
 import { PRESETS } from '/presets.js';
+import { METHODS, HISTORY_FIELDS } from '/schema.js';
+import { DEFAULT_VALUES, PRESET_KEYS, buildSettings } from '/app/settings.js';
 
 const $text = async (url) => {
   const r = await fetch(url, { cache: 'no-store' });
@@ -14,65 +16,25 @@ const $text = async (url) => {
 };
 const blobUrl = (text) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
 
-let workerSrc; let workerUrl; let glueUrl; let wasmBytes; let methods; let defaults;
+let workerSrc; let workerUrl; let glueUrl; let wasmBytes; let methods;
 let counter = 0;
 
-/** The page's default input values, read from index.html as app.js reads them. */
-function pageDefaults(html) {
-  const doc = new DOMParser().parseFromString(html, 'text/html');
-  const v = {};
-  for (const e of doc.querySelectorAll('input[id], select[id]')) {
-    if (e.type === 'checkbox') v[e.id] = e.hasAttribute('checked');
-    else if (e.tagName === 'SELECT') v[e.id] = (e.querySelector('option[selected]') ?? e.querySelector('option'))?.value;
-    else v[e.id] = e.getAttribute('value') ?? '';
-  }
-  return v;
-}
-
-// app.js: preset settings use short keys, mapped to input ids.
-const PRESET_KEYS = { budget: 'budget', sigma: 'sigma', k: 'k', hRel: 'h-rel', learningRate: 'learning-rate',
-  batchSize: 'batch-size', maxSteps: 'max-steps', lambda: 'lambda', exploration: 'exploration' };
-
-/** The run settings the page would send for `method` with these input values (app.js readSettings). */
-function configFrom(values, method) {
-  const n = (id) => (values[id] === '' || values[id] === undefined ? undefined : Number(values[id]));
-  const layers = (id) => String(values[id]).split(',').map((s) => Number(s.trim())).filter((x) => x > 0);
-  const data = { source: 'generated', testFraction: n('test-fraction'), csv: '' };
-  if (n('samples') !== undefined) data.samples = n('samples');
-  if (n('noise') !== undefined) data.noise = n('noise');
-  return {
-    method,
-    data,
-    network: { hidden: layers('hidden'), activation: values.activation },
-    optimizer: { kind: values.optimizer, learningRate: n('learning-rate'), batchSize: n('batch-size'), clip: n('clip') },
-    budget: n('budget'), maxSteps: n('max-steps'), seed: n('seed'), logPoints: n('log-points'),
-    methodSettings: {
-      hRel: n('h-rel'), k: n('k'), sigma: n('sigma'), lambda: n('lambda'), exploration: n('exploration'),
-      rounds: n('rounds'), collectShare: n('collect-share'), surrogateHidden: layers('surrogate-hidden'),
-      alpha: n('alpha'), fitOnlyRho: Boolean(values['fit-only-rho']),
-    },
-  };
-}
-
+/** The run settings the page would send for `method` with a preset's settings, the rest at
+ * the page's defaults (the same table and code as the page: www/app/settings.js). */
 function presetConfig(preset, method) {
-  const values = { ...defaults };
+  const values = { ...DEFAULT_VALUES };
   for (const [k, v] of Object.entries(preset.settings ?? {})) if (PRESET_KEYS[k]) values[PRESET_KEYS[k]] = String(v);
-  return configFrom(values, method);
+  return { method, ...buildSettings((id) => values[id]) };
 }
 
 async function init() {
-  // The workers' wasm (Session) and the page's wasm (methodNames, charts) are separate builds.
-  const [w, glue, wasm, html, glueMod, pageWasm] = await Promise.all([
+  const [w, glue, wasm] = await Promise.all([
     $text('/worker.js'), $text('/pkg/session.js'),
     fetch('/pkg/session_bg.wasm').then((r) => r.arrayBuffer()),
-    $text('/index.html'), import('/pkg/page.js'),
-    fetch('/pkg/page_bg.wasm').then((r) => r.arrayBuffer()),
   ]);
   workerSrc = w; glueUrl = blobUrl(glue); wasmBytes = wasm;
   workerUrl = blobUrl(workerSrc);
-  await glueMod.default({ module_or_path: pageWasm });
-  methods = JSON.parse(glueMod.methodNames());
-  defaults = pageDefaults(html);
+  methods = METHODS.map(({ name, label }) => ({ name, label }));
   return {
     crossOriginIsolated: self.crossOriginIsolated, wasmBytes: wasm.byteLength,
     methods, presets: PRESETS.map((p) => p.id),
@@ -206,8 +168,10 @@ function tfStep(backend, args) {
   });
 }
 
-const firstLoss = (rows) => rows[4];
-const lastLoss = (rows) => rows[rows.length - 4];
+// A history row is HISTORY_FIELDS.length numbers, in that order.
+const LOSS = HISTORY_FIELDS.indexOf('trainLoss');
+const firstLoss = (rows) => rows[LOSS];
+const lastLoss = (rows) => rows[rows.length - HISTORY_FIELDS.length + LOSS];
 
 let stepWeights = null;
 

@@ -29,6 +29,12 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from '../e2e/support/harness.mjs';
+import { METHODS, HISTORY_FIELDS } from '../../www/schema.js';
+
+// A history row from a worker: HISTORY_FIELDS.length numbers, in that order.
+const WIDTH = HISTORY_FIELDS.length;
+const EVALS = HISTORY_FIELDS.indexOf('evals');
+const LOSS = HISTORY_FIELDS.indexOf('trainLoss');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -152,26 +158,26 @@ function toTarget(presetRuns) {
   }
   const table = [];
   for (const [preset, runs] of byPreset) {
-    const start = runs.find((r) => r.rows)?.rows[4];
+    const start = runs.find((r) => r.rows)?.rows[LOSS];
     const target = start * TARGET_FRACTION;
     const row = { preset, start, target, methods: {} };
     for (const r of runs) {
       if (r.error) { row.methods[r.method] = { error: r.error }; continue; }
       let hit = null;
-      for (let i = 0; i + 7 < r.rows.length; i += 8) {
-        const [evals, loss] = [r.rows[i + 1], r.rows[i + 4]];
+      for (let i = 0; i + WIDTH <= r.rows.length; i += WIDTH) {
+        const [evals, loss] = [r.rows[i + EVALS], r.rows[i + LOSS]];
         if (!(loss <= target)) continue;
         hit = evals;
-        if (i >= 8 && r.method !== 'surrogate') {
-          const [e0, l0] = [r.rows[i - 7], r.rows[i - 4]];
+        if (i >= WIDTH && r.method !== 'surrogate') {
+          const [e0, l0] = [r.rows[i - WIDTH + EVALS], r.rows[i - WIDTH + LOSS]];
           if (l0 > target && loss > 0) hit = e0 + (evals - e0) * Math.log(l0 / target) / Math.log(l0 / loss);
         }
         break;
       }
-      const last = r.rows.length - 8;
+      const last = r.rows.length - WIDTH;
       let minLoss = Infinity;
-      for (let i = 4; i < r.rows.length; i += 8) if (r.rows[i] < minLoss) minLoss = r.rows[i];
-      row.methods[r.method] = { evals: hit, finalLoss: r.rows[last + 4], minLoss, finalEvals: r.rows[last + 1],
+      for (let i = LOSS; i < r.rows.length; i += WIDTH) if (r.rows[i] < minLoss) minLoss = r.rows[i];
+      row.methods[r.method] = { evals: hit, finalLoss: r.rows[last + LOSS], minLoss, finalEvals: r.rows[last + EVALS],
         budget: r.budget, stop: r.status.stopReason, seconds: r.clockMs / 1000 };
     }
     table.push(row);
@@ -193,14 +199,10 @@ async function longtask(browser, url) {
   });
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector('[role="status"]')?.dataset.state === 'idle', null, { timeout: 30_000 });
-  // The page warms its chart code up while idle (app.js warmUpCharts), as it would be by the
+  // The page warms its chart code up while idle (app/charts.js warmUpCharts), as it would be by the
   // time a person has read the page and pressed Run.
   await page.waitForFunction(() => document.documentElement.dataset.chartsWarm === 'true', null, { timeout: 30_000 });
-  const labels = JSON.parse(await page.evaluate(async () => {
-    const m = await import('/pkg/page.js');
-    return m.methodNames();
-  }));
-  for (const { name, label } of labels) {
+  for (const { name, label } of METHODS) {
     const box = page.getByRole('checkbox', { name: label, exact: true });
     if (await box.isChecked() !== FOUR.includes(name)) await box.click();
   }

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser, openPage, setScript, waitForState, exportResults, fill } from './support/harness.mjs';
+import { SETTINGS, METHODS } from '../../www/schema.js';
 
 const env = useBrowser();
 
@@ -65,6 +66,7 @@ test('an endless F is ended by the watchdog, named, while another method finishe
   }
 });
 
+/** @type {[string, string, RegExp][]} what is broken, the script, what the message must say */
 const BROKEN = [
   ['F returns NaN', GOOD.replace('return [theta[0] + theta[1] * x[0]', 'return [NaN'), /NaN/],
   ['F returns the wrong length', GOOD.replace('function F(x, theta) {', 'function F(x, theta) { if (x[0] > 0.5) return [1, 2, 3];'), /3 numbers|expected yDim|yDim=2|length/i],
@@ -98,10 +100,10 @@ function thetaTrue(x) { return [x[0]]; }
 const problem = { xDim: 1, thetaDim: 1, samples: 64, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `;
 
-for (const [what, alloc, cause] of [
+for (const [what, alloc, cause] of /** @type {[string, string, RegExp][]} */ ([
   ['typed arrays', 'new Float64Array(1 << 20)', /allocation failed|did not return|did not finish/],
   ['plain arrays', 'new Array(1 << 20).fill(Math.random())', /allocation failed|did not return|did not finish|memory/],
-]) {
+])) {
   test(`an F that allocates ${what} without bound ends its run with a message; the page keeps working`, async () => {
     const { page, context } = await openPage(env.browser, env.url);
     try {
@@ -126,34 +128,28 @@ test('every number setting is refused outside the core\'s range, with the label 
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
-    // The ranges RunConfig checks and share links clamp to (src/share.rs NUMBERS), and the
-    // method labels, from the core itself: the page's copies must agree with them.
-    const { ranges, methods } = await page.evaluate(async () => {
-      const m = await import('/pkg/page.js');
-      return { ranges: JSON.parse(m.settingRanges()), methods: JSON.parse(m.methodNames()) };
-    });
+    // The core's table (www/schema.js, written from src/settings.rs and src/config.rs): its
+    // methods are the page's checkboxes, and every number setting is refused outside its
+    // range in the core's own words.
     const boxes = await page.locator('fieldset.methods input[type="checkbox"]').count();
-    assert.equal(boxes, methods.length, 'one checkbox per method');
-    for (const { label } of methods) await page.getByRole('checkbox', { name: label, exact: true }).waitFor();
+    assert.equal(boxes, METHODS.length, 'one checkbox per method');
+    for (const { label } of METHODS) await page.getByRole('checkbox', { name: label, exact: true }).waitFor();
 
     const details = page.locator('#method-settings');
-    if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
-    assert.ok(ranges.length >= 18);
-    const bound = (text, word) => Number(new RegExp(`${word} (-?[0-9.e+]+)`).exec(text)?.[1]);
-    for (const r of ranges) {
+    if (!(await details.evaluate((d) => /** @type {HTMLDetailsElement} */ (d).open))) await details.locator('summary').click();
+    const numbers = SETTINGS.filter((s) => s.kind === 'number');
+    assert.ok(numbers.length >= 18);
+    for (const r of numbers) {
       const input = page.getByLabel(r.label, { exact: true });
       const before = await input.inputValue();
-      const tries = [
-        { value: r.int ? r.max + 1 : r.max * 2 + 1, word: 'at most', expect: r.max },
-        { value: r.minExclusive ? r.min : r.min - (r.int ? 1 : 0.5),
-          word: r.minExclusive ? 'greater than' : 'at least', expect: r.min },
-      ];
-      for (const t of tries) {
-        await input.fill(String(t.value));
+      // Above the maximum, and at or below the minimum.
+      for (const value of [r.int ? r.max + 1 : r.max * 2 + 1, r.minExclusive ? r.min : r.min - (r.int ? 1 : 0.5)]) {
+        await input.fill(String(value));
         await page.getByRole('button', { name: 'Run', exact: true }).click();
         const text = await alertText(page);
-        assert.ok(text.includes(r.label), `${r.label} = ${t.value}: the message names the setting: ${text}`);
-        assert.equal(bound(text, t.word), t.expect, `${r.label} = ${t.value}: ${t.word} ${t.expect}, as the core checks: ${text}`);
+        assert.ok(text.includes(`${r.label} must be ${r.rangeText}, got ${value}`),
+          `${r.label} = ${value}: the message names the setting and the core's range: ${text}`);
+        assert.ok(text.includes(String(r.min)) && text.includes(String(r.max)), `${r.label}: the bounds ${r.min} and ${r.max}: ${text}`);
         assert.equal(await page.locator('[role="status"]').getAttribute('data-state'), 'error');
       }
       await input.fill(before);
