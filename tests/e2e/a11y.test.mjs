@@ -22,7 +22,9 @@ for (const width of [1280, 400]) {
           if ((e.tagName === 'BUTTON' || e.tagName === 'A') && e.textContent.trim()) return true;
           return Boolean(e.getAttribute('title')?.trim()) && e.tagName === 'BUTTON';
         };
-        return [...document.querySelectorAll('input, select, textarea, button, a[href], [contenteditable="true"]')]
+        /** @type {NodeListOf<HTMLInputElement>} (the fields read below: type, labels) */
+        const controls = document.querySelectorAll('input, select, textarea, button, a[href], [contenteditable="true"]');
+        return [...controls]
           .filter((e) => visible(e) && e.type !== 'hidden' && !named(e))
           .map((e) => e.outerHTML.slice(0, 120));
       });
@@ -33,7 +35,7 @@ for (const width of [1280, 400]) {
       for (let i = 0; i < 160; i++) {
         await page.keyboard.press('Tab');
         const name = await page.evaluate(() => {
-          const e = document.activeElement;
+          const e = /** @type {HTMLInputElement | null} */ (document.activeElement);
           if (!e || e === document.body) return '';
           return e.getAttribute('aria-label') || (e.labels?.[0]?.textContent ?? '').trim() || e.textContent.trim().slice(0, 40);
         });

@@ -63,17 +63,17 @@ test('the loss chart changes while a run goes on', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
-    // A run longer than the test (about 15 s here), logging often, so it is still going and
-    // adding points when the snapshots are taken.
+    // A run longer than the test, logging often, so it is still going and adding points
+    // between the snapshots.
     await fill(page, 'F-evaluation budget', 30_000_000);
     await fill(page, 'Max steps', 10_000_000);
     await fill(page, 'Log points', 2000);
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, 'running', 10_000);
-    const snap = () => page.evaluate(() => document.getElementById('chart-loss').toDataURL());
-    await page.waitForTimeout(1_000);
+    const snap = () => page.evaluate(() => /** @type {HTMLCanvasElement} */ (document.getElementById('chart-loss')).toDataURL());
     const a = await snap();
-    await page.waitForTimeout(1_500);
+    await page.waitForFunction((x) => /** @type {HTMLCanvasElement} */ (document.getElementById('chart-loss')).toDataURL() !== x, a,
+      { timeout: 30_000, polling: 200 });
     const b = await snap();
     assert.notEqual(a, b, 'the loss chart was redrawn with new points');
     assert.equal(await page.locator('[role="status"]').getAttribute('data-state'), 'running', 'still running');
@@ -114,10 +114,14 @@ test('each export downloads a valid file', async () => {
     const found = JSON.stringify(net);
     assert.match(found, /"sizes":\[2,32,32,3\]/, 'the trained 2-32-32-3 network');
 
+    // One image per chart on show.
+    const shown = await page.evaluate(() => [...document.querySelectorAll('canvas')].filter((c) => c.offsetParent !== null).length);
     const pngs = [];
-    page.on('download', (d) => pngs.push(d));
+    const all = new Promise((resolve) => {
+      page.on('download', (d) => { pngs.push(d); if (pngs.length === shown) resolve(null); });
+    });
     await page.getByRole('button', { name: 'Export charts (PNG)' }).click();
-    await page.waitForTimeout(1_500);
+    await all;
     assert.ok(pngs.length >= 4, `${pngs.length} chart images`);
     for (const d of pngs) {
       assert.match(d.suggestedFilename(), /\.png$/);

@@ -15,8 +15,12 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  serveStatic, launchBrowser, openPage, setScript, waitForState, wwwRoot,
+  serveStatic, launchBrowser, openPage, setScript, waitForState, wwwRoot, textOf,
 } from './support/harness.mjs';
+import { HISTORY_FIELDS } from '../../www/schema.js';
+
+// Numbers in one history row, as a worker sends them (the core's history fields).
+const ROW = HISTORY_FIELDS.length;
 
 // The main page's CSP (DESIGN.md): no eval, no workers, connections only to itself.
 const PAGE_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
@@ -36,16 +40,19 @@ const params = new URLSearchParams(location.search);
 const runner = new SandboxRunner({ watchdogMs: Number(params.get('watchdog') || 10000),
   maxWorkers: params.get('workers') ? Number(params.get('workers')) : undefined });
 const runs = {};
+// Every callback of every run, in the order they came ("a:progress", "b:done", ...), and marks
+// the test puts in between.
+const log = [];
 window.sbx = {
-  runner, runs,
+  runner, runs, log,
   ready: runner.ready.then(() => 'ready', (e) => 'failed: ' + e.message),
   start(runId, config, script, opts) {
-    const r = runs[runId] = { progress: 0, rows: [], status: null, done: null, error: null, outcome: null, pausedSeen: 0, started: 0, waiting: true };
+    const r = runs[runId] = { progress: 0, rows: [], status: null, done: null, error: null, outcome: null, pausedSeen: 0, started: 0, waiting: true, stepsSeen: [] };
     return runner.start(runId, JSON.stringify(config), script, {
-      onWaiting(w) { r.waiting = w; if (!w) r.started++; },
-      onProgress(rows, status) { r.progress++; r.rows.push(...rows); r.status = status; if (status.paused) r.pausedSeen++; },
-      onDone(status, fit, weights) { r.done = { status, fit, weightsChars: weights?.length ?? 0 }; },
-      onError(message, line) { r.error = { message, line }; },
+      onWaiting(w) { r.waiting = w; if (!w) r.started++; log.push(runId + ':waiting=' + w); },
+      onProgress(rows, status) { r.progress++; r.rows.push(...rows); r.status = status; r.stepsSeen.push(status.steps); if (status.paused) r.pausedSeen++; log.push(runId + ':progress'); },
+      onDone(status, fit, weights) { r.done = { status, fit, weightsChars: weights?.length ?? 0 }; log.push(runId + ':done'); },
+      onError(message, line) { r.error = { message, line }; log.push(runId + ':error'); },
     }, opts).then((outcome) => { r.outcome = outcome; return r; });
   },
 };
@@ -58,7 +65,7 @@ const EVIL_FRAME_JS = `for (let i = 0; i < 50; i++) {
   parent.postMessage({ type: 'done', runId: 'victim', status: {}, fit: { xDim: 1, yDim: 1, thetaDim: 1, yTrue: [], yPred: [], x: [], thetaLearned: [], thetaTrue: null }, weights: 'FORGED' }, '*');
 }`;
 
-const LINKED = ['runner.js', 'protocol.js', 'sandbox.html', 'worker.js'];
+const LINKED = ['runner.js', 'protocol.js', 'schema.js', 'sandbox.html', 'worker.js'];
 const PKG = process.env.SANDBOX_TEST_PKG ? path.resolve(process.env.SANDBOX_TEST_PKG) : path.join(wwwRoot, 'pkg');
 
 function config(method, over = {}) {
@@ -69,6 +76,9 @@ function config(method, over = {}) {
     budget: 20000, maxSteps: 200, seed: 1, logPoints: 20, ...over,
   };
 }
+
+// F never returns: the worker is stuck from its first call of F on.
+const NEVER_RETURNS = 'function F(x, theta) { for (;;) {} }\nfunction thetaTrue(x) { return [x[0]]; }\nconst problem = { xDim: 1, thetaDim: 1 };\n';
 
 const GOOD_SCRIPT = `// a small problem
 function F(x, theta) { return [theta[0] + theta[1] * x[0], theta[0] * theta[1]]; }
@@ -163,11 +173,12 @@ function startBait() {
   server.on('upgrade', (req, socket) => { hits.push(`UPGRADE ${req.url}`); socket.destroy(); });
   server.on('connection', (socket) => { hits.push('TCP connection'); socket.on('error', () => {}); });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}`, hits,
+    url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`, hits,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   })));
 }
 
+/** @param {{watchdog?: number, workers?: number | null}} [options] */
 async function openRunnerPage({ watchdog = 10000, workers = null } = {}) {
   const opened = await openPage(browser, `${site.url}index.html?watchdog=${watchdog}${workers ? `&workers=${workers}` : ''}`);
   const state = await opened.page.evaluate(() => window.sbx.ready);
@@ -216,8 +227,8 @@ describe('ordinary runs', () => {
       assert.equal(r.error, null, r.error?.message);
       assert.equal(r.outcome, 'done');
       assert.ok(r.progress >= 1);
-      assert.equal(r.rows.length % 8, 0, 'history rows are 8 numbers each');
-      assert.ok(r.rows.length >= 16, 'several history rows arrived');
+      assert.equal(r.rows.length % ROW, 0, `history rows are ${ROW} numbers each`);
+      assert.ok(r.rows.length >= 2 * ROW, 'several history rows arrived');
       assert.ok(r.done.status.steps > 0 && r.done.status.evals > 0);
       assert.equal(r.done.status.done, true);
       // yDim was not in the config: the worker found 2 by calling F.
@@ -237,15 +248,19 @@ describe('ordinary runs', () => {
     await waitFor(page, () => window.sbx.runs.p.progress >= 3);
     assert.equal(await page.evaluate(() => window.sbx.runner.control('p', 'pause')), true);
     await waitFor(page, () => window.sbx.runs.p.status.paused === true);
-    const paused = (await runs(page)).p.status.steps;
-    await page.waitForTimeout(300);
-    assert.equal((await runs(page)).p.status.steps, paused, 'no steps while paused');
+    const { steps: paused } = (await runs(page)).p.status;
+    const heard = (await runs(page)).p.progress;
     await page.evaluate(() => window.sbx.runner.control('p', 'step'));
     await waitFor(page, (s) => window.sbx.runs.p.status.steps !== s, paused);
-    assert.equal((await runs(page)).p.status.steps, paused + 1, 'step runs exactly one training step');
-    // Twice the watchdog time while paused: silence is expected, so the run survives.
-    await page.waitForTimeout(3200);
     let r = (await runs(page)).p;
+    // From the pause's answer to the step's, the worker said nothing else.
+    assert.equal(r.progress, heard + 1, 'no steps while paused');
+    assert.equal(r.status.steps, paused + 1, 'step runs exactly one training step');
+    // A run whose F never returns, started now, is ended by the watchdog. The paused run has
+    // been silent for longer, and survives: silence is expected of a paused run.
+    const hung = await page.evaluate(([script, c]) => window.sbx.start('hung', c, script), [NEVER_RETURNS, config('central')]);
+    assert.equal(hung.outcome, 'killed', 'the watchdog ended the run beside it');
+    r = (await runs(page)).p;
     assert.equal(r.error, null, r.error?.message);
     assert.equal(r.outcome, null);
     assert.equal(await page.evaluate(() => window.sbx.runner.control('p', 'resume')), true);
@@ -275,22 +290,26 @@ describe('ordinary runs', () => {
     assert.equal(await page.evaluate(() => window.sbx.runner.control('d', 'pause')), true);
     assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['c']);
     await waitFor(page, () => window.sbx.runs.d.pausedSeen >= 1);
-    await page.waitForTimeout(300);
-    r = await runs(page);
-    assert.equal(r.d.status.steps, 0, 'started paused: no step before Step');
-    assert.equal(r.c.progress, 0, 'a waiting run does no work');
     await page.evaluate(() => window.sbx.runner.control('d', 'step'));
     await waitFor(page, () => window.sbx.runs.d.status.steps === 1);
+    r = await runs(page);
+    // Everything d said before the step's answer came with step 0.
+    assert.deepEqual(r.d.stepsSeen.slice(0, -1).filter((s) => s !== 0), [], 'started paused: no step before Step');
+    assert.equal(r.d.stepsSeen.at(-1), 1);
+    assert.equal(r.c.progress, 0, 'a waiting run does no work');
     // Resumed while a and b compute: d waits again, paused, after c in turn order.
     assert.equal(await page.evaluate(() => window.sbx.runner.control('d', 'resume')), true);
     assert.deepEqual(await page.evaluate(() => window.sbx.runner.waitingRuns), ['c', 'd']);
     assert.equal((await runs(page)).d.waiting, true);
-    await page.waitForTimeout(300);
-    assert.equal((await runs(page)).d.status.steps, 1, 'a held run does not compute');
+    await page.evaluate(() => window.sbx.log.push('mark:d-held'));
     // One core frees up: c (first in turn) starts and, being short, finishes; then d resumes.
     await page.evaluate(() => window.sbx.runner.control('a', 'stop'));
     await waitFor(page, () => window.sbx.runs.c.outcome === 'done');
     await waitFor(page, () => window.sbx.runs.d.outcome !== null);
+    const log = await page.evaluate(() => window.sbx.log);
+    const held = log.slice(log.indexOf('mark:d-held'), log.indexOf('c:done'));
+    assert.ok(held.length > 1, `c ran while d was held: ${held}`);
+    assert.deepEqual(held.filter((e) => e.startsWith('d:')), [], 'a held run does not compute');
     r = await runs(page);
     assert.equal(r.d.error, null, r.d.error?.message);
     assert.equal(r.d.outcome, 'done');
@@ -375,13 +394,13 @@ describe('a hostile problem script', () => {
     assert.ok(r.error, 'the script reports through an error it throws');
     checkReport(r.error.message, canary);
     assert.ok(!JSON.stringify(r).includes(canary));
-    // Give late requests (a retried socket, a slow import) time to show up.
-    await page.waitForTimeout(500);
-    assert.deepEqual(bait.hits, [], 'the bait server must receive no request');
     // The page keeps working: its storage is intact and a normal run still finishes.
     assert.equal(await page.evaluate(() => localStorage.getItem('bbp-canary')), canary);
     const after = await page.evaluate(([s, c]) => window.sbx.start('after', c, s), [GOOD_SCRIPT, config('forward')]);
     assert.equal(after.outcome, 'done', after.error?.message);
+    // Checked after that run, so that late requests (a retried socket, a slow import) had
+    // the whole run to show up.
+    assert.deepEqual(bait.hits, [], 'the bait server must receive no request');
     await context.close();
   });
 
@@ -450,7 +469,7 @@ const problem = { xDim: 1, thetaDim: 2 };
     assert.equal(v.outcome, 'done');
     assert.ok(v.done.status.steps > 0);
     for (const r of [d, v]) {
-      for (let i = 0; i < r.rows.length; i += 8) assert.ok(r.rows[i] >= 0, 'no forged history row');
+      for (let i = 0; i < r.rows.length; i += ROW) assert.ok(r.rows[i] >= 0, 'no forged history row');
     }
     await context.close();
   });
@@ -461,10 +480,12 @@ describe('the watchdog', () => {
     const { page, context } = await openRunnerPage({ watchdog: 1500 });
     const loops = `
 let t0 = 0;
+let calls = 0;
 function F(x, theta) {
-  // Hang after a while; keep sending fake heartbeats, which must not fool the watchdog.
+  // Hang after a while (after many calls, so some steps were taken, and after 400 ms, so the
+  // worker has reported them); keep sending fake heartbeats, which must not fool the watchdog.
   t0 = t0 || Date.now();
-  if (Date.now() - t0 > 400) for (;;) { const t = Date.now(); while (Date.now() - t < 100); postMessage({ type: 'progress', rows: [], status: { steps: 1 } }); }
+  if (++calls > 5000 && Date.now() - t0 > 400) for (;;) { const t = Date.now(); while (Date.now() - t < 100); postMessage({ type: 'progress', rows: [], status: { steps: 1 } }); }
   return theta[0] * x[0];
 }
 function thetaTrue(x) { return [x[0]]; }
@@ -521,12 +542,12 @@ const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 }
       await page.evaluate((c) => { localStorage.setItem('bbp-canary', c); document.cookie = `bbp=${c}`; }, canary);
       const hitsBefore = bait.hits.length;
       assert.equal(await runOnPage(page, hostileScript(bait.url), 1e9), 'error');
-      const alert = await page.getByRole('alert').textContent();
+      const alert = await textOf(page.getByRole('alert'));
       checkReport(/REPORT\{.*\}/.exec(alert)?.[0] ?? alert, canary);
-      await page.waitForTimeout(500);
-      assert.deepEqual(bait.hits.slice(hitsBefore), [], 'the bait server must receive no request');
       assert.equal(await page.evaluate(() => localStorage.getItem('bbp-canary')), canary);
-      assert.equal(await runOnPage(page, SMALL, 3000), 'finished', await page.locator('[role="status"]').textContent());
+      assert.equal(await runOnPage(page, SMALL, 3000), 'finished', await textOf(page.locator('[role="status"]')));
+      // Checked after that run, so that late requests had the whole run to show up.
+      assert.deepEqual(bait.hits.slice(hitsBefore), [], 'the bait server must receive no request');
     } finally {
       await context.close();
     }
@@ -538,10 +559,10 @@ const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 }
       await waitForState(page, 'idle', 20_000);
       const hang = SMALL.replace('function F(x, theta) {', 'let t0 = 0;\nfunction F(x, theta) {\n  t0 = t0 || Date.now();\n  if (Date.now() - t0 > 300) for (;;);');
       assert.equal(await runOnPage(page, hang, 1e9), 'error');
-      assert.match(await page.getByRole('alert').textContent(),
+      assert.match(await textOf(page.getByRole('alert')),
         /Central differences: F did not return for 10 s \(stopped at step \d+\)\. Check F for an endless loop or memory use without bound\./);
       await page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).click();
-      assert.equal(await runOnPage(page, SMALL, 3000), 'finished', await page.locator('[role="status"]').textContent());
+      assert.equal(await runOnPage(page, SMALL, 3000), 'finished', await textOf(page.locator('[role="status"]')));
     } finally {
       await context.close();
     }

@@ -1,7 +1,7 @@
 // Takes the README's screenshots: the page after a three-method run on the default
 // preset, at 1280 px and at 400 px wide. Run with `make screenshots` (after `make build`).
 import path from 'node:path';
-import { serveStatic, launchBrowser, openPage, waitForState, repoRoot } from './support/harness.mjs';
+import { serveStatic, launchBrowser, openPage, waitForState, waitForCharts, repoRoot } from './support/harness.mjs';
 
 const out = path.join(repoRoot, 'docs');
 const server = await serveStatic();
@@ -15,7 +15,7 @@ try {
     await page.getByRole('spinbutton', { name: 'F-evaluation budget' }).fill('60000');
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, ['finished', 'error'], 180_000);
-    await page.waitForTimeout(800);
+    await waitForCharts(page);
     const file = path.join(out, `screenshot-${width}.png`);
     await page.screenshot({ path: file, fullPage: width === 400 ? false : true });
     console.log(`wrote ${path.relative(repoRoot, file)}`);

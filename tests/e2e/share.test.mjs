@@ -1,4 +1,4 @@
-// End-to-end tests of share links (issue 5) in headless Chromium: a custom script shared and
+// End-to-end tests of share links in headless Chromium: a custom script shared and
 // opened in a fresh browser shows the review notice, runs nothing by itself, and after Run gives
 // the same results.json (wall-clock fields aside); preset links are short and open without the
 // notice; corrupt, truncated and newer-version links show a message and leave a working page;
@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill,
+  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill, textOf,
 } from './support/harness.mjs';
 
 const { PRESETS } = await import(pathToFileURL(path.join(wwwRoot, 'presets.js')).href);
@@ -24,15 +24,16 @@ const status = (page) => page.locator('[role="status"]');
 const alertBox = (page) => page.getByRole('alert');
 // The editor's whole text (CodeMirror renders only the lines in view), from its view object.
 const editorText = (page) => page.evaluate(() => {
-  const content = document.querySelector('.cm-content');
+  // CodeMirror hangs its view on the content element (cmTile in newer versions, cmView before).
+  const content = /** @type {any} */ (document.querySelector('.cm-content'));
   const view = (content.cmTile ?? content.cmView)?.view;
-  return view.state.doc.toString();
+  return String(view.state.doc.toString());
 });
 
 /** Opens a page and waits until it is idle with the wasm core loaded (Share link enabled). */
 async function openReady(url) {
   const opened = await openPage(env.browser, url);
-  await opened.page.waitForFunction(() => !document.getElementById('share').disabled, null, { timeout: 15_000 });
+  await opened.page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
   await waitForState(opened.page, 'idle', 10_000);
   return opened;
 }
@@ -84,6 +85,7 @@ test('preset texts are frozen: each id keeps its script (a changed preset needs 
 
 test('share a custom script, open it in a fresh browser: notice, nothing runs, Run gives the same results', async () => {
   const a = await openReady(env.url);
+  /** @type {Awaited<ReturnType<typeof openReady>> | null} */
   let b = null;
   try {
     const { page } = a;
@@ -107,19 +109,20 @@ test('share a custom script, open it in a fresh browser: notice, nothing runs, R
     // Changing the page afterwards takes the stale link out of the address bar.
     await fill(page, 'Seed', 8);
     assert.equal(new URL(page.url()).hash, '');
-    assert.match(await page.locator('#share-info').textContent(), /changed since this link was made/);
+    assert.match(await textOf(page.locator('#share-info')), /changed since this link was made/);
 
     b = await openReady(url);
     const p2 = b.page;
     const alert = alertBox(p2);
     await alert.waitFor({ state: 'visible' });
-    assert.match(await alert.textContent(), /This code came from a link/);
-    assert.match(await alert.textContent(), /never runs by itself/);
+    assert.match(await textOf(alert), /This code came from a link/);
+    assert.match(await textOf(alert), /never runs by itself/);
     assert.equal(await editorText(p2), SCRIPT);
-    // Nothing runs by itself.
-    await p2.waitForTimeout(1500);
+    // Nothing runs by itself: idle still once the page has done all it does at start-up
+    // (opening the link, then warming its chart code up).
+    await p2.waitForFunction(() => document.documentElement.dataset.chartsWarm === 'true', null, { timeout: 30_000 });
     assert.equal(await status(p2).getAttribute('data-state'), 'idle');
-    assert.match(await p2.locator('#results-body').textContent(), /No results yet/);
+    assert.match(await textOf(p2.locator('#results-body')), /No results yet/);
     assert.equal(await p2.getByRole('checkbox', { name: 'SPSA' }).isChecked(), true);
     assert.equal(await p2.getByRole('checkbox', { name: 'Central differences' }).isChecked(), true);
     assert.equal(await p2.getByLabel('Seed', { exact: true }).inputValue(), '7');
@@ -144,6 +147,7 @@ test('share a custom script, open it in a fresh browser: notice, nothing runs, R
 test('preset links are short and open without the notice', async () => {
   const a = await openReady(env.url);
   const sizes = {};
+  /** @type {Awaited<ReturnType<typeof openReady>> | null} */
   let b = null;
   try {
     const { page } = a;
@@ -160,13 +164,13 @@ test('preset links are short and open without the notice', async () => {
 
     b = await openReady(url);
     const p2 = b.page;
-    await p2.waitForTimeout(300);
+    await p2.waitForFunction(() => /Opened a shared link/.test(document.querySelector('[role="status"]')?.textContent ?? ''), null, { timeout: 15_000 });
     assert.equal(await alertBox(p2).isVisible(), false, 'a preset link shows no notice');
     assert.equal(await p2.getByLabel('Preset', { exact: true }).inputValue(), 'projectile');
     assert.equal(await editorText(p2), PRESETS.find((p) => p.id === 'projectile').script);
     assert.equal(await p2.getByLabel('F-evaluation budget', { exact: true }).inputValue(), '80000');
     assert.equal(await p2.getByRole('checkbox', { name: 'SPSA' }).isChecked(), true);
-    assert.match(await status(p2).textContent(), /Opened a shared link/);
+    assert.match(await textOf(status(p2)), /Opened a shared link/);
     assert.deepEqual(a.consoleProblems, []);
     assert.deepEqual(b.consoleProblems, []);
   } finally {
@@ -192,7 +196,7 @@ test('corrupt, truncated and newer links show a message and leave a working page
       const { page } = o;
       const alert = alertBox(page);
       await alert.waitFor({ state: 'visible' });
-      assert.match(await alert.textContent(), c.want, `case ${i}`);
+      assert.match(await textOf(alert), c.want, `case ${i}`);
       if (i === 0 || i === 2) {
         // The page works: a short run finishes.
         await page.getByRole('button', { name: 'Dismiss' }).click();
@@ -220,7 +224,7 @@ test('golden links open in the page with their recorded state', async () => {
       page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`${f}: ${m.text()}`); });
       page.on('pageerror', (e) => problems.push(`${f}: ${e.message}`));
       await page.goto(`${env.url}#${g.link}`);
-      await page.waitForFunction(() => !document.getElementById('share').disabled, null, { timeout: 15_000 });
+      await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
       const s = g.state;
       const script = s.script ?? PRESETS.find((p) => p.id === s.preset).script;
       assert.equal(await editorText(page), script, f);
@@ -254,10 +258,10 @@ test('embed mode hides the editor and settings; the notice offers the code', asy
     assert.equal(await page.getByLabel('F-evaluation budget', { exact: true }).isVisible(), false);
     assert.equal(await page.getByRole('button', { name: 'Run' }).isVisible(), true);
     assert.equal(await page.locator('#chart-loss').isVisible(), true);
-    assert.match(await page.locator('#embed-open').getAttribute('href'), /#v1\.[^&]+$/);
+    assert.match(await page.locator('#embed-open').getAttribute('href') ?? '', /#v1\.[^&]+$/);
     const alert = alertBox(page);
     await alert.waitFor({ state: 'visible' });
-    assert.match(await alert.textContent(), /came from a link/);
+    assert.match(await textOf(alert), /came from a link/);
     await screenshot(page, 'share-embed.png');
     await alert.getByRole('button', { name: 'Show the code' }).click();
     assert.equal(await page.locator('#editor-panel').isVisible(), true);
@@ -285,12 +289,12 @@ test('a problem too large for a link says so and the page keeps working', async 
     const rows = Array.from({ length: 9000 }, (_, i) => `${(i / 9000).toFixed(6)},${Math.sin(i).toFixed(6)},${Math.cos(i).toFixed(6)}`);
     const csv = page.getByLabel('CSV data', { exact: true });
     await csv.waitFor({ state: 'visible' });
-    await csv.evaluate((e, text) => { e.value = text; e.dispatchEvent(new Event('input', { bubbles: true })); },
+    await csv.evaluate((e, text) => { /** @type {HTMLTextAreaElement} */ (e).value = text; e.dispatchEvent(new Event('input', { bubbles: true })); },
       `x,y1,y2\n${rows.join('\n')}\n`);
     await page.getByRole('button', { name: 'Share link' }).click();
     const alert = alertBox(page);
     await alert.waitFor({ state: 'visible' });
-    assert.match(await alert.textContent(), /too large for a link.*64 KiB/s);
+    assert.match(await textOf(alert), /too large for a link.*64 KiB/s);
     assert.equal(await status(page).getAttribute('data-state'), 'idle');
     assert.deepEqual(o.consoleProblems, []);
   } finally {

@@ -20,27 +20,37 @@ const MIME = {
   '.json': 'application/json', '.ico': 'image/x-icon', '.csv': 'text/csv',
 };
 
-/** Serves `root` on 127.0.0.1 at a free port. Returns {url, close, requests}. */
+/**
+ * A static file server on loopback.
+ * @typedef {{url: string, requests: string[], close: () => Promise<void>}} StaticServer
+ */
+
+/**
+ * Serves `root` on 127.0.0.1 at a free port.
+ * @returns {Promise<StaticServer>}
+ */
 export async function serveStatic(root = wwwRoot) {
+  /** @type {string[]} */
   const requests = [];
   const server = http.createServer(async (req, res) => {
-    requests.push(req.url);
-    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const url = req.url ?? '/';
+    requests.push(url);
+    const urlPath = decodeURIComponent(new URL(url, 'http://x').pathname);
     let file = path.join(root, urlPath);
     if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
     if (urlPath.endsWith('/')) file = path.join(file, 'index.html');
     try {
       const body = await fs.readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      res.writeHead(200, { 'content-type': /** @type {Record<string, string>} */ (MIME)[path.extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store' });
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => server.close(r)) };
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', () => resolve(null)); });
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => { server.close(() => r()); }) };
 }
 
 /** Launches headless Chromium with the flags this machine needs. */
@@ -58,7 +68,9 @@ export async function launchBrowser() {
  * after hooks and returns `{browser, url}`, filled in once the file's tests start.
  */
 export function useBrowser() {
-  const env = { browser: null, url: null, server: null };
+  // Filled in by `before`, so the tests see them set.
+  const env = /** @type {{browser: import('playwright-core').Browser, url: string, server: StaticServer}} */ (
+    /** @type {unknown} */ ({ browser: null, url: null, server: null }));
   before(async () => {
     env.server = await serveStatic();
     env.url = env.server.url;
@@ -71,10 +83,15 @@ export function useBrowser() {
   return env;
 }
 
-/** Opens a page and records console errors/warnings and page errors (from every frame and worker). */
+/**
+ * Opens a page and records console errors/warnings and page errors (from every frame and worker).
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ */
 export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
   const page = await context.newPage();
+  /** @type {string[]} */
   const consoleProblems = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') consoleProblems.push(`${m.type()}: ${m.text()}`);
@@ -94,6 +111,12 @@ export async function setScript(page, text) {
   await page.keyboard.insertText(text);
 }
 
+/**
+ * The text of what `locator` finds ('' for none).
+ * @param {import('playwright-core').Locator} locator
+ */
+export const textOf = async (locator) => (await locator.textContent()) ?? '';
+
 /** Sets the input labelled `label` to `value` and fires "change", as a person typing would. */
 export async function fill(page, label, value) {
   const input = page.getByLabel(label, { exact: true });
@@ -105,9 +128,35 @@ export async function fill(page, label, value) {
 export async function waitForState(page, states, timeout = 120_000) {
   const list = Array.isArray(states) ? states : [states];
   await page.waitForFunction(
-    (s) => s.includes(document.querySelector('[role="status"]')?.dataset.state),
+    (s) => s.includes(/** @type {HTMLElement | null} */ (document.querySelector('[role="status"]'))?.dataset.state ?? ''),
     list, { timeout, polling: 100 });
   return page.locator('[role="status"]').getAttribute('data-state');
+}
+
+/**
+ * Waits until every chart on show has method colours drawn on it (more than 50 pixels whose
+ * red and blue differ), or `timeout` ms pass; returns each visible canvas's count of such
+ * pixels, for the test to check.
+ */
+export async function waitForCharts(page, timeout = 15_000) {
+  // Pixels are read from a copy on a canvas made for reading, not from the page's own (the
+  // browser warns in the console about repeated reads of a canvas).
+  const counts = () => [...document.querySelectorAll('canvas')]
+    .filter((c) => c.offsetParent !== null)
+    .map((c) => {
+      const copy = document.createElement('canvas');
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = /** @type {CanvasRenderingContext2D} */ (copy.getContext('2d', { willReadFrequently: true }));
+      ctx.drawImage(c, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let colored = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 40) colored++;
+      return { id: c.id, colored };
+    });
+  await page.waitForFunction(`(${counts})().every((c) => c.colored > 50)`, null, { timeout, polling: 200 })
+    .catch(() => { /* the caller's check names the blank chart */ });
+  return page.evaluate(counts);
 }
 
 /** Clicks "Export results" and returns the parsed results.json. */
