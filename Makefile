@@ -8,7 +8,7 @@ PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: setup setup-browser build wasm wasm-session wasm-page bundle serve test test-native test-wasm test-e2e lint bench fmt clean screenshots
+.PHONY: setup setup-browser build wasm wasm-session wasm-page bundle serve test test-native test-js test-wasm test-e2e lint lint-js bench fmt clean screenshots
 
 ## setup: Rust target and tools, npm packages (idempotent).
 setup:
@@ -57,15 +57,26 @@ serve: build
 	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory www
 
 ## test: every test, from a fresh machine.
-test: setup setup-browser lint test-native build test-wasm test-e2e
+test: setup setup-browser lint test-native test-js build test-wasm test-e2e
 
-lint:
+lint: lint-js
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
+## lint-js: type-checks the JavaScript from its JSDoc types (TypeScript's checker, no build
+## step): the page, the worker and the tests, each with its own globals.
+lint-js: setup
+	npx tsc --noEmit -p jsconfig.json
+	npx tsc --noEmit -p jsconfig.worker.json
+	npx tsc --noEmit -p tests/jsconfig.json
+
 test-native:
 	cargo test --release
+
+## test-js: node's unit tests of the page's pure modules (no browser).
+test-js:
+	node --test tests/js/
 
 test-wasm:
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

@@ -21,8 +21,8 @@
   const listen = self.addEventListener.bind(self);
   const FunctionCtor = Function;
   const F64 = Float64Array;
-  const isArray = Array.isArray;
-  const isView = ArrayBuffer.isView;
+  const isArray = /** @type {(v: unknown) => boolean} */ (Array.isArray);
+  const isView = /** @type {(v: unknown) => boolean} */ (ArrayBuffer.isView);
   const DataViewCtor = DataView;
   const isFiniteNumber = Number.isFinite;
   const isInteger = Number.isInteger;
@@ -40,7 +40,7 @@
   const Str = String;
   // Reading an event through prototype accessors the script could redefine would let it
   // blind this worker to 'pause' and 'stop': take the originals now.
-  const eventData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data').get;
+  const eventData = /** @type {() => any} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data')).get);
   const stopEvent = Event.prototype.stopImmediatePropagation;
 
   // Yielding between chunks through a private MessageChannel: faster than setTimeout(0)
@@ -48,7 +48,22 @@
   const channel = new MessageChannel();
 
   // ---- State of this run ----------------------------------------------------------------
+  /**
+   * The wasm core's handle of one run (docs/architecture.md, "Worker side").
+   * @typedef {object} WasmSession
+   * @property {(maxMillis: number, maxSteps: number) => boolean} runChunk
+   * @property {() => number} historyLen
+   * @property {(from: number) => Float64Array} historyRows
+   * @property {() => string} statusJson
+   * @property {() => string} fitJson
+   * @property {() => string} weightsJson
+   * @property {() => string} stepSweepJson
+   * @property {() => void} stop
+   * @property {() => void} free
+   */
+  /** @type {string | null} */
   let nonce = null;
+  /** @type {WasmSession | null} */
   let session = null;
   let state = 'running';  // 'running' | 'paused' | 'stopping' | 'ended'
   let queuedSteps = 0;    // 'step' requests that arrived before the session existed
@@ -57,6 +72,7 @@
   let scriptLines = 0;
   // The last failure of the user's code, with its line: the wasm core may rethrow our Error
   // as a new one, which loses the line we computed.
+  /** @type {{message: string, line: number | null} | null} */
   let lastFailure = null;
 
   function send(msg) {
@@ -66,6 +82,7 @@
 
   /** Marks an error whose message is already written for the user. */
   class UserError extends Error {
+    /** @param {string} message @param {number | null} [line] */
     constructor(message, line = null) {
       super(message);
       this.line = line;
@@ -125,7 +142,7 @@
     try {
       new FunctionCtor('throw new Error()')();
     } catch (e) {
-      const m = exec(/<anonymous>:(\d+):\d+/, String(e.stack));
+      const m = exec(/<anonymous>:(\d+):\d+/, String(/** @type {Error} */ (e).stack));
       if (m) return +m[1] - 1;
     }
     return 2;
@@ -155,9 +172,13 @@
   const PARSE_PREFIX = 'throw 0;';
   function locateSyntaxError(script) {
     return new Promise((resolve) => {
+      /** @type {Worker | null} */
       let worker = null;
+      /** @type {string | null} */
       let url = null;
-      let timer = null;
+      /** @type {number | undefined} */
+      let timer;
+      /** @param {{line: number, column: number | null, message: string} | null} result */
       const finish = (result) => {
         clearTimer(timer);
         if (worker) worker.terminate();
@@ -304,6 +325,7 @@
   // (reused from row to row: no allocation of ours per call), checks what it returned, and
   // writes it into `out`. A problem throws an Error naming the function, the row and what to
   // change; the wasm core passes it on.
+  /** @param {string} message @param {number | null} [line] */
   function fail(message, line = null) {
     lastFailure = { message, line };
     return new UserError(message, line);
@@ -342,6 +364,7 @@
           out[i] = v;
           continue;
         }
+        /** @type {string | null} */
         let bad = null;
         try {
           if (!(isArray(v) || (isView(v) && !(v instanceof DataViewCtor))) || v.length !== yDim) {
@@ -366,6 +389,7 @@
 
     // One Jacobian entry into out[base + r*thetaDim + c]. Returns null, or what was wrong as
     // [head, tail] of the message, which gets the row's x and theta in between.
+    /** @returns {[string, string] | null} */
     function putEntry(out, base, val, r, c) {
       if (typeof val !== 'number' || !isFiniteNumber(val)) {
         return [`returned ${fmtNum(val)}`, ` (row ${r + 1}, column ${c + 1}); every entry must be a finite number`];
@@ -387,6 +411,7 @@
         } catch (e) {
           throw threw('dF', e, at(xs, thetas, i));
         }
+        /** @type {[string, string] | null} */
         let bad = null;
         try {
           if (typeof v === 'number' && per === 1) {
@@ -427,6 +452,7 @@
           out[i] = v;
           continue;
         }
+        /** @type {string | null} */
         let bad = null;
         try {
           if (typeof v === 'number') {
@@ -480,15 +506,18 @@
   }
 
   // ---- Running ----------------------------------------------------------------------------
+  // These run only while the session exists.
+  const live = () => /** @type {WasmSession} */ (session);
+
   function readStatus() {
-    const status = jsonParse(session.statusJson());
+    const status = jsonParse(live().statusJson());
     status.paused = state === 'paused';
     return status;
   }
 
   function sendProgress() {
-    const len = session.historyLen();
-    const fresh = len > rowsSent ? session.historyRows(rowsSent) : new F64(0);
+    const len = live().historyLen();
+    const fresh = len > rowsSent ? live().historyRows(rowsSent) : new F64(0);
     rowsSent = len;
     const rows = new Array(fresh.length);
     for (let i = 0; i < fresh.length; i++) rows[i] = fresh[i];
@@ -509,6 +538,7 @@
     if (state === 'ended') return;
     state = 'ended';
     let message;
+    /** @type {number | null} */
     let line = null;
     if (e instanceof UserError) {
       ({ message, line } = e);
@@ -535,7 +565,7 @@
   function finish(stoppedByUser) {
     if (state === 'ended') return;
     // Session.stop() records stopReason "stopped" and keeps the history.
-    if (stoppedByUser) session.stop();
+    if (stoppedByUser) live().stop();
     sendProgress();
     const status = readStatus();
     status.paused = false;
@@ -543,10 +573,10 @@
       sendError(lastFailure && status.error.includes(lastFailure.message) ? new UserError(lastFailure.message, lastFailure.line) : new UserError(status.error));
       return;
     }
-    const fit = jsonParse(session.fitJson());
-    const weights = session.weightsJson();
+    const fit = jsonParse(live().fitJson());
+    const weights = live().weightsJson();
     // The step-size sweep (monitoring evaluations) for the methods it explains.
-    const sweep = SWEEP_METHODS.has(status.method) ? jsonParse(session.stepSweepJson()) : null;
+    const sweep = SWEEP_METHODS.has(status.method) ? jsonParse(live().stepSweepJson()) : null;
     state = 'ended';
     send({ type: 'done', status, fit, weights, sweep });
     freeSession();
@@ -576,7 +606,7 @@
   // Exactly one training step while paused; the progress it sends is the reply.
   function stepOnce() {
     try {
-      const ended = session.runChunk(1e9, 1);
+      const ended = live().runChunk(1e9, 1);
       if (ended) finish(false);
       else sendProgress();
     } catch (e) {
