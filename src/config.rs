@@ -71,7 +71,7 @@ impl Method {
             Method::Joint => ("joint", "Joint surrogate", "1",
                 "L* = ‖Y − F̃(X, NN(X))‖² + λ‖F̃(X, NN(X)) − F(X, NN(X))‖²",
                 "ρ and π are trained together: F̃ keeps learning where the policy goes; exploration noise on θ teaches F̃ how F varies off the policy.",
-                &["methodSettings.lambda", "methodSettings.exploration", "methodSettings.surrogateHidden", "methodSettings.fitOnlyRho"]),
+                &["methodSettings.lambda", "methodSettings.exploration", "methodSettings.surrogateHidden", "methodSettings.literalLoss", "methodSettings.fitOnlyRho"]),
             Method::GuidedEs => ("guided-es", "Guided ES", "2k + 1",
                 "ε ~ N(0, α·I + (1 − α)·uuᵀ),  u = surrogate gradient / ‖·‖",
                 "Evolution strategies whose search leans toward the surrogate's gradient (Maheswaranathan et al. 2019): surrogate speed, ES honesty.",
@@ -201,7 +201,10 @@ pub struct MethodSettings {
     pub surrogate_hidden: Vec<usize>,
     /// Guided ES: weight of the full space against the surrogate-gradient subspace.
     pub alpha: f64,
-    /// Joint surrogate: the fit term updates only rho and the data term only pi.
+    /// Joint surrogate: the seed's L* taken literally (both terms train pi and rho).
+    pub literal_loss: bool,
+    /// Joint surrogate with the literal loss: the fit term updates only rho and the data
+    /// term only pi.
     pub fit_only_rho: bool,
 }
 impl Default for MethodSettings {
@@ -217,6 +220,7 @@ impl Default for MethodSettings {
             collect_share: n("collectShare"),
             surrogate_hidden: layers("methodSettings.surrogateHidden"),
             alpha: n("alpha"),
+            literal_loss: flag("methodSettings.literalLoss"),
             fit_only_rho: flag("methodSettings.fitOnlyRho"),
         }
     }
@@ -262,6 +266,8 @@ pub struct RawConfig {
     pub max_steps: u64,
     pub seed: u64,
     pub log_points: usize,
+    /// Fraction of the first logged loss a run must reach to have "reached" the target.
+    pub target: f64,
     pub method_settings: MethodSettings,
 }
 impl Default for RawConfig {
@@ -276,6 +282,7 @@ impl Default for RawConfig {
             max_steps: whole("maxSteps"),
             seed: whole("seed"),
             log_points: whole("logPoints") as usize,
+            target: settings::default_number("target"),
             method_settings: MethodSettings::default(),
         }
     }
@@ -311,6 +318,7 @@ pub struct RunConfig {
     pub max_steps: u64,
     pub seed: u64,
     pub log_points: usize,
+    pub target: f64,
     pub settings: MethodSettings,
 }
 
@@ -421,6 +429,7 @@ impl RunConfig {
             max_steps: raw.max_steps,
             seed: raw.seed,
             log_points: raw.log_points,
+            target: raw.target,
             settings: s.clone(),
         })
     }

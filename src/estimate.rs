@@ -34,23 +34,32 @@ pub enum Estimator<'a> {
     Richardson {
         h_rel: f64,
     },
-    /// Spall's simultaneous perturbation, `k` Rademacher directions, perturbation `c`.
+    /// Spall's simultaneous perturbation, `k` Rademacher directions, perturbation `c`
+    /// times each component's `scale`.
     Spsa {
         k: usize,
         c: f64,
+        scale: &'a [f64],
     },
-    /// Antithetic Gaussian smoothing (Salimans et al. 2017), `k` pairs.
+    /// Antithetic Gaussian smoothing (Salimans et al. 2017), `k` pairs, perturbation
+    /// `sigma` times each component's `scale`.
     Es {
         k: usize,
         sigma: f64,
+        scale: &'a [f64],
     },
-    /// ES whose search distribution `N(0, alpha I + (1 - alpha) u u^T)` leans toward the
-    /// unit direction `u` of each row of `guide` (Maheswaranathan et al. 2019).
+    /// Guided ES (Maheswaranathan et al. 2019): ES whose directions are drawn from
+    /// `N(0, n Σ)` with the paper's `Σ = (alpha/n) I + (1 - alpha) u u^T` (one guiding
+    /// direction: `k = 1` in the paper's `((1-alpha)/k) U U^T`), `u` the unit direction of
+    /// each row of `guide`, `n` = thetaDim. The factor `n` keeps `alpha = 1` plain ES with
+    /// the same `sigma`; the guide gets `alpha + n (1 - alpha)` of the variance, every other
+    /// direction `alpha`. A row of zeros in `guide` means plain ES for that sample.
     GuidedEs {
         k: usize,
         sigma: f64,
         alpha: f64,
         guide: ArrayView2<'a, f64>,
+        scale: &'a [f64],
     },
     /// `J` from the user's `dF`.
     Exact,
@@ -96,12 +105,40 @@ fn step_for(t: f64, h_rel: f64) -> f64 {
     h_rel * t.abs().max(1.0)
 }
 
-/// Inputs, policy outputs and targets of a batch (rows are samples).
+/// Inputs, policy outputs and targets of a batch (rows are samples), and `F(x, theta)`
+/// when the caller has already evaluated it (then it is not evaluated again).
 #[derive(Clone, Copy, Debug)]
 pub struct Batch<'a> {
     pub x: ArrayView2<'a, f64>,
     pub theta: ArrayView2<'a, f64>,
     pub y: ArrayView2<'a, f64>,
+    pub centre: Option<ArrayView2<'a, f64>>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(x: ArrayView2<'a, f64>, theta: ArrayView2<'a, f64>, y: ArrayView2<'a, f64>) -> Self {
+        Batch {
+            x,
+            theta,
+            y,
+            centre: None,
+        }
+    }
+}
+
+/// One direction of Guided ES: `sqrt(alpha) z + sqrt(n (1 - alpha)) u z'` with `z ~ N(0, I)`,
+/// `z' ~ N(0, 1)` and `u` a unit vector (or `None`: plain ES), so its covariance is
+/// `alpha I + n (1 - alpha) u u^T`, `n` times the paper's `Σ` (see [`Estimator::GuidedEs`]).
+pub fn guided_direction(rng: &mut ChaCha8Rng, p: usize, alpha: f64, u: Option<&[f64]>) -> Vec<f64> {
+    let mut d: Vec<f64> = (0..p).map(|_| StandardNormal.sample(rng)).collect();
+    if let Some(u) = u {
+        let z: f64 = StandardNormal.sample(rng);
+        let (a, b) = (alpha.sqrt(), (p as f64 * (1.0 - alpha)).sqrt());
+        for j in 0..p {
+            d[j] = a * d[j] + b * u[j] * z;
+        }
+    }
+    d
 }
 
 /// Estimates `L` and `dL/dtheta` at `batch.theta` for `(batch.x, batch.y)`.
@@ -113,12 +150,20 @@ pub fn loss_and_grad(
     rng: &mut ChaCha8Rng,
     keep_probes: bool,
 ) -> Result<LossGrad, EvalError> {
-    let Batch { x, theta, y } = batch;
+    let Batch {
+        x,
+        theta,
+        y,
+        centre,
+    } = batch;
     let (n, p) = theta.dim();
     let xd = x.ncols();
     let m = bb.dims().y;
     if let Estimator::Exact = est {
-        let f = bb.eval(purpose, x, theta)?;
+        let f = match centre {
+            Some(c) => c.to_owned(),
+            None => bb.eval(purpose, x, theta)?,
+        };
         let jac = bb.jacobian(x, theta)?;
         let (w, loss) = residual_weights(&f, y);
         let mut grad = Array2::zeros((n, p));
@@ -186,43 +231,43 @@ pub fn loss_and_grad(
                     }
                 }
             }
-            Estimator::Spsa { k, c } => {
+            Estimator::Spsa { k, c, scale } => {
                 for q in 0..k {
                     let d: Vec<f64> = (0..p)
                         .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
                         .collect();
                     for j in 0..p {
-                        ts[[first + 2 * q, j]] += c * d[j];
-                        ts[[first + 2 * q + 1, j]] -= c * d[j];
+                        ts[[first + 2 * q, j]] += c * scale[j] * d[j];
+                        ts[[first + 2 * q + 1, j]] -= c * scale[j] * d[j];
                     }
                     directions.push(d);
                 }
             }
-            Estimator::Es { k, sigma } | Estimator::GuidedEs { k, sigma, .. } => {
-                let guide = match est {
-                    Estimator::GuidedEs { alpha, guide, .. } => {
+            Estimator::Es { k, .. } | Estimator::GuidedEs { k, .. } => {
+                let u: Option<Vec<f64>> = match est {
+                    Estimator::GuidedEs { guide, .. } => {
                         let g = guide.row(i);
                         let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-                        if norm > 0.0 && norm.is_finite() {
-                            Some((alpha, g.mapv(|v| v / norm)))
-                        } else {
-                            None
-                        }
+                        (norm > 0.0 && norm.is_finite())
+                            .then(|| g.iter().map(|v| v / norm).collect())
                     }
                     _ => None,
                 };
+                let (alpha, sigma, scale) = match est {
+                    Estimator::GuidedEs {
+                        alpha,
+                        sigma,
+                        scale,
+                        ..
+                    } => (alpha, sigma, scale),
+                    Estimator::Es { sigma, scale, .. } => (1.0, sigma, scale),
+                    _ => unreachable!(),
+                };
                 for q in 0..k {
-                    let mut d: Vec<f64> = (0..p).map(|_| StandardNormal.sample(rng)).collect();
-                    if let Some((alpha, u)) = &guide {
-                        let z: f64 = StandardNormal.sample(rng);
-                        let (a, b) = (alpha.sqrt(), (1.0 - alpha).sqrt());
-                        for j in 0..p {
-                            d[j] = a * d[j] + b * u[j] * z;
-                        }
-                    }
+                    let d = guided_direction(rng, p, alpha, u.as_deref());
                     for j in 0..p {
-                        ts[[first + 2 * q, j]] += sigma * d[j];
-                        ts[[first + 2 * q + 1, j]] -= sigma * d[j];
+                        ts[[first + 2 * q, j]] += sigma * scale[j] * d[j];
+                        ts[[first + 2 * q + 1, j]] -= sigma * scale[j] * d[j];
                     }
                     directions.push(d);
                 }
@@ -231,7 +276,18 @@ pub fn loss_and_grad(
         }
     }
 
-    let out = bb.eval(purpose, xs.view(), ts.view())?;
+    let out = match centre {
+        None => bb.eval(purpose, xs.view(), ts.view())?,
+        Some(c) => {
+            let probes = bb.eval(
+                purpose,
+                xs.slice(ndarray::s![n.., ..]),
+                ts.slice(ndarray::s![n.., ..]),
+            )?;
+            ndarray::concatenate(ndarray::Axis(0), &[c, probes.view()])
+                .expect("the centre has one row per sample")
+        }
+    };
     let f = out.slice(ndarray::s![..n, ..]).to_owned();
     let (w, loss) = residual_weights(&f, y);
     let mut grad = Array2::zeros((n, p));
@@ -260,20 +316,25 @@ pub fn loss_and_grad(
                     grad[[i, j]] = (4.0 * d_half - d_h) / 3.0;
                 }
             }
-            Estimator::Spsa { k, c } => {
+            // A probe moved component j by (c or sigma) * scale_j * d_j: dividing by scale_j
+            // gives the derivative in theta's own units.
+            Estimator::Spsa { k, c, scale } => {
                 for q in 0..k {
                     let s = dot_w(first + 2 * q, first + 2 * q + 1) / (2.0 * c) / k as f64;
                     // Rademacher: 1/d_j = d_j.
                     for j in 0..p {
-                        grad[[i, j]] += s * directions[i * k + q][j];
+                        grad[[i, j]] += s * directions[i * k + q][j] / scale[j];
                     }
                 }
             }
-            Estimator::Es { k, sigma } | Estimator::GuidedEs { k, sigma, .. } => {
+            Estimator::Es { k, sigma, scale }
+            | Estimator::GuidedEs {
+                k, sigma, scale, ..
+            } => {
                 for q in 0..k {
                     let s = dot_w(first + 2 * q, first + 2 * q + 1) / (2.0 * sigma) / k as f64;
                     for j in 0..p {
-                        grad[[i, j]] += s * directions[i * k + q][j];
+                        grad[[i, j]] += s * directions[i * k + q][j] / scale[j];
                     }
                 }
             }

@@ -26,4 +26,4 @@ pub mod wasm;
 
 pub use config::{Method, RunConfig};
 pub use problem::{BlackBox, Dims, EvalError, FnBlackBox};
-pub use session::{HistoryRow, Session, SessionError, StopReason};
+pub use session::{HistoryRow, Outcome, Session, SessionError, StopReason};

@@ -172,6 +172,7 @@ pub fn v1_defaults() -> ShareState {
                 collect_share: 0.5,
                 surrogate_hidden: vec![64, 64],
                 alpha: 0.5,
+                literal_loss: false,
                 fit_only_rho: false,
             },
         },
@@ -239,7 +240,7 @@ const SETTINGS_KEYS: [&str; 8] = [
 const DATA_KEYS: [&str; 5] = ["source", "samples", "noise", "testFraction", "csv"];
 const NETWORK_KEYS: [&str; 2] = ["hidden", "activation"];
 const OPTIMIZER_KEYS: [&str; 4] = ["kind", "learningRate", "batchSize", "clip"];
-const METHOD_SETTINGS_KEYS: [&str; 10] = [
+const METHOD_SETTINGS_KEYS: [&str; 11] = [
     "hRel",
     "k",
     "sigma",
@@ -249,6 +250,7 @@ const METHOD_SETTINGS_KEYS: [&str; 10] = [
     "collectShare",
     "surrogateHidden",
     "alpha",
+    "literalLoss",
     "fitOnlyRho",
 ];
 
@@ -372,7 +374,8 @@ fn settings_diff(s: &ShareSettings, d: &ShareSettings) -> Option<String> {
     }
     diff!(h_rel => "hRel", k => "k", sigma => "sigma", lambda => "lambda",
           exploration => "exploration", rounds => "rounds", collect_share => "collectShare",
-          surrogate_hidden => "surrogateHidden", alpha => "alpha", fit_only_rho => "fitOnlyRho");
+          surrogate_hidden => "surrogateHidden", alpha => "alpha", literal_loss => "literalLoss",
+          fit_only_rho => "fitOnlyRho");
     o.nested("methodSettings", n);
     let (sd, dd) = (&s.data, &d.data);
     let mut n = Obj::default();
@@ -1109,6 +1112,7 @@ impl Reader {
                 &dm.surrogate_hidden,
             ),
             alpha: self.number(ms, "alpha", dm.alpha),
+            literal_loss: self.boolean(ms, "literalLoss", "Literal seed loss", dm.literal_loss),
             fit_only_rho: self.boolean(ms, "fitOnlyRho", "Fit term trains only F̃", dm.fit_only_rho),
         };
 

@@ -1,6 +1,8 @@
 //! A differentiable stand-in `F~_rho(x, theta)` for the black box: an MLP on `[x, theta]`
-//! with fixed input and output normalisation, a replay buffer of every `(x, theta, F)` it
-//! has been shown, and the backward pass that gives `dF~/dtheta` to the policy.
+//! with fixed input normalisation and an output normalisation that follows F's range as
+//! it moves (the last layer is rescaled so predictions stay put, as in PopArt), a replay
+//! buffer of every `(x, theta, F)` it has been shown, its out-of-sample error, and the
+//! backward pass that gives `dF~/dtheta` to the policy.
 
 use crate::nn::{Activation, ForwardCache, Mlp};
 use crate::optim::{Optimizer, OptimizerKind};
@@ -40,6 +42,7 @@ impl Surrogate {
         x_range: (f64, f64),
         y: ArrayView2<f64>,
         hidden: &[usize],
+        learning_rate: f64,
         rng: &mut ChaCha8Rng,
     ) -> Self {
         let p = theta_scale.len();
@@ -48,7 +51,7 @@ impl Surrogate {
         sizes.extend_from_slice(hidden);
         sizes.push(m);
         let net = Mlp::new(&sizes, Activation::Tanh, None, rng);
-        let opt = Optimizer::new(OptimizerKind::Adam, SURROGATE_LR, 0.0, net.params().len());
+        let opt = Optimizer::new(OptimizerKind::Adam, learning_rate, 0.0, net.params().len());
         let mid = 0.5 * (x_range.0 + x_range.1);
         let half = 0.5 * (x_range.1 - x_range.0);
         let mut in_shift = vec![mid; x_dim];
@@ -224,5 +227,58 @@ impl Surrogate {
         let (g, _) = self.net.backward(&cache, d.view());
         self.apply_gradient(&g);
         mse / count
+    }
+
+    /// Mean squared error of `F~` against `f` on rows it has not been fitted on, in units of
+    /// F's spread (normalised outputs): 0 is perfect, 1 is no better than the mean.
+    pub fn error(&self, x: ArrayView2<f64>, theta: ArrayView2<f64>, f: ArrayView2<f64>) -> f64 {
+        let pred = self.predict(x, theta);
+        let mut sum = 0.0;
+        for (prow, frow) in pred.rows().into_iter().zip(f.rows()) {
+            for ((p, fv), s) in prow.iter().zip(frow).zip(&self.out_scale) {
+                let d = (p - fv) / s;
+                sum += d * d;
+            }
+        }
+        sum / (pred.len().max(1) as f64)
+    }
+
+    /// Moves the output normalisation to the mean and spread of the remembered F values,
+    /// rescaling the last layer so that every prediction stays the same.
+    pub fn follow_output_range(&mut self) {
+        let m = self.out_scale.len();
+        if self.buf_len < 2 {
+            return;
+        }
+        let n = self.buf_len as f64;
+        for k in 0..m {
+            let col = (0..self.buf_len).map(|i| self.buf_f[i * m + k]);
+            let mean = col.clone().sum::<f64>() / n;
+            let var = col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            let sd = var.sqrt();
+            if !(sd.is_finite() && sd > 1e-8 && mean.is_finite()) {
+                continue;
+            }
+            let (old_sd, old_mean) = (self.out_scale[k], self.out_shift[k]);
+            let sizes = self.net.sizes().to_vec();
+            let (i, o) = (sizes[sizes.len() - 2], sizes[sizes.len() - 1]);
+            let off = self.net.params().len() - (i * o + o);
+            let p = self.net.params_mut();
+            for r in 0..i {
+                p[off + r * o + k] *= old_sd / sd;
+            }
+            let b = &mut p[off + i * o + k];
+            *b = (old_sd * *b + old_mean - mean) / sd;
+            self.out_scale[k] = sd;
+            self.out_shift[k] = mean;
+        }
+    }
+
+    /// The network's parameters (to keep the best fit while fitting with early stopping).
+    pub fn params(&self) -> Vec<f64> {
+        self.net.params().to_vec()
+    }
+    pub fn set_params(&mut self, params: &[f64]) {
+        self.net.params_mut().copy_from_slice(params);
     }
 }

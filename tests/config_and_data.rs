@@ -200,7 +200,7 @@ fn an_f_that_fails_ends_the_run_with_its_message_and_keeps_the_history() {
     assert!(e.contains("F returned NaN") && e.contains("finite"), "{e}");
     assert_eq!(s.stop_reason(), Some(StopReason::Error));
     assert!(!s.history().is_empty());
-    assert_eq!(s.status()["error"].as_str(), Some(e.as_str()));
+    assert_eq!(s.status().error.as_deref(), Some(e.as_str()));
 }
 
 #[test]

@@ -4,7 +4,8 @@
 
 mod common;
 use blackbox_playground::estimate::{
-    compare, loss_and_grad, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL,
+    compare, guided_direction, loss_and_grad, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL,
+    RICHARDSON_H_REL,
 };
 use blackbox_playground::problem::{CountedBox, Purpose};
 use blackbox_playground::{Dims, FnBlackBox};
@@ -32,11 +33,7 @@ fn grad(est: Estimator, bb: &mut CountedBox, b: &Data, rng: &mut ChaCha8Rng) -> 
         est,
         bb,
         Purpose::Learning,
-        Batch {
-            x: b.x.view(),
-            theta: b.theta.view(),
-            y: b.y.view(),
-        },
+        Batch::new(b.x.view(), b.theta.view(), b.y.view()),
         rng,
         false,
     )
@@ -99,8 +96,22 @@ fn each_estimator_spends_exactly_its_documented_evaluations() {
             },
             4 * p + 1,
         ),
-        (Estimator::Spsa { k: 5, c: 0.1 }, 11),
-        (Estimator::Es { k: 2, sigma: 0.1 }, 5),
+        (
+            Estimator::Spsa {
+                k: 5,
+                c: 0.1,
+                scale: &ONES,
+            },
+            11,
+        ),
+        (
+            Estimator::Es {
+                k: 2,
+                sigma: 0.1,
+                scale: &ONES,
+            },
+            5,
+        ),
         (Estimator::Exact, 1),
     ];
     for (est, per) in cases {
@@ -194,67 +205,208 @@ fn bias_check(
     Ok(())
 }
 
+/// No perturbation scaling (unbounded theta).
+const ONES: [f64; 64] = [1.0; 64];
+/// Perturbations scaled per component, as with thetaBounds of different widths.
+const SCALED: [f64; 6] = [0.5, 2.0, 1.5, 1.0, 0.8, 1.25];
+
 #[test]
-fn spsa_is_unbiased_on_a_quadratic() {
+fn spsa_is_unbiased_on_a_quadratic_with_four_directions() {
     bias_check(
-        |bb, b, rng| grad(Estimator::Spsa { k: 1, c: 0.3 }, bb, b, rng),
+        |bb, b, rng| {
+            grad(
+                Estimator::Spsa {
+                    k: 4,
+                    c: 0.3,
+                    scale: &ONES,
+                },
+                bb,
+                b,
+                rng,
+            )
+        },
+        5_000,
+    )
+    .unwrap();
+}
+
+#[test]
+fn evolution_strategies_are_unbiased_on_a_quadratic_with_four_pairs() {
+    bias_check(
+        |bb, b, rng| {
+            grad(
+                Estimator::Es {
+                    k: 4,
+                    sigma: 0.3,
+                    scale: &ONES,
+                },
+                bb,
+                b,
+                rng,
+            )
+        },
+        5_000,
+    )
+    .unwrap();
+}
+
+#[test]
+fn spsa_and_es_stay_unbiased_when_perturbations_follow_thetas_scale() {
+    bias_check(
+        |bb, b, rng| {
+            grad(
+                Estimator::Spsa {
+                    k: 4,
+                    c: 0.3,
+                    scale: &SCALED,
+                },
+                bb,
+                b,
+                rng,
+            )
+        },
+        20_000,
+    )
+    .unwrap();
+    bias_check(
+        |bb, b, rng| {
+            grad(
+                Estimator::Es {
+                    k: 4,
+                    sigma: 0.3,
+                    scale: &SCALED,
+                },
+                bb,
+                b,
+                rng,
+            )
+        },
         20_000,
     )
     .unwrap();
 }
 
 #[test]
-fn evolution_strategies_are_unbiased_on_a_quadratic() {
-    bias_check(
-        |bb, b, rng| grad(Estimator::Es { k: 1, sigma: 0.3 }, bb, b, rng),
-        20_000,
-    )
-    .unwrap();
+fn the_bias_check_rejects_an_average_over_k_squared() {
+    // A slip that divides by k twice is off by a factor k = 4.
+    let slipped = |bb: &mut CountedBox, b: &Data, rng: &mut ChaCha8Rng| {
+        grad(
+            Estimator::Es {
+                k: 4,
+                sigma: 0.3,
+                scale: &ONES,
+            },
+            bb,
+            b,
+            rng,
+        )
+        .into_iter()
+        .map(|v| v / 4.0)
+        .collect()
+    };
+    assert!(bias_check(slipped, 5_000).is_err());
 }
 
 #[test]
 fn the_bias_check_rejects_an_estimator_that_is_off_by_ten_percent() {
     let scaled = |bb: &mut CountedBox, b: &Data, rng: &mut ChaCha8Rng| {
-        grad(Estimator::Es { k: 1, sigma: 0.3 }, bb, b, rng)
-            .into_iter()
-            .map(|v| 1.1 * v)
-            .collect()
+        grad(
+            Estimator::Es {
+                k: 4,
+                sigma: 0.3,
+                scale: &ONES,
+            },
+            bb,
+            b,
+            rng,
+        )
+        .into_iter()
+        .map(|v| 1.1 * v)
+        .collect()
     };
-    assert!(bias_check(scaled, 20_000).is_err());
+    assert!(bias_check(scaled, 5_000).is_err());
 }
 
 #[test]
-fn guided_es_leans_toward_a_good_guide_and_raises_the_cosine() {
-    let mut bb = CountedBox::new(Box::new(common::curve(16)));
-    let b = batch(bb.dims(), 64, 5);
-    let mut rng = ChaCha8Rng::seed_from_u64(9);
-    let exact =
-        Array2::from_shape_vec((64, 16), grad(Estimator::Exact, &mut bb, &b, &mut rng)).unwrap();
-    // A guide that is right up to noise, as a fitted surrogate's gradient would be.
-    let guide = exact.mapv(|v| v + 0.3 * v.abs().max(1e-3) * rng.random_range(-1.0..1.0));
-    let (mut plain, mut guided) = (vec![], vec![]);
-    for _ in 0..15 {
-        let es = grad(Estimator::Es { k: 4, sigma: 0.01 }, &mut bb, &b, &mut rng);
-        let ges = grad(
-            Estimator::GuidedEs {
-                k: 4,
-                sigma: 0.01,
-                alpha: 0.5,
-                guide: guide.view(),
-            },
-            &mut bb,
-            &b,
-            &mut rng,
+fn guided_es_leans_toward_a_good_guide_and_raises_the_cosine_in_16_dimensions() {
+    for seed in [9, 10, 11] {
+        let mut bb = CountedBox::new(Box::new(common::curve(16)));
+        let b = batch(bb.dims(), 64, seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let exact = Array2::from_shape_vec((64, 16), grad(Estimator::Exact, &mut bb, &b, &mut rng))
+            .unwrap();
+        // A guide that is right up to noise, as a fitted surrogate's gradient would be.
+        let guide = exact.mapv(|v| v + 0.3 * v.abs().max(1e-3) * rng.random_range(-1.0..1.0));
+        let (mut plain, mut guided) = (vec![], vec![]);
+        for _ in 0..15 {
+            let es = grad(
+                Estimator::Es {
+                    k: 4,
+                    sigma: 0.01,
+                    scale: &ONES,
+                },
+                &mut bb,
+                &b,
+                &mut rng,
+            );
+            let ges = grad(
+                Estimator::GuidedEs {
+                    k: 4,
+                    sigma: 0.01,
+                    alpha: 0.5,
+                    guide: guide.view(),
+                    scale: &ONES,
+                },
+                &mut bb,
+                &b,
+                &mut rng,
+            );
+            plain.push(compare(&es, exact.as_slice().unwrap()).1);
+            guided.push(compare(&ges, exact.as_slice().unwrap()).1);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            v[v.len() / 2]
+        };
+        let (mp, mg) = (median(&mut plain), median(&mut guided));
+        assert!(
+            mg > mp + 0.2,
+            "seed {seed}: guided median cosine {mg} vs plain {mp}"
         );
-        plain.push(compare(&es, exact.as_slice().unwrap()).1);
-        guided.push(compare(&ges, exact.as_slice().unwrap()).1);
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        v[v.len() / 2]
+}
+
+#[test]
+fn guided_es_directions_have_the_papers_covariance() {
+    // Maheswaranathan et al. 2019: Σ = (α/n) I + ((1 − α)/k) U Uᵀ, here with one guide
+    // (k = 1); our directions are drawn from N(0, n Σ) so that α = 1 is plain ES.
+    let (n, alpha, draws) = (6, 0.3, 200_000);
+    let u: Vec<f64> = {
+        let raw = [1.0, -2.0, 0.5, 0.0, 3.0, 1.0];
+        let norm = raw.iter().map(|v: &f64| v * v).sum::<f64>().sqrt();
+        raw.iter().map(|v| v / norm).collect()
     };
-    let (mp, mg) = (median(&mut plain), median(&mut guided));
-    assert!(mg > mp + 0.05, "guided median cosine {mg} vs plain {mp}");
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut cov = vec![0.0; n * n];
+    for _ in 0..draws {
+        let d = guided_direction(&mut rng, n, alpha, Some(&u));
+        for i in 0..n {
+            for j in 0..n {
+                cov[i * n + j] += d[i] * d[j] / draws as f64;
+            }
+        }
+    }
+    for i in 0..n {
+        for j in 0..n {
+            let paper =
+                alpha / n as f64 * f64::from(u8::from(i == j)) + (1.0 - alpha) * u[i] * u[j];
+            let got = cov[i * n + j] / n as f64;
+            assert!(
+                (got - paper).abs() < 0.01,
+                "Σ[{i}][{j}]: sampled {got}, paper {paper}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -273,9 +425,9 @@ fn the_step_size_sweep_shows_the_truncation_and_round_off_v() {
         .map(|i| 10f64.powf(-13.0 + i as f64 / 2.0))
         .collect();
     let sweep = s.step_sweep(&hs).unwrap();
-    let rows = sweep["rows"].as_array().unwrap();
+    let rows = sweep.rows;
     assert_eq!(rows.len(), hs.len());
-    let err = |i: usize, col: usize| rows[i][col].as_f64().unwrap();
+    let err = |i: usize, col: usize| rows[i][col];
     let best_central = (0..rows.len())
         .min_by(|&a, &b| err(a, 1).total_cmp(&err(b, 1)))
         .unwrap();

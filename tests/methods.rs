@@ -85,11 +85,7 @@ fn on_a_rounded_function_central_differences_see_zero_and_es_and_joint_still_lea
         },
         &mut bb,
         Purpose::Learning,
-        Batch {
-            x: x.view(),
-            theta: theta.view(),
-            y: y.view(),
-        },
+        Batch::new(x.view(), theta.view(), y.view()),
         &mut ChaCha8Rng::seed_from_u64(0),
         false,
     )
@@ -183,7 +179,7 @@ fn a_step_that_would_overshoot_is_shrunk_and_said_so() {
     );
 }
 
-fn comparable(s: &Session) -> Vec<[f64; 8]> {
+fn comparable(s: &Session) -> Vec<[f64; 9]> {
     s.history()
         .iter()
         .map(|h| {
@@ -194,7 +190,7 @@ fn comparable(s: &Session) -> Vec<[f64; 8]> {
         .collect()
 }
 
-fn bits(rows: &[[f64; 8]]) -> Vec<u64> {
+fn bits(rows: &[[f64; 9]]) -> Vec<u64> {
     rows.iter()
         .flat_map(|r| r.iter().map(|v| v.to_bits()))
         .collect()

@@ -104,6 +104,7 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
         max_steps: s.max_steps,
         seed: s.seed,
         log_points: s.log_points,
+        target: RawConfig::default().target,
         method_settings: s.method_settings.clone(),
     };
     RunConfig::from_raw(raw).map_err(|e| e.to_string())
@@ -417,6 +418,7 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
                     collect_share,
                     surrogate_hidden: sh,
                     alpha,
+                    literal_loss: false,
                     fit_only_rho: fit,
                 }
             },
@@ -628,6 +630,7 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
                 collect_share: 0.2,
                 surrogate_hidden: vec![],
                 alpha: 1.0,
+                literal_loss: false,
                 fit_only_rho: true,
             },
         },

@@ -38,7 +38,10 @@ fn run_to_end(s: &mut WasmSession) {
 /// The training loss of the first and the last logged row.
 fn first_and_last_train_loss(s: &WasmSession) -> (f64, f64) {
     let rows = s.history_rows(0).to_vec();
-    assert_eq!(rows.len(), 8 * s.history_len());
+    assert_eq!(
+        rows.len(),
+        blackbox_playground::session::HISTORY_FIELDS.len() * s.history_len()
+    );
     (rows[4], rows[rows.len() - 4])
 }
 

@@ -5,9 +5,10 @@
 // as untrusted data: known types only, runIds are short strings, numbers are numbers, and
 // sizes are bounded. The validator returns a fresh, clean object (never the input), or null.
 
-/** Numbers in one history row, in this order (see `decodeRows`). */
-export const ROW_FIELDS = Object.freeze(['step', 'evals', 'monitorEvals', 'wallMs',
-  'trainLoss', 'testLoss', 'gradRelErr', 'gradCos']);
+import { HISTORY_FIELDS } from './schema.js';
+
+/** Numbers in one history row, in this order (see `decodeRows`): the core's history fields. */
+export const ROW_FIELDS = Object.freeze([...HISTORY_FIELDS]);
 export const ROW_WIDTH = ROW_FIELDS.length;
 
 /** What the page may ask a running worker to do. */

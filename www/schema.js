@@ -231,6 +231,23 @@ export const SETTINGS = [
     "unit": ""
   },
   {
+    "default": 0.05,
+    "help": "A run has reached the target when its training loss falls to this fraction of its first logged loss.",
+    "id": "target",
+    "int": false,
+    "key": "target",
+    "kind": "number",
+    "label": "Target",
+    "max": 1.0,
+    "min": 0.0,
+    "minExclusive": true,
+    "optional": false,
+    "path": "target",
+    "rangeText": "greater than 0 and at most 1",
+    "scope": "run",
+    "unit": "of the start"
+  },
+  {
     "default": 3000,
     "help": "A run also ends after this many training steps.",
     "id": "max-steps",
@@ -367,8 +384,8 @@ export const SETTINGS = [
     "unit": ""
   },
   {
-    "default": 3,
-    "help": "Two-stage surrogate: collect-fit-train rounds.",
+    "default": 8,
+    "help": "Two-stage surrogate: collect-fit-train rounds; each collects more than the one before.",
     "id": "rounds",
     "int": true,
     "key": "rounds",
@@ -384,13 +401,13 @@ export const SETTINGS = [
     "unit": ""
   },
   {
-    "default": 0.5,
-    "help": "Two-stage surrogate: share of the budget collected in the first round.",
+    "default": 0.1,
+    "help": "Two-stage surrogate: share of the budget collected in the first round (later rounds grow geometrically).",
     "id": "collect-share",
     "int": false,
     "key": "collectShare",
     "kind": "number",
-    "label": "Collect share",
+    "label": "First round share",
     "max": 1.0,
     "min": 0.0,
     "minExclusive": true,
@@ -436,11 +453,23 @@ export const SETTINGS = [
   },
   {
     "default": false,
-    "help": "Joint surrogate: the fit term updates only rho and the data term only pi.",
+    "help": "Joint surrogate: both terms of L* train pi and rho, as the seed wrote it. Its fixed point is F~ = (Y + λF)/(1 + λ), where pi's gradient is zero whatever F − Y is, so it can stall short of the data.",
+    "id": "literal-loss",
+    "key": "literalLoss",
+    "kind": "flag",
+    "label": "Literal seed loss",
+    "path": "methodSettings.literalLoss",
+    "rangeText": "true or false",
+    "scope": "run",
+    "unit": ""
+  },
+  {
+    "default": false,
+    "help": "With the literal seed loss: the fit term updates only rho and the data term only pi.",
     "id": "fit-only-rho",
     "key": "fitOnlyRho",
     "kind": "flag",
-    "label": "Fit term trains only F~",
+    "label": "Literal loss: fit term trains only F~",
     "path": "methodSettings.fitOnlyRho",
     "rangeText": "true or false",
     "scope": "run",
@@ -515,6 +544,7 @@ export const METHODS = [
       "methodSettings.lambda",
       "methodSettings.exploration",
       "methodSettings.surrogateHidden",
+      "methodSettings.literalLoss",
       "methodSettings.fitOnlyRho"
     ]
   },
@@ -550,7 +580,8 @@ export const HISTORY_FIELDS = [
   "trainLoss",
   "testLoss",
   "gradRelErr",
-  "gradCos"
+  "gradCos",
+  "surrogateErr"
 ];
 
 /** Charts a share link can show or hide, in page order. */

@@ -177,7 +177,8 @@ impl WasmSession {
         self.inner.history().len()
     }
 
-    /// Rows `from..` flattened, 8 numbers a row (see `historyFields()`); NaN = not measured.
+    /// Rows `from..` flattened, `HISTORY_FIELDS.len()` numbers a row (`www/schema.js`
+    /// exports the field names); NaN = not measured.
     #[wasm_bindgen(js_name = historyRows)]
     pub fn history_rows(&self, from: usize) -> Float64Array {
         let rows = self.inner.history();
@@ -189,7 +190,7 @@ impl WasmSession {
     /// included) and the rows they evaluated, learning and monitoring alike.
     #[wasm_bindgen(js_name = statusJson)]
     pub fn status_json(&self) -> String {
-        let mut status = self.inner.status();
+        let mut status = serde_json::to_value(self.inner.status()).expect("serialisable");
         if let Some(obj) = status.as_object_mut() {
             obj.insert("fMs".into(), self.f_time.ms.get().into());
             obj.insert("fRows".into(), self.f_time.rows.get().into());
@@ -202,7 +203,7 @@ impl WasmSession {
     pub fn fit_json(&mut self) -> Result<String, JsError> {
         self.inner
             .fit_report()
-            .map(|v| v.to_string())
+            .map(|v| serde_json::to_string(&v).expect("serialisable"))
             .map_err(|e| JsError::new(&e.to_string()))
     }
 
@@ -215,7 +216,7 @@ impl WasmSession {
             .collect();
         self.inner
             .step_sweep(&hs)
-            .map(|v| v.to_string())
+            .map(|v| serde_json::to_string(&v).expect("serialisable"))
             .map_err(|e| JsError::new(&e.to_string()))
     }
 

@@ -1,5 +1,5 @@
 //! Problems shared by the native tests, written as the user would write them in JS.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use blackbox_playground::config::RawConfig;
 use blackbox_playground::{Dims, FnBlackBox, RunConfig, Session};

@@ -1,0 +1,197 @@
+//! Watching a run without changing it: log points (true train and test loss, the reference
+//! gradient and the gradient the method applies, on a fixed monitoring batch), divergence,
+//! the finite-difference step-size sweep and the fit report. Every F-evaluation here is
+//! `Purpose::Monitoring`, counted apart from the budget, and every random draw comes from
+//! the monitoring stream, so watching never changes training.
+
+use super::report::{FitReport, HistoryRow, StopReason, SweepDefaults, SweepReport};
+use super::{policy_forward, rows, Session, SessionError};
+use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
+use crate::problem::Purpose;
+use ndarray::Array2;
+
+/// Samples in the fixed monitoring batch for gradient errors.
+pub const MONITOR_BATCH: usize = 64;
+/// A run whose training loss exceeds this multiple of its first logged loss has diverged.
+pub const DIVERGENCE_FACTOR: f64 = 1e4;
+
+impl Session {
+    /// True loss (monitoring evaluations) of the policy on the training or the test set.
+    fn true_loss(&mut self, test: bool) -> Result<f64, SessionError> {
+        let c = &mut self.core;
+        let (x, y) = if test {
+            (&c.data.x_test, &c.data.y_test)
+        } else {
+            (&c.data.x_train, &c.data.y_train)
+        };
+        let theta = policy_forward(&c.policy, x.view())?.0;
+        let f = c.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
+        Ok(estimate::residual_weights(&f, y.view()).1)
+    }
+
+    fn monitor_batch(&self) -> (Array2<f64>, Array2<f64>) {
+        let d = &self.core.data;
+        let idx: Vec<usize> = (0..d.x_train.nrows().min(MONITOR_BATCH)).collect();
+        (rows(&d.x_train, &idx), rows(&d.y_train, &idx))
+    }
+
+    fn reference_estimator(&self) -> Estimator<'static> {
+        if self.core.bb.has_jacobian() {
+            Estimator::Exact
+        } else {
+            Estimator::Richardson {
+                h_rel: RICHARDSON_H_REL,
+            }
+        }
+    }
+
+    /// The reference `dL/dpi` on the monitoring batch: from dF when given, else
+    /// Richardson-extrapolated central differences.
+    pub fn reference_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
+        let (x, y) = self.monitor_batch();
+        let est = self.reference_estimator();
+        let c = &mut self.core;
+        let (theta, cache) = policy_forward(&c.policy, x.view())?;
+        let batch = Batch::new(x.view(), theta.view(), y.view());
+        let lg = estimate::loss_and_grad(
+            est,
+            &mut c.bb,
+            Purpose::Monitoring,
+            batch,
+            &mut c.rng_monitor,
+            false,
+        )?;
+        Ok(c.policy.backward(&cache, lg.grad.view()).0)
+    }
+
+    /// The `dL/dpi` this method applies, on the monitoring batch at the current policy
+    /// (its own machinery, monitoring evaluations and randomness).
+    pub fn method_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
+        let (x, y) = self.monitor_batch();
+        let c = &mut self.core;
+        let (theta, cache) = policy_forward(&c.policy, x.view())?;
+        let d_theta = self
+            .method
+            .monitor_d_theta(c, x.view(), theta.view(), y.view())?;
+        Ok(c.policy.backward(&cache, d_theta.view()).0)
+    }
+
+    pub(super) fn log(&mut self, wall_ms: f64) -> Result<(), SessionError> {
+        let train_loss = self.true_loss(false)?;
+        let test_loss = if self.core.data.x_test.nrows() > 0 {
+            Some(self.true_loss(true)?)
+        } else {
+            None
+        };
+        let reference = self.reference_policy_gradient()?;
+        let estimate = self.method_policy_gradient()?;
+        let (rel, cos) = estimate::compare(&estimate, &reference);
+        let c = &mut self.core;
+        let row = HistoryRow {
+            step: c.steps,
+            evals: c.bb.learning_evals,
+            monitor_evals: c.bb.monitoring_evals,
+            wall_ms,
+            train_loss,
+            test_loss,
+            grad_rel_err: rel.is_finite().then_some(rel),
+            grad_cos: cos.is_finite().then_some(cos),
+            surrogate_err: self.method.surrogate_error(),
+        };
+        let first = self.history.first().map(|h| h.train_loss);
+        self.history.push(row);
+        // Next log points: whichever of evaluations or steps comes first.
+        let lp = c.cfg.log_points as u64;
+        let eval_gap = (c.cfg.budget / lp).max(1);
+        let step_gap = (c.cfg.max_steps / lp).max(1);
+        self.next_eval_mark = (c.bb.learning_evals / eval_gap + 1) * eval_gap;
+        self.next_step_mark = (c.steps / step_gap + 1) * step_gap;
+        if c.done.is_none() {
+            if !train_loss.is_finite() {
+                c.finish(
+                    StopReason::Diverged,
+                    "diverged: the training loss is not a finite number; lower the learning rate"
+                        .into(),
+                );
+            } else if let Some(f0) = first {
+                if train_loss > DIVERGENCE_FACTOR * f0.max(1e-300) {
+                    c.finish(
+                        StopReason::Diverged,
+                        format!("diverged: the training loss grew from {f0:.3e} to {train_loss:.3e}; lower the learning rate or the method's step size"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The finite-difference step-size sweep at the current policy, on the monitoring
+    /// batch: relative error of central and forward differences of `dL/dtheta` against
+    /// the reference, for each relative step in `h_values`. Shows truncation error (large
+    /// h) against round-off (small h): the V of a log-log plot. Monitoring evaluations.
+    pub fn step_sweep(&mut self, h_values: &[f64]) -> Result<SweepReport, SessionError> {
+        let (x, y) = self.monitor_batch();
+        let reference_est = self.reference_estimator();
+        let c = &mut self.core;
+        let theta = policy_forward(&c.policy, x.view())?.0;
+        let batch = Batch::new(x.view(), theta.view(), y.view());
+        let mut grad = |est| -> Result<Vec<f64>, SessionError> {
+            let lg = estimate::loss_and_grad(
+                est,
+                &mut c.bb,
+                Purpose::Monitoring,
+                batch,
+                &mut c.rng_monitor,
+                false,
+            )?;
+            Ok(lg.grad.into_iter().collect())
+        };
+        let reference = grad(reference_est)?;
+        let mut out = Vec::new();
+        for &h in h_values
+            .iter()
+            .filter(|h| h.is_finite() && **h > 0.0 && **h <= 1.0)
+        {
+            let central = estimate::compare(&grad(Estimator::Central { h_rel: h })?, &reference).0;
+            let forward = estimate::compare(&grad(Estimator::Forward { h_rel: h })?, &reference).0;
+            out.push([h, central, forward]);
+        }
+        Ok(SweepReport {
+            reference: if c.bb.has_jacobian() {
+                "dF"
+            } else {
+                "richardson"
+            },
+            defaults: SweepDefaults {
+                central: CENTRAL_H_REL,
+                forward: FORWARD_H_REL,
+            },
+            rows: out,
+        })
+    }
+
+    /// Predicted against observed outputs on the test set (the training set when there
+    /// is no test set), with the learned and true theta. Uses monitoring evaluations.
+    pub fn fit_report(&mut self) -> Result<FitReport, SessionError> {
+        let c = &mut self.core;
+        let d = &c.data;
+        let (x, y, tt) = if d.x_test.nrows() > 0 {
+            (&d.x_test, &d.y_test, &d.theta_test)
+        } else {
+            (&d.x_train, &d.y_train, &d.theta_train)
+        };
+        let theta = policy_forward(&c.policy, x.view())?.0;
+        let pred = c.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
+        let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<f64>>();
+        Ok(FitReport {
+            x_dim: c.cfg.x_dim,
+            y_dim: c.cfg.y_dim,
+            theta_dim: c.cfg.theta_dim,
+            x: flat(x),
+            y_true: flat(y),
+            y_pred: flat(&pred),
+            theta_learned: flat(&theta),
+            theta_true: tt.as_ref().map(flat),
+        })
+    }
+}

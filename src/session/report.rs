@@ -1,0 +1,202 @@
+//! What a run reports: its history rows, why it stopped, how it came out, and the typed
+//! status, fit and step-size-sweep reports the page reads as JSON.
+
+use serde::Serialize;
+
+/// Field names of a history row, in `HistoryRow::to_array` order (also `results.json`).
+pub const HISTORY_FIELDS: [&str; 9] = [
+    "step",
+    "evals",
+    "monitorEvals",
+    "wallMs",
+    "trainLoss",
+    "testLoss",
+    "gradRelErr",
+    "gradCos",
+    "surrogateErr",
+];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryRow {
+    pub step: u64,
+    pub evals: u64,
+    pub monitor_evals: u64,
+    pub wall_ms: f64,
+    pub train_loss: f64,
+    pub test_loss: Option<f64>,
+    pub grad_rel_err: Option<f64>,
+    pub grad_cos: Option<f64>,
+    /// Surrogate methods: F~'s error on rows it had not been fitted on (mean squared, in
+    /// units of F's spread), the number the joint surrogate waits on before training pi.
+    pub surrogate_err: Option<f64>,
+}
+
+impl HistoryRow {
+    /// The row as numbers (`None` as NaN), in `HISTORY_FIELDS` order.
+    pub fn to_array(&self) -> [f64; 9] {
+        let o = |v: Option<f64>| v.unwrap_or(f64::NAN);
+        [
+            self.step as f64,
+            self.evals as f64,
+            self.monitor_evals as f64,
+            self.wall_ms,
+            self.train_loss,
+            o(self.test_loss),
+            o(self.grad_rel_err),
+            o(self.grad_cos),
+            o(self.surrogate_err),
+        ]
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StopReason {
+    Budget,
+    MaxSteps,
+    Diverged,
+    Error,
+    Stopped,
+}
+
+impl StopReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::Budget => "budget",
+            StopReason::MaxSteps => "maxSteps",
+            StopReason::Diverged => "diverged",
+            StopReason::Error => "error",
+            StopReason::Stopped => "stopped",
+        }
+    }
+}
+
+/// How a run came out, judged on its logged training loss. The page shows it with a mark
+/// and [`Outcome::why`] for every method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Got to the target fraction of its first logged loss.
+    Reached,
+    /// Ended below its start without reaching the target.
+    Improved,
+    /// Ended above its first logged loss.
+    Worse,
+    Diverged,
+    /// F or the method failed.
+    Failed,
+    /// Stopped by the user before reaching the target.
+    Stopped,
+}
+
+impl Outcome {
+    /// Judges a run from its stop reason and its first, lowest and last logged losses.
+    pub fn judge(
+        stop: Option<StopReason>,
+        first: f64,
+        best: f64,
+        last: f64,
+        target: f64,
+    ) -> Outcome {
+        match stop {
+            Some(StopReason::Error) => Outcome::Failed,
+            Some(StopReason::Diverged) => Outcome::Diverged,
+            // NaN counts as worse.
+            _ if last.partial_cmp(&first) != Some(std::cmp::Ordering::Less)
+                && last != first =>
+            {
+                Outcome::Worse
+            }
+            _ if best <= target * first => Outcome::Reached,
+            Some(StopReason::Stopped) => Outcome::Stopped,
+            _ => Outcome::Improved,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Reached => "reached",
+            Outcome::Improved => "improved",
+            Outcome::Worse => "worse",
+            Outcome::Diverged => "diverged",
+            Outcome::Failed => "failed",
+            Outcome::Stopped => "stopped",
+        }
+    }
+
+    /// One line of why, for the results table.
+    pub fn why(self, first: f64, best: f64, last: f64, target: f64) -> String {
+        let pct = |v: f64| format!("{:.3}%", 100.0 * v / first);
+        match self {
+            Outcome::Reached => format!(
+                "reached the target ({} of the start); lowest {}",
+                pct(target * first),
+                pct(best)
+            ),
+            Outcome::Improved => format!(
+                "ended at {} of its start, short of the target {}",
+                pct(last),
+                pct(target * first)
+            ),
+            Outcome::Worse => format!("ended above its start: {} of it", pct(last)),
+            Outcome::Diverged => "diverged: the loss blew up or became NaN".into(),
+            Outcome::Failed => "F or the method failed: see the error".into(),
+            Outcome::Stopped => format!("stopped at {} of its start", pct(last)),
+        }
+    }
+}
+
+/// The status a worker sends with every chunk (JSON camelCase).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub method: &'static str,
+    pub steps: u64,
+    pub evals: u64,
+    pub monitor_evals: u64,
+    pub jacobian_evals: u64,
+    pub budget: u64,
+    pub max_steps: u64,
+    pub done: bool,
+    pub stop_reason: Option<&'static str>,
+    pub message: Option<String>,
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+    pub wall_ms: f64,
+    pub surrogate_mse: Option<f64>,
+    /// Set once the run has ended and logged at least once.
+    pub outcome: Option<&'static str>,
+    pub outcome_why: Option<String>,
+}
+
+/// Predicted against observed outputs for the fit chart.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitReport {
+    pub x_dim: usize,
+    pub y_dim: usize,
+    pub theta_dim: usize,
+    pub x: Vec<f64>,
+    pub y_true: Vec<f64>,
+    pub y_pred: Vec<f64>,
+    pub theta_learned: Vec<f64>,
+    pub theta_true: Option<Vec<f64>>,
+}
+
+/// Default steps of the finite-difference methods, as the sweep chart marks them.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepDefaults {
+    pub central: f64,
+    pub forward: f64,
+}
+
+/// Error of central and forward differences against the relative step: `rows` are
+/// `[h, central, forward]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepReport {
+    /// "dF" or "richardson".
+    pub reference: &'static str,
+    pub defaults: SweepDefaults,
+    pub rows: Vec<[f64; 3]>,
+}
