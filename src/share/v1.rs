@@ -1,0 +1,74 @@
+//! Version 1 of the link format: what is frozen about it. The defaults a v1 link leaves
+//! out, its top-level fields, its charts and its preset ids. NEVER change these: links
+//! written with them must keep opening as they did, whatever the page's defaults (in
+//! `settings::SETTINGS`) become. A change adds a version instead. The values differ from
+//! the table's current defaults where the page moved on.
+
+use super::{DataSettings, NetworkSettings, OptimizerSettings, ShareSettings, ShareState};
+use crate::config::{Method, MethodSettings};
+use crate::nn::Activation;
+use crate::optim::OptimizerKind;
+
+/// Charts a v1 link can show or hide, in page order.
+pub const CHARTS_V1: [&str; 6] = ["loss", "grad", "cos", "fit", "theta", "sweep"];
+/// Longest preset id.
+pub const MAX_PRESET_ID: usize = 40;
+/// The fields of a v1 payload (the page's state adds `embed`, a plain option in a link).
+pub(super) const TOP_KEYS: [&str; 5] = ["methods", "settings", "charts", "preset", "script"];
+
+/// The settings a v1 link leaves out. Frozen: links written with them must keep opening
+/// with them, whatever the page's defaults become.
+pub fn v1_defaults() -> ShareState {
+    ShareState {
+        script: None,
+        preset: None,
+        methods: vec![Method::Central],
+        settings: ShareSettings {
+            data: DataSettings {
+                source: "generated".into(),
+                samples: None,
+                noise: None,
+                test_fraction: 0.2,
+                csv: String::new(),
+            },
+            network: NetworkSettings {
+                hidden: vec![32, 32],
+                activation: Activation::Tanh,
+            },
+            optimizer: OptimizerSettings {
+                kind: OptimizerKind::Adam,
+                learning_rate: 0.01,
+                batch_size: 32,
+                clip: 10.0,
+            },
+            budget: 200_000,
+            max_steps: 3000,
+            seed: 1,
+            log_points: 60,
+            method_settings: MethodSettings {
+                h_rel: 0.0,
+                k: 4,
+                sigma: 0.05,
+                lambda: 1.0,
+                exploration: 0.1,
+                rounds: 3,
+                collect_share: 0.5,
+                surrogate_hidden: vec![64, 64],
+                alpha: 0.5,
+                fit_only_rho: false,
+            },
+        },
+        charts: CHARTS_V1.iter().map(|c| c.to_string()).collect(),
+        embed: false,
+    }
+}
+
+/// A preset id: 1 to 40 of `a-z 0-9 - _`, starting with a letter or digit.
+pub fn valid_preset_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_PRESET_ID
+        && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
