@@ -861,7 +861,7 @@ fn wrong_types_and_out_of_range_values_are_replaced_or_clamped_with_warnings() {
         "Seed",
         "Max steps",
         "Log points",
-        "Data source",
+        "Data: the text \"database\"",
         "Samples",
         "Noise",
         "Test fraction",

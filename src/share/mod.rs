@@ -4,33 +4,40 @@
 //! Adler-32 checksum) of a small JSON object, optionally followed by plain options
 //! (`&embed`). The JSON carries the problem script, or the id of a built-in preset in its
 //! place, the selected methods, the settings that differ from the version's frozen
-//! defaults, and the charts shown. Version 1's schema and defaults below are frozen: a
+//! defaults, and the charts shown. Version 1's schema and defaults (`v1.rs`) are frozen: a
 //! change that would make an existing link open differently adds a version and keeps this
 //! one decoding as it does (golden links in `tests/golden/` check it).
 //!
 //! Decoding never panics and rarely fails: damaged, truncated or hand-edited links give
 //! warnings a person can read, whatever could be read is kept, missing or unreadable parts
-//! take the version's defaults and numbers are clamped to the ranges in [`NUMBERS`]. Only a
+//! take the version's defaults and numbers are clamped to the ranges in [`numbers`]. Only a
 //! link with nothing usable (not a link, a newer version, no readable data) is an error.
 //!
 //! JSON is read by a small parser of its own that keeps numbers as text and converts them
 //! with Rust's correctly rounded `str::parse`, so every JavaScript number survives a link
 //! bit for bit (serde_json's default float parsing may be one unit in the last place off).
+//!
+//! The run settings are read and written as `settings::SETTINGS` lists them (path, label,
+//! kind, range); only their defaults are v1's own. Files: `codec` (base64, zlib, the
+//! fragment), `json` (the salvaging parser), `reader` (payload -> state), `values` (one
+//! value by its kind), `writer` (state -> payload), `v1` (what is frozen).
 
 mod codec;
 pub mod json;
 mod reader;
 pub mod v1;
+mod values;
 mod writer;
 
-pub use reader::{numbers, NumSpec};
 pub use v1::{v1_defaults, valid_preset_id, CHARTS_V1, MAX_PRESET_ID};
+pub use values::{numbers, NumSpec};
 
 use crate::config::{Method, MethodSettings};
 use crate::nn::Activation;
 use crate::optim::OptimizerKind;
+use crate::settings::{Scope, Setting, SETTINGS};
 use reader::{Mode, Reader};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The link format this code writes.
 pub const VERSION: u32 = 1;
@@ -69,7 +76,7 @@ pub struct ShareState {
 }
 
 /// The page's run settings (what `readSettings()` in `www/app.js` returns).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareSettings {
     pub data: DataSettings,
@@ -82,7 +89,7 @@ pub struct ShareSettings {
     pub method_settings: MethodSettings,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataSettings {
     /// "generated" or "csv".
@@ -98,14 +105,14 @@ pub struct DataSettings {
     pub csv: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkSettings {
     pub hidden: Vec<usize>,
     pub activation: Activation,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OptimizerSettings {
     pub kind: OptimizerKind,
@@ -225,3 +232,12 @@ fn short(s: &str, n: usize) -> String {
         format!("{}…", s.chars().take(n).collect::<String>())
     }
 }
+
+/// The settings a link holds, in the table's order (`Scope::Run`; the page's own settings
+/// stay out of links).
+fn run_settings() -> impl Iterator<Item = &'static Setting> {
+    SETTINGS.iter().filter(|s| s.scope == Scope::Run)
+}
+
+/// The members of a payload object, in the order written.
+type Members = [(String, json::J)];

@@ -8,6 +8,7 @@ use super::{DataSettings, NetworkSettings, OptimizerSettings, ShareSettings, Sha
 use crate::config::{Method, MethodSettings};
 use crate::nn::Activation;
 use crate::optim::OptimizerKind;
+use serde_json::Value;
 
 /// Charts a v1 link can show or hide, in page order.
 pub const CHARTS_V1: [&str; 6] = ["loss", "grad", "cos", "fit", "theta", "sweep"];
@@ -15,6 +16,10 @@ pub const CHARTS_V1: [&str; 6] = ["loss", "grad", "cos", "fit", "theta", "sweep"
 pub const MAX_PRESET_ID: usize = 40;
 /// The fields of a v1 payload (the page's state adds `embed`, a plain option in a link).
 pub(super) const TOP_KEYS: [&str; 5] = ["methods", "settings", "charts", "preset", "script"];
+
+/// The CSV data: the one part of v1's settings that is not in `settings::SETTINGS` (it is
+/// a text area, not a setting). It travels only when the data come from CSV.
+pub(super) const CSV_PATH: &str = "data.csv";
 
 /// The settings a v1 link leaves out. Frozen: links written with them must keep opening
 /// with them, whatever the page's defaults become.
@@ -72,3 +77,21 @@ pub fn valid_preset_id(id: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
+
+/// v1's default settings as JSON, to look a setting's default up by its path.
+pub(super) fn settings_value() -> Value {
+    serde_json::to_value(v1_defaults().settings).expect("plain data serializes to JSON")
+}
+
+/// Whether settings carry their CSV data: only when the data come from CSV.
+pub(super) fn keeps_csv(s: &ShareSettings) -> bool {
+    s.data.source == "csv"
+}
+
+/// Empties CSV data the settings do not use.
+pub(super) fn drop_unused_csv(s: &mut ShareSettings) {
+    if !keeps_csv(s) {
+        s.data.csv.clear();
+    }
+}
+
