@@ -2,7 +2,7 @@
 //! out, its top-level fields, its charts and its preset ids. NEVER change these: links
 //! written with them must keep opening as they did, whatever the page's defaults (in
 //! `settings::SETTINGS`) become. A change adds a version instead. The values differ from
-//! the table's current defaults where the page moved on.
+//! the table's current defaults where the page moved on; the tests below pin every one.
 
 use super::{DataSettings, NetworkSettings, OptimizerSettings, ShareSettings, ShareState};
 use crate::config::{Method, MethodSettings};
@@ -95,3 +95,83 @@ pub(super) fn drop_unused_csv(s: &mut ShareSettings) {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{lookup, Kind, SETTINGS};
+
+    #[test]
+    fn every_v1_default_is_pinned() {
+        // The one place for literals: these values are what every v1 link leaves out, and
+        // links made years ago open with them. Never edit this test; add a version instead.
+        // Exact JSON text (shortest round-trip floats), so a float one unit off fails too. (`samples` and `noise` have no
+        // v1 default: a link without them takes the script's values.)
+        let want = concat!(
+            r#"{"script":null,"preset":null,"methods":["central"],"settings":{"#,
+            r#""data":{"source":"generated","testFraction":0.2,"csv":""},"#,
+            r#""network":{"hidden":[32,32],"activation":"tanh"},"#,
+            r#""optimizer":{"kind":"adam","learningRate":0.01,"batchSize":32,"clip":10.0},"#,
+            r#""budget":200000,"maxSteps":3000,"seed":1,"logPoints":60,"#,
+            r#""methodSettings":{"hRel":0.0,"k":4,"sigma":0.05,"lambda":1.0,"exploration":0.1,"#,
+            r#""rounds":3,"collectShare":0.5,"surrogateHidden":[64,64],"alpha":0.5,"#,
+            r#""fitOnlyRho":false}},"#,
+            r#""charts":["loss","grad","cos","fit","theta","sweep"],"embed":false}"#,
+        );
+        assert_eq!(serde_json::to_string(&v1_defaults()).unwrap(), want);
+    }
+
+    /// The dotted paths of the values (not objects) in a JSON object.
+    fn leaves(v: &Value, at: &str, out: &mut Vec<String>) {
+        match v.as_object() {
+            Some(o) => o.iter().for_each(|(k, v)| {
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                leaves(v, &path, out)
+            }),
+            None => out.push(at.to_string()),
+        }
+    }
+
+    #[test]
+    fn every_run_setting_of_the_table_has_a_v1_default_that_the_table_accepts() {
+        let v1 = settings_value();
+        let mut expected = vec![CSV_PATH.to_string()];
+        for s in super::super::run_settings() {
+            let d = lookup(&v1, s.path);
+            if let Kind::Number { optional: true, .. } = s.kind {
+                assert!(
+                    d.is_null(),
+                    "{}: an optional number has no v1 default",
+                    s.path
+                );
+                continue;
+            }
+            assert!(
+                !d.is_null(),
+                "{} has no v1 default: add a link version",
+                s.path
+            );
+            assert_eq!(s.check(d), Ok(()), "{}", s.path);
+            expected.push(s.path.to_string());
+        }
+        // And nothing else: every v1 default is a setting of the table, or the CSV data.
+        let mut got = Vec::new();
+        leaves(&v1, "", &mut got);
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected);
+        assert!(
+            SETTINGS.iter().any(|s| s.path == "watchdog"),
+            "page settings stay out"
+        );
+    }
+
+    #[test]
+    fn the_v1_defaults_go_through_json_unchanged() {
+        let back: ShareSettings = serde_json::from_value(settings_value()).unwrap();
+        assert_eq!(back, v1_defaults().settings);
+    }
+}
