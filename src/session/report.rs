@@ -103,9 +103,7 @@ impl Outcome {
             Some(StopReason::Error) => Outcome::Failed,
             Some(StopReason::Diverged) => Outcome::Diverged,
             // NaN counts as worse.
-            _ if last.partial_cmp(&first) != Some(std::cmp::Ordering::Less)
-                && last != first =>
-            {
+            _ if last.partial_cmp(&first) != Some(std::cmp::Ordering::Less) && last != first => {
                 Outcome::Worse
             }
             _ if best <= target * first => Outcome::Reached,
