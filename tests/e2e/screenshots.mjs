@@ -16,6 +16,8 @@ try {
     await page.getByRole('button', { name: 'Run' }).click();
     await waitForState(page, ['finished', 'error'], 180_000);
     await waitForCharts(page);
+    // The results table is redrawn a moment after the end, like the charts.
+    await page.waitForFunction(() => !/\((running|waiting for a core)\)/.test(document.getElementById('results-body')?.textContent ?? ''));
     const file = path.join(out, `screenshot-${width}.png`);
     await page.screenshot({ path: file, fullPage: width === 400 ? false : true });
     console.log(`wrote ${path.relative(repoRoot, file)}`);
