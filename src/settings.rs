@@ -238,7 +238,7 @@ const fn run(
 
 /// Every setting, in the page's order. Add a setting here (and its field in `RawConfig`).
 pub const SETTINGS: &[Setting] = &[
-    run("data.source", "data-source", "Data", Kind::Choice { default: "generated", options: &[("generated", "Generated from thetaTrue"), ("csv", "CSV data (pasted or a file)")] }, "",
+    run("data.source", "data-source", "Data source", Kind::Choice { default: "generated", options: &[("generated", "Generated from thetaTrue"), ("csv", "CSV data (pasted or a file)")] }, "",
         "Generated: Y = F(X, thetaTrue(X)) + noise, X uniform in xRange. CSV: columns x1..x_xDim, y1..y_yDim."),
     run("data.samples", "samples", "Samples", Kind::Number { default: 256.0, min: 4.0, max: 100_000.0, min_exclusive: false, int: true, optional: true }, "",
         "Generated data only; blank = the script's problem.samples."),
@@ -295,9 +295,11 @@ pub const SETTINGS: &[Setting] = &[
         "Widths of the surrogate network F~'s hidden layers."),
     run("methodSettings.alpha", "alpha", "alpha", number(0.5, 0.0, 1.0), "",
         "Guided ES: share of the search variance in the full space (the rest along the guide)."),
+    run("methodSettings.jointGate", "joint-gate", "Joint: train π once F̃'s error is below", number(0.0, 0.0, 1.0), "of F's variance",
+        "Joint surrogate: pi waits until F~'s out-of-sample error on fresh rows is below this share of F's variance; 0 = pi trains from the first step."),
     run("methodSettings.literalLoss", "literal-loss", "Literal seed loss", Kind::Flag { default: false }, "",
         "Joint surrogate: both terms of L* train pi and rho, as the seed wrote it. Its fixed point is F~ = (Y + λF)/(1 + λ), where pi's gradient is zero whatever F − Y is, so it can stall short of the data."),
-    run("methodSettings.fitOnlyRho", "fit-only-rho", "Literal loss: fit term trains only F~", Kind::Flag { default: false }, "",
+    run("methodSettings.fitOnlyRho", "fit-only-rho", "Literal loss: fit term trains only F̃", Kind::Flag { default: false }, "",
         "With the literal seed loss: the fit term updates only rho and the data term only pi."),
 ];
 

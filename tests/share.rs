@@ -1,4 +1,4 @@
-//! Share links (issue 5): random valid states survive a link exactly (property test);
+//! Share links: random valid states survive a link exactly (property test);
 //! golden links of every version keep decoding to the same state; at least 100,000
 //! random, mutated and hand-broken inputs decode without a panic, and whatever decodes
 //! is a valid state (in range, a valid RunConfig, re-encodable without warnings);
@@ -173,8 +173,11 @@ fn v1_defaults_are_frozen() {
 
 /// Settings added after the v1 golden files were recorded, with the value every v1 link
 /// that does not name them opens with.
-const ADDED_AFTER_V1: [(&str, &str, f64); 2] =
-    [("", "target", 0.05), ("methodSettings", "literalLoss", 0.0)];
+const ADDED_AFTER_V1: [(&str, &str, f64); 3] = [
+    ("", "target", 0.05),
+    ("methodSettings", "jointGate", 0.0),
+    ("methodSettings", "literalLoss", 0.0),
+];
 
 /// A state as the golden files recorded it: the settings added since are checked to hold
 /// their v1 value and left out.
@@ -441,6 +444,7 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
                     collect_share,
                     surrogate_hidden: sh,
                     alpha,
+                    joint_gate: 0.0,
                     literal_loss: false,
                     fit_only_rho: fit,
                 }
@@ -655,6 +659,7 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
                 collect_share: 0.2,
                 surrogate_hidden: vec![],
                 alpha: 1.0,
+                joint_gate: 0.0,
                 literal_loss: false,
                 fit_only_rho: true,
             },
@@ -885,7 +890,7 @@ fn wrong_types_and_out_of_range_values_are_replaced_or_clamped_with_warnings() {
         "Seed",
         "Max steps",
         "Log points",
-        "Data: the text \"database\"",
+        "Data source: the text \"database\"",
         "Samples",
         "Noise",
         "Test fraction",

@@ -9,7 +9,7 @@ export const SETTINGS = [
     "id": "data-source",
     "key": "source",
     "kind": "choice",
-    "label": "Data",
+    "label": "Data source",
     "options": [
       {
         "label": "Generated from thetaTrue",
@@ -452,6 +452,23 @@ export const SETTINGS = [
     "unit": ""
   },
   {
+    "default": 0.0,
+    "help": "Joint surrogate: pi waits until F~'s out-of-sample error on fresh rows is below this share of F's variance; 0 = pi trains from the first step.",
+    "id": "joint-gate",
+    "int": false,
+    "key": "jointGate",
+    "kind": "number",
+    "label": "Joint: train π once F̃'s error is below",
+    "max": 1.0,
+    "min": 0.0,
+    "minExclusive": false,
+    "optional": false,
+    "path": "methodSettings.jointGate",
+    "rangeText": "from 0 to 1",
+    "scope": "run",
+    "unit": "of F's variance"
+  },
+  {
     "default": false,
     "help": "Joint surrogate: both terms of L* train pi and rho, as the seed wrote it. Its fixed point is F~ = (Y + λF)/(1 + λ), where pi's gradient is zero whatever F − Y is, so it can stall short of the data.",
     "id": "literal-loss",
@@ -469,7 +486,7 @@ export const SETTINGS = [
     "id": "fit-only-rho",
     "key": "fitOnlyRho",
     "kind": "flag",
-    "label": "Literal loss: fit term trains only F~",
+    "label": "Literal loss: fit term trains only F̃",
     "path": "methodSettings.fitOnlyRho",
     "rangeText": "true or false",
     "scope": "run",
@@ -544,6 +561,7 @@ export const METHODS = [
       "methodSettings.lambda",
       "methodSettings.exploration",
       "methodSettings.surrogateHidden",
+      "methodSettings.jointGate",
       "methodSettings.literalLoss",
       "methodSettings.fitOnlyRho"
     ]

@@ -34,11 +34,11 @@ const COLLECT_ROWS_PER_CALL: usize = 512;
 const TRUST_WIDTHS: f64 = 3.0;
 /// Spall's recommended decay exponent for the SPSA perturbation, `c_k = c / (k + 1)^0.101`.
 const SPSA_GAMMA: f64 = 0.101;
-/// F~ counts as validated (the joint surrogate starts training pi, Guided ES starts leaning
-/// on it) once its out-of-sample error, smoothed over steps, is below this share of F's
-/// variance...
+/// Guided ES leans on F~ once its out-of-sample error, smoothed over steps, is below this
+/// share of F's variance (the joint surrogate's gate is a setting, `jointGate`).
 pub const VALID_SURROGATE_ERR: f64 = 0.02;
-/// ... or once this share of the budget went into warming it up (then with a note).
+/// The joint surrogate's gate opens anyway once this share of the budget went into warming
+/// F~ up (with a note).
 const WARMUP_BUDGET_SHARE: f64 = 0.2;
 /// Smoothing of the out-of-sample error across steps.
 const ERR_SMOOTHING: f64 = 0.9;
@@ -409,12 +409,13 @@ impl Joint {
         self.s.last_mse = net.fit(JOINT_REPLAY, FIT_BATCH, &mut core.rng_surrogate);
         if !self.training_pi {
             let warmup = (WARMUP_BUDGET_SHARE * core.cfg.budget as f64) as u64;
-            if self.s.validated() {
+            let gate = core.cfg.settings.joint_gate;
+            if gate == 0.0 || self.s.err.is_some_and(|e| e < gate) {
                 self.training_pi = true;
             } else if core.bb.learning_evals >= warmup {
                 self.training_pi = true;
                 core.notes.push(format!(
-                    "F~ was not yet validated after {} F-evaluations (out-of-sample error {:.3} of F's variance, wanted below {VALID_SURROGATE_ERR}); pi trains through it anyway",
+                    "F~ was not yet validated after {} F-evaluations (out-of-sample error {:.3} of F's variance, wanted below {gate}); pi trains through it anyway",
                     core.bb.learning_evals,
                     self.s.err.unwrap_or(f64::NAN)
                 ));

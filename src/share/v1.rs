@@ -61,6 +61,7 @@ pub fn v1_defaults() -> ShareState {
                 collect_share: 0.5,
                 surrogate_hidden: vec![64, 64],
                 alpha: 0.5,
+                joint_gate: 0.0,
                 literal_loss: false,
                 fit_only_rho: false,
             },
@@ -116,7 +117,7 @@ mod tests {
             r#""budget":200000,"maxSteps":3000,"seed":1,"logPoints":60,"target":0.05,"#,
             r#""methodSettings":{"hRel":0.0,"k":4,"sigma":0.05,"lambda":1.0,"exploration":0.1,"#,
             r#""rounds":3,"collectShare":0.5,"surrogateHidden":[64,64],"alpha":0.5,"#,
-            r#""literalLoss":false,"fitOnlyRho":false}},"#,
+            r#""jointGate":0.0,"literalLoss":false,"fitOnlyRho":false}},"#,
             r#""charts":["loss","grad","cos","fit","theta","sweep"],"embed":false}"#,
         );
         assert_eq!(serde_json::to_string(&v1_defaults()).unwrap(), want);

@@ -34,7 +34,7 @@ pub fn check_csv(text: &str) -> String {
     crate::data::read_csv(text, None).err().unwrap_or_default()
 }
 
-/// The share-link fragment (without `#`) of the page's state JSON (issue 5; `share::encode_json`).
+/// The share-link fragment (without `#`) of the page's state JSON (`share::encode_json`).
 #[wasm_bindgen(js_name = encodeState)]
 pub fn encode_state(state_json: &str) -> Result<String, JsError> {
     crate::share::encode_json(state_json).map_err(|e| JsError::new(&e.to_string()))

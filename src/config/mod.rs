@@ -4,6 +4,9 @@
 use crate::nn::Activation;
 use crate::optim::OptimizerKind;
 use crate::settings::{self, Kind, Setting};
+
+mod complete;
+pub use complete::{complete, probe_point};
 use serde::{Deserialize, Serialize};
 
 /// The gradient methods, with their names in configs, links and results (DESIGN.md).
@@ -71,7 +74,7 @@ impl Method {
             Method::Joint => ("joint", "Joint surrogate", "1",
                 "L* = ‖Y − F̃(X, NN(X))‖² + λ‖F̃(X, NN(X)) − F(X, NN(X))‖²",
                 "ρ and π are trained together: F̃ keeps learning where the policy goes; exploration noise on θ teaches F̃ how F varies off the policy.",
-                &["methodSettings.lambda", "methodSettings.exploration", "methodSettings.surrogateHidden", "methodSettings.literalLoss", "methodSettings.fitOnlyRho"]),
+                &["methodSettings.lambda", "methodSettings.exploration", "methodSettings.surrogateHidden", "methodSettings.jointGate", "methodSettings.literalLoss", "methodSettings.fitOnlyRho"]),
             Method::GuidedEs => ("guided-es", "Guided ES", "2k + 1",
                 "ε ~ N(0, α·I + (1 − α)·uuᵀ),  u = surrogate gradient / ‖·‖",
                 "Evolution strategies whose search leans toward the surrogate's gradient (Maheswaranathan et al. 2019): surrogate speed, ES honesty.",
@@ -201,6 +204,9 @@ pub struct MethodSettings {
     pub surrogate_hidden: Vec<usize>,
     /// Guided ES: weight of the full space against the surrogate-gradient subspace.
     pub alpha: f64,
+    /// Joint surrogate: pi trains once F~'s out-of-sample error is below this share of F's
+    /// variance (0: from the first step).
+    pub joint_gate: f64,
     /// Joint surrogate: the seed's L* taken literally (both terms train pi and rho).
     pub literal_loss: bool,
     /// Joint surrogate with the literal loss: the fit term updates only rho and the data
@@ -220,6 +226,7 @@ impl Default for MethodSettings {
             collect_share: n("collectShare"),
             surrogate_hidden: layers("methodSettings.surrogateHidden"),
             alpha: n("alpha"),
+            joint_gate: n("jointGate"),
             literal_loss: flag("methodSettings.literalLoss"),
             fit_only_rho: flag("methodSettings.fitOnlyRho"),
         }
