@@ -1,10 +1,10 @@
 //! The worker's side of the boundary: one `Session` per run, F as JS batch functions.
 
-use crate::config::RunConfig;
+use crate::config::{self, RunConfig};
 use crate::problem::{BlackBox, Dims, EvalError};
-use crate::session::Session;
+use crate::session::{Session, SessionError};
 use js_sys::{Float64Array, Function};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -26,6 +26,10 @@ struct FTime {
     rows: Cell<f64>,
 }
 
+/// The value the user's code (through the worker's wrappers) threw last: it goes back to the
+/// worker as it was thrown, with its own message and line, not as a new Error made of its text.
+type Thrown = Rc<RefCell<Option<JsValue>>>;
+
 /// The message of a thrown JS value.
 fn js_message(v: &JsValue) -> String {
     if let Some(e) = v.dyn_ref::<js_sys::Error>() {
@@ -43,6 +47,7 @@ struct JsBlackBox {
     df: Option<Function>,
     theta_true: Option<Function>,
     f_time: Rc<FTime>,
+    thrown: Thrown,
 }
 
 /// Calls a batch wrapper on `inputs` (row-major) and lets it write `out`. The arrays it gets
@@ -51,6 +56,7 @@ struct JsBlackBox {
 /// no wasm code runs then (the user's script cannot reach this module), and every call makes
 /// new views.
 fn call_batch(
+    thrown: &Thrown,
     func: &Function,
     inputs: &[&[f64]],
     rows: usize,
@@ -77,7 +83,11 @@ fn call_batch(
         }
         _ => unreachable!(),
     };
-    r.map(|_| ()).map_err(|e| EvalError(js_message(&e)))
+    r.map(|_| ()).map_err(|e| {
+        let message = js_message(&e);
+        *thrown.borrow_mut() = Some(e);
+        EvalError(message)
+    })
 }
 
 impl BlackBox for JsBlackBox {
@@ -87,7 +97,7 @@ impl BlackBox for JsBlackBox {
     fn eval_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let t0 = performance_now();
         let rows = xs.len() / self.dims.x;
-        let r = call_batch(&self.f, &[xs, thetas], rows, out);
+        let r = call_batch(&self.thrown, &self.f, &[xs, thetas], rows, out);
         let t = &self.f_time;
         t.ms.set(t.ms.get() + (performance_now() - t0));
         t.rows.set(t.rows.get() + rows as f64);
@@ -106,7 +116,7 @@ impl BlackBox for JsBlackBox {
             .df
             .as_ref()
             .ok_or_else(|| EvalError("this problem has no dF".into()))?;
-        call_batch(df, &[xs, thetas], xs.len() / self.dims.x, out)
+        call_batch(&self.thrown, df, &[xs, thetas], xs.len() / self.dims.x, out)
     }
     fn has_theta_true(&self) -> bool {
         self.theta_true.is_some()
@@ -116,7 +126,7 @@ impl BlackBox for JsBlackBox {
             .theta_true
             .as_ref()
             .ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
-        call_batch(tt, &[xs], xs.len() / self.dims.x, out)
+        call_batch(&self.thrown, tt, &[xs], xs.len() / self.dims.x, out)
     }
 }
 
@@ -129,39 +139,72 @@ fn now_ms() -> f64 {
 pub struct WasmSession {
     inner: Session,
     f_time: Rc<FTime>,
+    thrown: Thrown,
+}
+
+/// A failure as the worker gets it: the very value the user's code threw when it was
+/// that, else an Error whose message says what to change.
+fn to_js(e: SessionError, thrown: &Thrown) -> JsValue {
+    match (&e, thrown.borrow_mut().take()) {
+        (SessionError::Eval(_), Some(v)) => v,
+        _ => JsError::new(&e.to_string()).into(),
+    }
 }
 
 #[wasm_bindgen(js_class = Session)]
 impl WasmSession {
-    /// `f(xs, thetas, n)`, `df(xs, thetas, n)` (or null), `thetaTrue(xs, n)` (or null).
+    /// `settings_json`: the page's run settings; `problem_json`: the script's `problem`
+    /// object as JSON (`null` when it has none). The core completes the settings from it and,
+    /// when yDim is not given, asks `probe(x, theta)` (one call of the user's F, returning
+    /// how many numbers it gave) at `config::probe_point`. `f(xs, thetas, n, out)`,
+    /// `df(xs, thetas, n, out)` (or null), `thetaTrue(xs, n, out)` (or null) are the batch
+    /// wrappers; each can tell the shapes from its arrays' lengths and `n`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        config_json: &str,
+        settings_json: &str,
+        problem_json: &str,
         f: Function,
         df: Option<Function>,
         theta_true: Option<Function>,
-    ) -> Result<WasmSession, JsError> {
-        let cfg = RunConfig::from_json(config_json).map_err(|e| JsError::new(&e.to_string()))?;
+        probe: Function,
+    ) -> Result<WasmSession, JsValue> {
+        let fail = |e: config::ConfigError| -> JsValue { JsError::new(&e.0).into() };
+        let mut raw = config::complete(settings_json, problem_json).map_err(fail)?;
+        if raw.problem.y_dim.is_none() {
+            let (x, theta) = config::probe_point(&raw);
+            let x: JsValue = Float64Array::from(&x[..]).into();
+            let theta: JsValue = Float64Array::from(&theta[..]).into();
+            let n = probe.call2(&JsValue::NULL, &x, &theta)?;
+            raw.problem.y_dim = n.as_f64().map(|v| v as usize);
+        }
+        let cfg = RunConfig::from_raw(raw).map_err(fail)?;
         let dims = Dims {
             x: cfg.x_dim,
             theta: cfg.theta_dim,
             y: cfg.y_dim,
         };
         let f_time = Rc::new(FTime::default());
+        let thrown = Thrown::default();
         let bb = JsBlackBox {
             dims,
             f,
             df,
             theta_true,
             f_time: f_time.clone(),
+            thrown: thrown.clone(),
         };
-        let inner = Session::new(cfg, Box::new(bb)).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(WasmSession { inner, f_time })
+        let inner = Session::new(cfg, Box::new(bb)).map_err(|e| to_js(e, &thrown))?;
+        Ok(WasmSession {
+            inner,
+            f_time,
+            thrown,
+        })
     }
 
-    /// Works for up to `max_ms` or `max_steps` steps; true when the run has ended.
+    /// Works for up to `max_ms` or `max_steps` steps; true when the run has ended. A failure
+    /// of the user's code comes back as the value it threw.
     #[wasm_bindgen(js_name = runChunk)]
-    pub fn run_chunk(&mut self, max_ms: f64, max_steps: f64) -> Result<bool, JsError> {
+    pub fn run_chunk(&mut self, max_ms: f64, max_steps: f64) -> Result<bool, JsValue> {
         let steps = if max_steps.is_finite() && max_steps >= 0.0 {
             max_steps as u64
         } else {
@@ -169,7 +212,7 @@ impl WasmSession {
         };
         self.inner
             .run_chunk(max_ms, steps, &now_ms)
-            .map_err(|e| JsError::new(&e.to_string()))
+            .map_err(|e| to_js(e, &self.thrown))
     }
 
     #[wasm_bindgen(js_name = historyLen)]
@@ -200,24 +243,24 @@ impl WasmSession {
 
     /// Predicted against observed outputs (uses monitoring evaluations of F).
     #[wasm_bindgen(js_name = fitJson)]
-    pub fn fit_json(&mut self) -> Result<String, JsError> {
+    pub fn fit_json(&mut self) -> Result<String, JsValue> {
         self.inner
             .fit_report()
             .map(|v| serde_json::to_string(&v).expect("serialisable"))
-            .map_err(|e| JsError::new(&e.to_string()))
+            .map_err(|e| to_js(e, &self.thrown))
     }
 
     /// `{"reference","defaults":{central,forward},"rows":[[h, centralErr, forwardErr], ...]}`
     /// for relative steps `h` from 1e-13 to 1e-1 (monitoring evaluations).
     #[wasm_bindgen(js_name = stepSweepJson)]
-    pub fn step_sweep_json(&mut self) -> Result<String, JsError> {
+    pub fn step_sweep_json(&mut self) -> Result<String, JsValue> {
         let hs: Vec<f64> = (0..=24)
             .map(|i| 10f64.powf(-13.0 + i as f64 / 2.0))
             .collect();
         self.inner
             .step_sweep(&hs)
             .map(|v| serde_json::to_string(&v).expect("serialisable"))
-            .map_err(|e| JsError::new(&e.to_string()))
+            .map_err(|e| to_js(e, &self.thrown))
     }
 
     #[wasm_bindgen(js_name = weightsJson)]
