@@ -189,7 +189,9 @@ fn draw_chart_paints_a_canvas() {
     );
     let canvas: web_sys::HtmlCanvasElement = make.call0(&JsValue::NULL).unwrap().unchecked_into();
     let spec = r##"{"title":"Loss","logY":true,"series":[{"label":"Central differences","color":"#d62728","points":[[0,1],[10,0.1],[20,0.01]]}]}"##;
-    let geometry = draw_chart(canvas.clone(), spec).map_err(message).unwrap();
+    let geometry = draw_chart(canvas.clone(), spec)
+        .map_err(|e| message(e.into()))
+        .unwrap();
     assert!(geometry.contains("\"logY\":true"));
     let count_red = Function::new_with_args(
         "c",

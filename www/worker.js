@@ -70,10 +70,7 @@
   let tickScheduled = false;
   let rowsSent = 0;
   let scriptLines = 0;
-  // The last failure of the user's code, with its line: the wasm core may rethrow our Error
-  // as a new one, which loses the line we computed.
-  /** @type {{message: string, line: number | null} | null} */
-  let lastFailure = null;
+
 
   function send(msg) {
     msg.nonce = nonce;
@@ -246,78 +243,6 @@
     return found;
   }
 
-  // ---- Completing the run settings from the script ----------------------------------------
-  const MAX_DIM = 256; // src/config.rs limits::MAX_DIM
-
-  function readDim(problem, cfgProblem, name, meaning) {
-    let v = cfgProblem[name];
-    if (v === undefined || v === null) v = problem ? problem[name] : undefined;
-    if (v === undefined || v === null) {
-      throw new UserError(`Set problem.${name} (${meaning}) in the script, e.g. \`const problem = { xDim: 2, thetaDim: 3, ... }\`.`);
-    }
-    if (!isInteger(v) || v < 1 || v > MAX_DIM) {
-      throw new UserError(`problem.${name} (${meaning}) must be a whole number from 1 to ${MAX_DIM}, got ${describeValue(v)}.`);
-    }
-    return v;
-  }
-
-  // The x of the yDim probe: the first CSV row when the data are pasted, else the middle of
-  // xRange (the generated data are drawn inside the wasm core, after yDim must be known).
-  function probeX(cfg, xDim) {
-    const data = cfg.data;
-    if (data.source === 'csv' && typeof data.csv === 'string') {
-      for (const raw of data.csv.split('\n')) {
-        const line = raw.trim();
-        if (!line || line.startsWith('#')) continue;
-        const cells = line.split(/[,;\t]/).map((c) => c.trim());
-        const nums = cells.slice(0, xDim).map((c) => (c === '' ? NaN : Number(c)));
-        if (nums.length === xDim && nums.every(isFiniteNumber)) return nums;
-      }
-    }
-    const r = cfg.problem.xRange;
-    const mid = isArray(r) && r.length === 2 && isFiniteNumber(r[0]) && isFiniteNumber(r[1]) ? (r[0] + r[1]) / 2 : 0;
-    return new Array(xDim).fill(mid);
-  }
-
-  // theta = 0, clipped into thetaBounds when they are given.
-  function probeTheta(cfg, thetaDim) {
-    const b = cfg.problem.thetaBounds;
-    return Array.from({ length: thetaDim }, (_, j) => {
-      const pair = isArray(b) ? b[j] : null;
-      if (!isArray(pair) || !isFiniteNumber(pair[0]) || !isFiniteNumber(pair[1])) return 0;
-      return Math.min(Math.max(0, pair[0]), pair[1]);
-    });
-  }
-
-  function completeConfig(configJson, found) {
-    let cfg;
-    try {
-      cfg = jsonParse(configJson);
-    } catch (e) {
-      throw new UserError(`The run settings are not valid JSON (a bug in the page): ${describeError(e)}`);
-    }
-    if (cfg === null || typeof cfg !== 'object' || isArray(cfg)) throw new UserError('The run settings must be a JSON object (a bug in the page).');
-    const sp = found.problem;
-    const p = (cfg.problem !== null && typeof cfg.problem === 'object') ? cfg.problem : (cfg.problem = {});
-    const d = (cfg.data !== null && typeof cfg.data === 'object') ? cfg.data : (cfg.data = {});
-    // The page's values win; the script fills what the page left out. Values are read once
-    // and copied, so a getter in the script's object cannot change later.
-    try {
-      p.xDim = readDim(sp, p, 'xDim', 'the length of x');
-      p.thetaDim = readDim(sp, p, 'thetaDim', 'the length of theta');
-      if (sp) {
-        if ((p.xRange === undefined || p.xRange === null) && sp.xRange != null) p.xRange = jsonParse(jsonStringify(sp.xRange));
-        if (p.thetaBounds === undefined && sp.thetaBounds !== undefined) p.thetaBounds = jsonParse(jsonStringify(sp.thetaBounds ?? null));
-        if ((d.samples === undefined || d.samples === null) && sp.samples != null) d.samples = sp.samples;
-        if ((d.noise === undefined || d.noise === null) && sp.noise != null) d.noise = sp.noise;
-      }
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`The script's \`problem\` object could not be read: ${describeError(e)}`);
-    }
-    return cfg;
-  }
-
   // ---- The batch wrappers (docs/architecture.md, "Worker side") ---------------------------
   // One call from wasm per batch: (xs, thetas, n, out) for F and dF, (xs, n, out) for
   // thetaTrue, all Float64Arrays that VIEW wasm memory (valid for this call only: keep no
@@ -327,17 +252,26 @@
   // change; the wasm core passes it on.
   /** @param {string} message @param {number | null} [line] */
   function fail(message, line = null) {
-    lastFailure = { message, line };
     return new UserError(message, line);
   }
 
-  function makeWrappers(found, dims) {
-    const { xDim, thetaDim, yDim } = dims;
+  function makeWrappers(found) {
     const userF = found.F;
     const userDF = found.dF;
     const userTT = found.thetaTrue;
-    const x = new Array(xDim).fill(0);
-    const theta = new Array(thetaDim).fill(0);
+    // The shapes come from each batch's arrays (the core completes the settings, so only it
+    // knows them first); the row arrays handed to the user's code are reused between calls.
+    let xDim = 0, thetaDim = 0, yDim = 0;
+    /** @type {number[]} */
+    let x = [];
+    /** @type {number[]} */
+    let theta = [];
+    function shapes(xs, thetaWidth, n) {
+      xDim = xs.length / n;
+      thetaDim = thetaWidth;
+      if (x.length !== xDim) x = new Array(xDim).fill(0);
+      if (theta.length !== thetaDim) theta = new Array(thetaDim).fill(0);
+    }
     const at = (xs, thetas, i) => `x=${fmtRow(xs, i * xDim, xDim)}, theta=${fmtRow(thetas, i * thetaDim, thetaDim)}`;
     const ttAt = (xs, i) => `x=${fmtRow(xs, i * xDim, xDim)}`;
 
@@ -351,6 +285,9 @@
     }
 
     function f(xs, thetas, n, out) {
+      if (n === 0) return;
+      shapes(xs, thetas.length / n, n);
+      yDim = out.length / n;
       for (let i = 0; i < n; i++) {
         fillRow(xs, thetas, i);
         let v;
@@ -401,6 +338,9 @@
     // dF: per sample yDim rows of thetaDim numbers. Also accepted, because people write them:
     // one flat array of yDim*thetaDim numbers (row-major), and for thetaDim = yDim = 1 a number.
     function df(xs, thetas, n, out) {
+      if (n === 0) return;
+      shapes(xs, thetas.length / n, n);
+      yDim = out.length / n / thetaDim;
       const per = yDim * thetaDim;
       const shape = `expected yDim=${yDim} rows of thetaDim=${thetaDim} numbers (row i holds dF_i/dtheta)`;
       for (let i = 0; i < n; i++) {
@@ -440,6 +380,8 @@
     }
 
     function thetaTrue(xs, n, out) {
+      if (n === 0) return;
+      shapes(xs, out.length / n, n);
       for (let i = 0; i < n; i++) {
         fillRow(xs, null, i);
         let v;
@@ -479,15 +421,13 @@
     return { f, df: userDF ? df : null, thetaTrue: userTT ? thetaTrue : null };
   }
 
-  // yDim = the number of outputs of one call of F (the first x, theta = 0).
-  function probeYDim(found, cfg) {
-    const { xDim, thetaDim } = cfg.problem;
-    const x = probeX(cfg, xDim);
-    const theta = probeTheta(cfg, thetaDim);
-    const where = `x=${fmtRow(x, 0, xDim)}, theta=${fmtRow(theta, 0, thetaDim)}`;
+  // yDim = the number of outputs of one call of F. The core asks, at the point it chose
+  // (config::probe_point: the first CSV row or the middle of xRange, theta = 0 within bounds).
+  function probeYDim(found, xs, thetas) {
+    const where = `x=${fmtRow(xs, 0, xs.length)}, theta=${fmtRow(thetas, 0, thetas.length)}`;
     let v;
     try {
-      v = found.F(x.slice(), theta.slice());
+      v = found.F(Array.from(xs), Array.from(thetas));
     } catch (e) {
       const line = userLine(e);
       throw new UserError(`F threw at ${where}: ${describeError(e)}`, line);
@@ -501,7 +441,6 @@
     if (n < 1) {
       throw new UserError(`F returned ${n === 0 ? 'an empty array' : describeValue(v)} at ${where}; F must return a number or an array of numbers.`);
     }
-    if (n > MAX_DIM) throw new UserError(`F returned ${n} numbers at ${where}; at most ${MAX_DIM} outputs are supported.`);
     return n;
   }
 
@@ -541,10 +480,8 @@
     /** @type {number | null} */
     let line = null;
     if (e instanceof UserError) {
+      // The core hands back the very error our wrappers threw, with its wording and line.
       ({ message, line } = e);
-    } else if (lastFailure) {
-      // The wasm core rethrew a failure of the user's code: use our wording and line.
-      ({ message, line } = lastFailure);
     } else {
       message = wasmMessage(e);
     }
@@ -570,7 +507,7 @@
     const status = readStatus();
     status.paused = false;
     if (typeof status.error === 'string' && status.error) {
-      sendError(lastFailure && status.error.includes(lastFailure.message) ? new UserError(lastFailure.message, lastFailure.line) : new UserError(status.error));
+      sendError(new UserError(status.error));
       return;
     }
     const fit = jsonParse(live().fitJson());
@@ -649,13 +586,19 @@
       const glue = await import(msg.glue);
       await glue.default({ module_or_path: msg.wasm });
       const found = await loadScript(msg.script);
-      const cfg = completeConfig(msg.config, found);
-      if (cfg.problem.yDim === undefined || cfg.problem.yDim === null) cfg.problem.yDim = probeYDim(found, cfg);
-      const wrappers = makeWrappers(found, cfg.problem);
+      let problemJson;
       try {
-        session = new glue.Session(jsonStringify(cfg), wrappers.f, wrappers.df, wrappers.thetaTrue);
+        problemJson = jsonStringify(found.problem ?? null);
       } catch (e) {
-        if (lastFailure) throw e;
+        throw new UserError(`The script's \`problem\` object could not be read: ${describeError(e)}`);
+      }
+      const wrappers = makeWrappers(found);
+      const probe = (xs, thetas) => probeYDim(found, xs, thetas);
+      try {
+        // The core completes the settings from the script's problem and probes yDim.
+        session = new glue.Session(msg.config, problemJson, wrappers.f, wrappers.df, wrappers.thetaTrue, probe);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
         throw new UserError(wasmMessage(e));
       }
       if (state === 'stopping') { finish(true); return; }

@@ -557,7 +557,9 @@ const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 }
     const { page, context } = await openPage(browser, www.url);
     try {
       await waitForState(page, 'idle', 20_000);
-      const hang = SMALL.replace('function F(x, theta) {', 'let t0 = 0;\nfunction F(x, theta) {\n  t0 = t0 || Date.now();\n  if (Date.now() - t0 > 300) for (;;);');
+      // Hangs after a fixed number of calls (about step 600 of 3000), not after a time: the
+      // run must be well under way, whatever the machine's speed.
+      const hang = SMALL.replace('function F(x, theta) {', 'let calls = 0;\nfunction F(x, theta) {\n  if (++calls > 100000) for (;;);');
       assert.equal(await runOnPage(page, hang, 1e9), 'error');
       assert.match(await textOf(page.getByRole('alert')),
         /Central differences: F did not return for 10 s \(stopped at step \d+\)\. Check F for an endless loop or memory use without bound\./);
