@@ -518,7 +518,7 @@ export const METHODS = [
   },
   {
     "cost": "2k + 1",
-    "formula": "Δ ~ ±1 each;  g = mean_k [F(θ + cΔ) − F(θ − cΔ)] / 2c · Δ",
+    "formula": "Δ ~ ±1 each;  g = mean_k [F(θ + c·sΔ) − F(θ − c·sΔ)] / 2c · Δ/s,  s = θ's scale",
     "idea": "Spall's simultaneous perturbation: every parameter moves at once, so the cost does not grow with p. Noisy, but many more steps for the same budget.",
     "label": "SPSA",
     "name": "spsa",
@@ -529,7 +529,7 @@ export const METHODS = [
   },
   {
     "cost": "2k + 1",
-    "formula": "ε ~ N(0, I);  g = mean_k [F(θ + σε) − F(θ − σε)] / 2σ · ε",
+    "formula": "ε ~ N(0, I);  g = mean_k [F(θ + σ·sε) − F(θ − σ·sε)] / 2σ · ε/s,  s = θ's scale",
     "idea": "Antithetic Gaussian smoothing: the gradient of F blurred over σ. Sees through steps and noise; biased where F curves within σ.",
     "label": "Evolution strategies",
     "name": "es",
@@ -541,7 +541,7 @@ export const METHODS = [
   {
     "cost": "1 per collected row",
     "formula": "fit F̃_ρ ≈ F on (x, θ) near π;  train π through frozen F̃",
-    "idea": "Spends the budget on samples of F, learns a differentiable copy, then trains through it for free. Several rounds follow the policy as it moves.",
+    "idea": "Collects samples of F around the policy, fits a differentiable copy (stopped early on held-out rows), then trains through it for free. Rounds grow geometrically from 10% of the budget, and a round ends when θ leaves the region it sampled.",
     "label": "Surrogate (two-stage)",
     "name": "surrogate",
     "settings": [
@@ -553,8 +553,8 @@ export const METHODS = [
   },
   {
     "cost": "1",
-    "formula": "L* = ‖Y − F̃(X, NN(X))‖² + λ‖F̃(X, NN(X)) − F(X, NN(X))‖²",
-    "idea": "ρ and π are trained together: F̃ keeps learning where the policy goes; exploration noise on θ teaches F̃ how F varies off the policy.",
+    "formula": "ρ: min λ‖F̃(X, θ̃) − F(X, θ̃)‖²;  π: J_F̃(θ)ᵀ·2[F(θ̃) + F̃(θ) − F̃(θ̃) − Y],  θ̃ = NN(X) + noise",
+    "idea": "F̃ learns F where the policy goes (exploration noise shows it how F varies), and π follows F̃'s slope with F's true residual. The seed's L* taken literally (an option) lets both terms train π; its fixed point F̃ = (Y + λF)/(1 + λ) leaves π a zero gradient whatever F − Y is, so it can stall.",
     "label": "Joint surrogate",
     "name": "joint",
     "settings": [
@@ -568,8 +568,8 @@ export const METHODS = [
   },
   {
     "cost": "2k + 1",
-    "formula": "ε ~ N(0, α·I + (1 − α)·uuᵀ),  u = surrogate gradient / ‖·‖",
-    "idea": "Evolution strategies whose search leans toward the surrogate's gradient (Maheswaranathan et al. 2019): surrogate speed, ES honesty.",
+    "formula": "ε ~ N(0, n·Σ),  Σ = (α/n)·I + (1 − α)·uuᵀ,  u = J_F̃ᵀ(F − Y) / ‖·‖",
+    "idea": "Evolution strategies whose search leans toward the surrogate's gradient, with the paper's covariance (Maheswaranathan et al. 2019): surrogate speed, ES honesty. Plain ES until F̃ predicts fresh probes well.",
     "label": "Guided ES",
     "name": "guided-es",
     "settings": [

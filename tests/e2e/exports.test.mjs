@@ -51,7 +51,17 @@ test('all eight methods run side by side and appear in results.json under their 
       assert.ok(run.history.length >= 2, `${run.method} logged`);
       // Same data, seed and initial network: every method starts from the same loss.
       assert.equal(run.history[0].trainLoss, results.runs[0].history[0].trainLoss, run.method);
+      // Every run says how it came out, and a run that ended above its start is never "improved".
+      assert.ok(['reached', 'improved', 'worse', 'diverged', 'failed', 'stopped'].includes(run.final.outcome), `${run.method}: ${run.final.outcome}`);
+      if (run.final.trainLoss > run.history[0].trainLoss) assert.notEqual(run.final.outcome, 'improved', run.method);
+      assert.equal(typeof run.final.outcomeWhy, 'string');
     }
+    // The table shows an outcome for every method (it redraws at most 4 times a second: wait).
+    await page.waitForFunction((n) => [...document.querySelectorAll('#results-body tr .outcome')]
+      .filter((m) => m.textContent).length === n, results.runs.length);
+    const outcomes = await page.locator('#results-body tr .outcome').evaluateAll((marks) => marks.map((m) => m.textContent ?? ''));
+    assert.equal(outcomes.length, results.runs.length);
+    assert.ok(outcomes.every((t) => /reached|improved|worse|diverged|stopped/.test(t)), outcomes.join(' | '));
     for (const label of Object.values(METHODS)) await page.getByRole('cell', { name: new RegExp(label.replace(/[()]/g, '\\$&')) }).first().waitFor();
     assert.deepEqual(consoleProblems, []);
   } finally {

@@ -70,7 +70,7 @@ test('the default script trains with Central differences: loss falls tenfold, cl
     assert.ok(run.history.length >= 2, 'several history rows');
     const keys = ['step', 'evals', 'monitorEvals', 'wallMs', 'trainLoss', 'testLoss', 'gradRelErr', 'gradCos'];
     for (const h of run.history) assert.deepEqual(Object.keys(h).sort(), [...keys].sort());
-    assert.deepEqual(Object.keys(run.final).sort(), ['evals', 'steps', 'testLoss', 'trainLoss', 'wallMs']);
+    assert.deepEqual(Object.keys(run.final).sort(), ['evals', 'outcome', 'outcomeWhy', 'steps', 'stopReason', 'testLoss', 'trainLoss', 'wallMs']);
     const first = run.history[0].trainLoss;
     const last = run.history.at(-1);
     assert.equal(run.final.trainLoss, last.trainLoss, 'final repeats the last logged values');

@@ -53,7 +53,19 @@ export class Run {
       evals: last?.evals ?? 0,
       steps: last?.step ?? 0,
       wallMs: last?.wallMs ?? 0,
+      stopReason: this.status?.stopReason ?? (this.error ? 'error' : null),
+      ...this.outcome,
     };
+  }
+
+  /** How the run came out: the core's judgement once it ended (or `failed` when it could not
+   * run at all), with one line of why. */
+  get outcome() {
+    const s = this.status;
+    if (this.error && !s?.outcome) return { outcome: 'failed', outcomeWhy: 'F or the method failed: see the error' };
+    if (s?.outcome) return { outcome: s.outcome, outcomeWhy: s.outcomeWhy ?? '' };
+    if (this.ended && s?.stopReason === 'stopped') return { outcome: 'stopped', outcomeWhy: 'stopped before it logged' };
+    return { outcome: null, outcomeWhy: null };
   }
 }
 

@@ -12,7 +12,13 @@ import { state } from './state.js';
 const RESULT_FIELDS = Object.freeze(/** @type {const} */ (['step', 'evals', 'monitorEvals', 'wallMs',
   'trainLoss', 'testLoss', 'gradRelErr', 'gradCos']));
 /** @typedef {{text: string, title: string, best: boolean}} Cell */
-/** @typedef {{key: string, r: Run, diverged: boolean, about: string, cells: Cell[]}} RowModel */
+
+/** The mark and word of each outcome (the core's `Outcome`), for the table. */
+const OUTCOME_MARKS = Object.freeze(/** @type {Record<string, string>} */ ({
+  reached: '✓ reached', improved: '↘ improved', worse: '✗ worse', diverged: '⚠ diverged',
+  failed: '✗ failed', stopped: '■ stopped',
+}));
+/** @typedef {{key: string, r: Run, diverged: boolean, about: string, cells: Cell[], outcome: string, outcomeWhy: string}} RowModel */
 
 /**
  * Fills the results table: a row per run, rebuilt only when a row's kind changes (running,
@@ -73,6 +79,8 @@ export function renderTable(runs) {
         cell('wall', fmtMs(/** @type {number} */ (cols.wall)), wallTitle(r.status, /** @type {number} */ (cols.wall))),
         cell('cos', fmtNum(cols.cos)),
       ],
+      outcome: r.outcome.outcome ? OUTCOME_MARKS[r.outcome.outcome] ?? r.outcome.outcome : '',
+      outcomeWhy: r.outcome.outcomeWhy ?? '',
     };
   });
   const key = models.map((m) => m.key).join(';');
@@ -98,17 +106,20 @@ function wallTitle(status, wall) {
  * The skeleton of one results row; fillResultRow puts the numbers in.
  * @param {RowModel} model
  */
-function resultRow({ r, diverged }) {
+function resultRow({ r }) {
   const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${r.info.color}`, 'aria-hidden': 'true' }), r.info.label,
     r.ended ? null : el('span', { class: 'muted' }, r.waiting ? ' (waiting for a core)' : ' (running)'),
-    diverged ? el('span', { class: 'muted' }, ' (diverged)') : null);
+    el('span', { class: 'outcome' }));
   if (r.error) return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }));
   return el('tr', {}, name, ...Array.from({ length: 5 }, () => el('td')));
 }
 
 /** @param {HTMLTableRowElement} tr @param {RowModel} model */
-function fillResultRow(tr, { about, cells }) {
-  setProp(tr.cells[0], 'title', about);
+function fillResultRow(tr, { about, cells, outcome, outcomeWhy }) {
+  setProp(tr.cells[0], 'title', [outcomeWhy, about].filter(Boolean).join('\n'));
+  const mark = /** @type {HTMLElement} */ (tr.cells[0].querySelector('.outcome'));
+  setText(mark, outcome);
+  if (mark.dataset.outcome !== outcome.split(' ')[1]) mark.dataset.outcome = outcome.split(' ')[1] ?? '';
   cells.forEach((c, i) => {
     const td = tr.cells[i + 1];
     setText(td, c.text);
