@@ -29,7 +29,10 @@ fn theta_true() -> Function {
 
 /// A probe that must not be called (the settings give yDim).
 fn no_probe() -> Function {
-    Function::new_with_args("x, theta", "throw new Error('probe called although yDim was given');")
+    Function::new_with_args(
+        "x, theta",
+        "throw new Error('probe called although yDim was given');",
+    )
 }
 
 /// A session on `CONFIG` with the script's `problem` left out.
@@ -128,7 +131,11 @@ fn the_value_f_threw_reaches_js_as_that_same_value() {
     }
     let thrown = result.err().expect("F's error ends the run");
     let line = js_sys::Reflect::get(&thrown, &JsValue::from_str("line")).unwrap();
-    assert_eq!(line.as_f64(), Some(7.0), "the worker's own error object, line and all");
+    assert_eq!(
+        line.as_f64(),
+        Some(7.0),
+        "the worker's own error object, line and all"
+    );
     let e = message(thrown);
     assert!(e.contains("boom") && e.contains("theta=[2]"), "{e}");
     let status: serde_json::Value = serde_json::from_str(&s.status_json()).unwrap();
@@ -155,7 +162,9 @@ fn bad_settings_are_refused_with_a_message() {
 #[wasm_bindgen_test]
 fn the_core_completes_the_settings_from_the_script_and_probes_y_dim() {
     // The script says the shape; the page says nothing about it. F gives 2 outputs.
-    let f = batch_f("for (let i = 0; i < n; i++) { out[2 * i] = ts[i]; out[2 * i + 1] = ts[i] * xs[i]; }");
+    let f = batch_f(
+        "for (let i = 0; i < n; i++) { out[2 * i] = ts[i]; out[2 * i + 1] = ts[i] * xs[i]; }",
+    );
     let probe = Function::new_with_args(
         "x, theta",
         "if (x.length !== 1 || x[0] !== 1 || theta[0] !== 0.5) throw new Error('probed at ' + x + ' / ' + theta); return 2;",

@@ -53,7 +53,9 @@ pub fn complete(settings_json: &str, script_problem_json: &str) -> Result<RawCon
         ))
     })?;
     let script: Value = serde_json::from_str(script_problem_json).map_err(|e| {
-        ConfigError(format!("The script's `problem` object could not be read: {e}"))
+        ConfigError(format!(
+            "The script's `problem` object could not be read: {e}"
+        ))
     })?;
     let script = if script.is_object() {
         script
@@ -165,13 +167,20 @@ mod tests {
     #[test]
     fn a_missing_or_wrong_dimension_says_what_to_write() {
         let e = complete("{}", "null").unwrap_err().0;
-        assert!(e.starts_with("Set problem.xDim (the length of x) in the script"), "{e}");
-        let e = complete("{}", r#"{"xDim":2,"thetaDim":"3"}"#).unwrap_err().0;
+        assert!(
+            e.starts_with("Set problem.xDim (the length of x) in the script"),
+            "{e}"
+        );
+        let e = complete("{}", r#"{"xDim":2,"thetaDim":"3"}"#)
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "problem.thetaDim (the length of theta) must be a whole number from 1 to 256, got the text \"3\"."
         );
-        let e = complete("{}", r#"{"xDim":2,"thetaDim":3,"xRange":5}"#).unwrap_err().0;
+        let e = complete("{}", r#"{"xDim":2,"thetaDim":3,"xRange":5}"#)
+            .unwrap_err()
+            .0;
         assert!(e.contains("problem.xRange is [lo, hi]"), "{e}");
     }
 
