@@ -15,6 +15,7 @@ pub mod nn;
 pub mod optim;
 pub mod plot;
 pub mod problem;
+pub mod race;
 pub mod schema;
 pub mod session;
 pub mod settings;

@@ -17,6 +17,9 @@ pub struct Series {
     /// A secondary curve (the test set, the true theta): drawn thin and light. Not dashed:
     /// a dashed canvas line costs one stroke per dash, which made redraws slow.
     pub light: bool,
+    /// A band around the line, `(x, lo, hi)`: the spread of repeated runs, drawn filled and
+    /// faint under it.
+    pub band: Vec<(f64, f64, f64)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -95,7 +98,14 @@ pub fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
 ) -> Result<PlotGeometry, String> {
-    let pts = || spec.series.iter().flat_map(|s| s.points.iter());
+    let pts = || {
+        spec.series.iter().flat_map(|s| {
+            s.points
+                .iter()
+                .copied()
+                .chain(s.band.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]))
+        })
+    };
     let mut xr = axis_range(pts().map(|p| p.0), spec.log_x);
     let mut yr = axis_range(pts().map(|p| p.1), spec.log_y);
     if spec.diagonal {
@@ -254,6 +264,27 @@ where
             .filter(|p| usable(p.0, spec.log_x) && usable(p.1, spec.log_y))
             .collect();
         let pixels: Vec<(i32, i32)> = points.iter().map(|p| chart.backend_coord(p)).collect();
+        let band: Vec<(f64, f64, f64)> = s
+            .band
+            .iter()
+            .copied()
+            .filter(|b| {
+                usable(b.0, spec.log_x) && usable(b.1, spec.log_y) && usable(b.2, spec.log_y)
+            })
+            .collect();
+        if band.len() >= 2 {
+            let outline: Vec<(f64, f64)> = band
+                .iter()
+                .map(|b| (b.0, b.2))
+                .chain(band.iter().rev().map(|b| (b.0, b.1)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    color.mix(0.18).filled(),
+                )))
+                .map_err(err)?;
+        }
         if scatter {
             chart
                 .draw_series(

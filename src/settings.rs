@@ -264,8 +264,10 @@ pub const SETTINGS: &[Setting] = &[
         "Nonlinearity of the hidden layers."),
     run("target", "target", "Target", above(0.05, 0.0, 1.0), "of the start",
         "A run has reached the target when its training loss falls to this fraction of its first logged loss."),
-    run("maxSteps", "max-steps", "Max steps", whole(3000.0, 1.0, 1e7), "steps",
-        "A run also ends after this many training steps."),
+    run("maxSteps", "max-steps", "Max steps", whole(0.0, 0.0, 1e7), "steps",
+        "0 = none: every method spends the whole budget. Otherwise a run also ends after this many training steps (then methods may spend unequal budgets)."),
+    run("repeats", "repeats", "Repeats", whole(1.0, 1.0, 20.0), "runs per method",
+        "Each method runs once per seed: seed, seed + 1, ... The data stay those of the first seed; the network's start, minibatches and estimator noise change."),
     run("logPoints", "log-points", "Log points", whole(60.0, 2.0, 2000.0), "",
         "How many times a run measures its true loss and gradient error."),
     Setting {

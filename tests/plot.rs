@@ -24,12 +24,14 @@ fn loss_spec() -> ChartSpec {
                 color: "#1f77b4".into(),
                 points: vec![(0.0, 1.0), (1e4, 0.1), (2e4, 0.01)],
                 light: false,
+                band: vec![],
             },
             Series {
                 label: "test".into(),
                 color: "#1f77b4".into(),
                 points: vec![(0.0, 1.2), (1e4, 0.2), (2e4, -1.0)],
                 light: true,
+                band: vec![],
             },
         ],
         ..ChartSpec::default()
@@ -131,6 +133,7 @@ fn one_line(label: &str, points: Vec<(f64, f64)>) -> ChartSpec {
             color: "#dc2626".into(),
             points,
             light: false,
+            ..Series::default()
         }],
         ..ChartSpec::default()
     }
@@ -155,4 +158,27 @@ fn the_legend_goes_to_the_corner_the_lines_leave_free() {
     ));
     let mid = (g.left + g.right) as f64 / 2.0;
     assert!(text_x(&svg, "rising") < mid, "legend should be at the left");
+}
+
+#[test]
+fn a_band_of_repeats_is_drawn_filled_under_its_line() {
+    let with_band = |band: Vec<(f64, f64, f64)>| {
+        let spec = ChartSpec {
+            title: "Loss".into(),
+            log_y: true,
+            series: vec![Series {
+                label: "SPSA".into(),
+                color: "#ea580c".into(),
+                points: vec![(0.0, 1.0), (1e4, 0.1), (2e4, 0.01)],
+                band,
+                ..Series::default()
+            }],
+            ..ChartSpec::default()
+        };
+        render(&spec).0
+    };
+    let plain = with_band(vec![]);
+    let banded = with_band(vec![(0.0, 0.8, 1.3), (1e4, 0.05, 0.2), (2e4, 0.004, 0.03)]);
+    assert!(!plain.contains("<polygon"), "no band, no polygon");
+    assert!(banded.contains("<polygon"), "the band is a filled polygon");
 }

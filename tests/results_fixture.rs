@@ -18,7 +18,10 @@ fn describe(method: Method) -> String {
         r.log_points = 6;
         r.seed = 7;
         r.data.samples = 64;
+        // Written out, so that a change of a default does not change the fixture.
         r.method_settings.collect_share = 0.3;
+        r.method_settings.rounds = 8;
+        r.max_steps = 3000;
     });
     let mut out = format!("{} stop={:?}\n", method.name(), s.stop_reason());
     for h in s.history() {

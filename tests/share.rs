@@ -105,6 +105,8 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
         seed: s.seed,
         log_points: s.log_points,
         target: s.target,
+        repeats: s.repeats,
+        data_seed: None,
         method_settings: s.method_settings.clone(),
     };
     RunConfig::from_raw(raw).map_err(|e| e.to_string())
@@ -173,8 +175,9 @@ fn v1_defaults_are_frozen() {
 
 /// Settings added after the v1 golden files were recorded, with the value every v1 link
 /// that does not name them opens with.
-const ADDED_AFTER_V1: [(&str, &str, f64); 3] = [
+const ADDED_AFTER_V1: [(&str, &str, f64); 4] = [
     ("", "target", 0.05),
+    ("", "repeats", 1.0),
     ("methodSettings", "jointGate", 0.0),
     ("methodSettings", "literalLoss", 0.0),
 ];
@@ -473,6 +476,7 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
                     seed,
                     log_points: log_points as usize,
                     target: 0.05,
+                    repeats: 1,
                     method_settings,
                 }
             },
@@ -649,6 +653,7 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
             seed: 9_007_199_254_740_991,
             log_points: 7,
             target: 0.05,
+            repeats: 1,
             method_settings: MethodSettings {
                 h_rel: 1e-7,
                 k: 9,

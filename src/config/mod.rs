@@ -270,8 +270,13 @@ pub struct RawConfig {
     pub network: RawNetwork,
     pub optimizer: RawOptimizer,
     pub budget: u64,
+    /// 0: no step cap (the budget ends the run).
     pub max_steps: u64,
     pub seed: u64,
+    /// The seed of the data stream; `None`: `seed`. Repeats of a race share the data.
+    pub data_seed: Option<u64>,
+    /// Runs per method the page makes (seed, seed + 1, ...); one session is one of them.
+    pub repeats: u64,
     pub log_points: usize,
     /// Fraction of the first logged loss a run must reach to have "reached" the target.
     pub target: f64,
@@ -288,6 +293,8 @@ impl Default for RawConfig {
             budget: whole("budget"),
             max_steps: whole("maxSteps"),
             seed: whole("seed"),
+            data_seed: None,
+            repeats: whole("repeats"),
             log_points: whole("logPoints") as usize,
             target: settings::default_number("target"),
             method_settings: MethodSettings::default(),
@@ -322,8 +329,11 @@ pub struct RunConfig {
     pub batch_size: usize,
     pub clip: f64,
     pub budget: u64,
+    /// 0: no step cap.
     pub max_steps: u64,
     pub seed: u64,
+    /// The seed of the data (train/test split, noise, generated X).
+    pub data_seed: u64,
     pub log_points: usize,
     pub target: f64,
     pub settings: MethodSettings,
@@ -435,6 +445,7 @@ impl RunConfig {
             budget: raw.budget,
             max_steps: raw.max_steps,
             seed: raw.seed,
+            data_seed: raw.data_seed.unwrap_or(raw.seed),
             log_points: raw.log_points,
             target: raw.target,
             settings: s.clone(),

@@ -32,6 +32,8 @@ const COLLECT_ROWS_PER_CALL: usize = 512;
 /// Two-stage trust region: a round's training ends when the policy's theta has moved this
 /// many exploration widths (RMS over components, in theta's scale) from where it collected.
 const TRUST_WIDTHS: f64 = 3.0;
+/// Two-stage: training steps through F~ per round when no step cap is set.
+const TRAIN_STEPS_PER_ROUND: u64 = 400;
 /// Spall's recommended decay exponent for the SPSA perturbation, `c_k = c / (k + 1)^0.101`.
 const SPSA_GAMMA: f64 = 0.101;
 /// Guided ES leans on F~ once its out-of-sample error, smoothed over steps, is below this
@@ -544,7 +546,11 @@ impl GuidedEs {
 impl TwoStage {
     fn step(&mut self, core: &mut Core) -> Result<(), SessionError> {
         let rounds = self.quotas.len();
-        let train_steps = (core.cfg.max_steps / rounds as u64).max(1);
+        let train_steps = if core.cfg.max_steps > 0 {
+            (core.cfg.max_steps / rounds as u64).max(1)
+        } else {
+            TRAIN_STEPS_PER_ROUND
+        };
         match self.phase {
             Phase::Collect { round, left } => {
                 if self.anchor.is_none() {

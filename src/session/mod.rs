@@ -209,7 +209,7 @@ impl Session {
                 "Analytic gradient needs dF(x, theta) in the script (the Jacobian, yDim rows of thetaDim numbers)".into(),
             ));
         }
-        let mut rng_data = rng_for(cfg.seed, Stream::Data);
+        let mut rng_data = rng_for(cfg.data_seed, Stream::Data);
         let data = match &cfg.source {
             DataSource::Generated => Dataset::generate(
                 &mut bb,
@@ -373,7 +373,7 @@ impl Session {
     /// One unit of work: a training step, or part of a collection or fitting phase.
     fn step(&mut self) -> Result<(), SessionError> {
         let core = &mut self.core;
-        if core.steps >= core.cfg.max_steps {
+        if core.cfg.max_steps > 0 && core.steps >= core.cfg.max_steps {
             core.finish(
                 StopReason::MaxSteps,
                 format!("reached the step limit ({})", core.cfg.max_steps),

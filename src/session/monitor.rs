@@ -103,7 +103,11 @@ impl Session {
         // Next log points: whichever of evaluations or steps comes first.
         let lp = c.cfg.log_points as u64;
         let eval_gap = (c.cfg.budget / lp).max(1);
-        let step_gap = (c.cfg.max_steps / lp).max(1);
+        let step_gap = if c.cfg.max_steps > 0 {
+            (c.cfg.max_steps / lp).max(1)
+        } else {
+            u64::MAX / 2
+        };
         self.next_eval_mark = (c.bb.learning_evals / eval_gap + 1) * eval_gap;
         self.next_step_mark = (c.steps / step_gap + 1) * step_gap;
         if c.done.is_none() {

@@ -89,6 +89,8 @@ pub struct ShareSettings {
     /// Fraction of the starting loss that counts as reaching the target (added after v1
     /// was first written; v1 links without it take 0.05).
     pub target: f64,
+    /// Runs per method (added after v1 was first written; v1 links without it take 1).
+    pub repeats: u64,
     pub method_settings: MethodSettings,
 }
 

@@ -145,3 +145,12 @@ impl DrawingBackend for CanvasText {
         Ok((w.ceil() as u32, h.ceil() as u32))
     }
 }
+
+/// The race summary and verdict of `{"target", "runs": [...]}` (the `runs` of a
+/// `results.json`): `{"summary", "bands", "verdict", "winner", "tied"}` (`race::summarize`).
+#[wasm_bindgen(js_name = summarizeRace)]
+pub fn summarize_race(race_json: &str) -> Result<String, JsError> {
+    let race: crate::race::Race = serde_json::from_str(race_json)
+        .map_err(|e| JsError::new(&format!("These results cannot be read: {e}")))?;
+    Ok(serde_json::to_string(&crate::race::summarize(&race)).expect("serialisable"))
+}
