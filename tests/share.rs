@@ -106,6 +106,8 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
         log_points: s.log_points,
         target: s.target,
         repeats: s.repeats,
+        tune: s.tune,
+        tune_share: s.tune_share,
         data_seed: None,
         method_settings: s.method_settings.clone(),
     };
@@ -175,9 +177,11 @@ fn v1_defaults_are_frozen() {
 
 /// Settings added after the v1 golden files were recorded, with the value every v1 link
 /// that does not name them opens with.
-const ADDED_AFTER_V1: [(&str, &str, f64); 4] = [
+const ADDED_AFTER_V1: [(&str, &str, f64); 6] = [
     ("", "target", 0.05),
     ("", "repeats", 1.0),
+    ("", "tune", 0.0),
+    ("", "tuneShare", 0.2),
     ("methodSettings", "jointGate", 0.0),
     ("methodSettings", "literalLoss", 0.0),
 ];
@@ -477,6 +481,8 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
                     log_points: log_points as usize,
                     target: 0.05,
                     repeats: 1,
+                    tune: false,
+                    tune_share: 0.2,
                     method_settings,
                 }
             },
@@ -654,6 +660,8 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
             log_points: 7,
             target: 0.05,
             repeats: 1,
+            tune: false,
+            tune_share: 0.2,
             method_settings: MethodSettings {
                 h_rel: 1e-7,
                 k: 9,

@@ -265,6 +265,35 @@ export const SETTINGS = [
     "unit": "steps"
   },
   {
+    "default": false,
+    "help": "Before each run, short pilot runs try 5 learning rates (the shared one × 0.1 to 10) and the run uses the best; pilot F-evaluations are counted apart.",
+    "id": "tune",
+    "key": "tune",
+    "kind": "flag",
+    "label": "Tune learning rates",
+    "path": "tune",
+    "rangeText": "true or false",
+    "scope": "run",
+    "unit": ""
+  },
+  {
+    "default": 0.2,
+    "help": "F-evaluations all pilots of one run may spend together, as a share of the budget (split evenly among the 5 rates).",
+    "id": "tune-share",
+    "int": false,
+    "key": "tuneShare",
+    "kind": "number",
+    "label": "Pilot budget",
+    "max": 1.0,
+    "min": 0.0,
+    "minExclusive": true,
+    "optional": false,
+    "path": "tuneShare",
+    "rangeText": "greater than 0 and at most 1",
+    "scope": "run",
+    "unit": "of the budget"
+  },
+  {
     "default": 1,
     "help": "Each method runs once per seed: seed, seed + 1, ... The data stay those of the first seed; the network's start, minibatches and estimator noise change.",
     "id": "repeats",

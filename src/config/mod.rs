@@ -277,6 +277,10 @@ pub struct RawConfig {
     pub data_seed: Option<u64>,
     /// Runs per method the page makes (seed, seed + 1, ...); one session is one of them.
     pub repeats: u64,
+    /// Tune the learning rate with pilot runs first.
+    pub tune: bool,
+    /// Share of the budget all pilots of one run spend together.
+    pub tune_share: f64,
     pub log_points: usize,
     /// Fraction of the first logged loss a run must reach to have "reached" the target.
     pub target: f64,
@@ -295,6 +299,8 @@ impl Default for RawConfig {
             seed: whole("seed"),
             data_seed: None,
             repeats: whole("repeats"),
+            tune: flag("tune"),
+            tune_share: settings::default_number("tuneShare"),
             log_points: whole("logPoints") as usize,
             target: settings::default_number("target"),
             method_settings: MethodSettings::default(),
@@ -334,6 +340,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// The seed of the data (train/test split, noise, generated X).
     pub data_seed: u64,
+    pub tune: bool,
+    pub tune_share: f64,
     pub log_points: usize,
     pub target: f64,
     pub settings: MethodSettings,
@@ -446,6 +454,8 @@ impl RunConfig {
             max_steps: raw.max_steps,
             seed: raw.seed,
             data_seed: raw.data_seed.unwrap_or(raw.seed),
+            tune: raw.tune,
+            tune_share: raw.tune_share,
             log_points: raw.log_points,
             target: raw.target,
             settings: s.clone(),

@@ -10,6 +10,9 @@
 mod methods;
 mod monitor;
 mod report;
+mod tune;
+
+pub use tune::{MakeBox, TunedRun, TuningRecord, GRID_FACTORS};
 
 pub use monitor::{DIVERGENCE_FACTOR, MONITOR_BATCH};
 pub use report::{FitReport, HistoryRow, Outcome, Status, StopReason, SweepReport, HISTORY_FIELDS};

@@ -91,6 +91,9 @@ pub struct ShareSettings {
     pub target: f64,
     /// Runs per method (added after v1 was first written; v1 links without it take 1).
     pub repeats: u64,
+    /// Learning-rate tuning with pilot runs (added after v1; v1 links: off, share 0.2).
+    pub tune: bool,
+    pub tune_share: f64,
     pub method_settings: MethodSettings,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::config::{self, RunConfig};
 use crate::problem::{BlackBox, Dims, EvalError};
-use crate::session::{Session, SessionError};
+use crate::session::{SessionError, TunedRun};
 use js_sys::{Float64Array, Function};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -41,6 +41,7 @@ fn js_message(v: &JsValue) -> String {
 /// F (and optionally dF, thetaTrue) as batch functions written in JS (www/worker.js): each
 /// gets the rows as `Float64Array`s, the row count, and a `Float64Array` to write its outputs
 /// into; one crossing per batch.
+#[derive(Clone)]
 struct JsBlackBox {
     dims: Dims,
     f: Function,
@@ -137,7 +138,7 @@ fn now_ms() -> f64 {
 /// One run of one method, for a worker.
 #[wasm_bindgen(js_name = Session)]
 pub struct WasmSession {
-    inner: Session,
+    inner: TunedRun,
     f_time: Rc<FTime>,
     thrown: Thrown,
 }
@@ -193,7 +194,9 @@ impl WasmSession {
             f_time: f_time.clone(),
             thrown: thrown.clone(),
         };
-        let inner = Session::new(cfg, Box::new(bb)).map_err(|e| to_js(e, &thrown))?;
+        // Pilot runs (learning-rate tuning) and the run each get a handle on the same code.
+        let make = Box::new(move || Box::new(bb.clone()) as Box<dyn BlackBox>);
+        let inner = TunedRun::new(cfg, make).map_err(|e| to_js(e, &thrown))?;
         Ok(WasmSession {
             inner,
             f_time,
@@ -217,24 +220,27 @@ impl WasmSession {
 
     #[wasm_bindgen(js_name = historyLen)]
     pub fn history_len(&self) -> usize {
-        self.inner.history().len()
+        self.inner.session().map_or(0, |s| s.history().len())
     }
 
     /// Rows `from..` flattened, `HISTORY_FIELDS.len()` numbers a row (`www/schema.js`
     /// exports the field names); NaN = not measured.
     #[wasm_bindgen(js_name = historyRows)]
     pub fn history_rows(&self, from: usize) -> Float64Array {
-        let rows = self.inner.history();
+        let rows = self.inner.session().map_or(&[][..], |s| s.history());
         let flat: Vec<f64> = rows.iter().skip(from).flat_map(|r| r.to_array()).collect();
         Float64Array::from(&flat[..])
     }
 
     /// The core's status plus `fMs` and `fRows`: time inside F batch calls (crossing
-    /// included) and the rows they evaluated, learning and monitoring alike.
+    /// included) and the rows they evaluated, learning and monitoring alike; with
+    /// learning-rate tuning, `tuning` (`session::TuningRecord`, or the pilots so far).
     #[wasm_bindgen(js_name = statusJson)]
     pub fn status_json(&self) -> String {
-        let mut status = serde_json::to_value(self.inner.status()).expect("serialisable");
+        let (status, tuning) = self.inner.status();
+        let mut status = serde_json::to_value(status).expect("serialisable");
         if let Some(obj) = status.as_object_mut() {
+            obj.insert("tuning".into(), tuning.unwrap_or_default());
             obj.insert("fMs".into(), self.f_time.ms.get().into());
             obj.insert("fRows".into(), self.f_time.rows.get().into());
         }
@@ -244,8 +250,10 @@ impl WasmSession {
     /// Predicted against observed outputs (uses monitoring evaluations of F).
     #[wasm_bindgen(js_name = fitJson)]
     pub fn fit_json(&mut self) -> Result<String, JsValue> {
-        self.inner
-            .fit_report()
+        let Some(run) = self.inner.session_mut() else {
+            return Ok("null".into()); // stopped while tuning: nothing to show
+        };
+        run.fit_report()
             .map(|v| serde_json::to_string(&v).expect("serialisable"))
             .map_err(|e| to_js(e, &self.thrown))
     }
@@ -257,15 +265,19 @@ impl WasmSession {
         let hs: Vec<f64> = (0..=24)
             .map(|i| 10f64.powf(-13.0 + i as f64 / 2.0))
             .collect();
-        self.inner
-            .step_sweep(&hs)
+        let Some(run) = self.inner.session_mut() else {
+            return Ok("null".into());
+        };
+        run.step_sweep(&hs)
             .map(|v| serde_json::to_string(&v).expect("serialisable"))
             .map_err(|e| to_js(e, &self.thrown))
     }
 
     #[wasm_bindgen(js_name = weightsJson)]
     pub fn weights_json(&self) -> String {
-        self.inner.policy().to_json().to_string()
+        self.inner
+            .session()
+            .map_or_else(|| "null".into(), |s| s.policy().to_json().to_string())
     }
 
     pub fn stop(&mut self) {
