@@ -140,23 +140,28 @@ export async function waitForState(page, states, timeout = 120_000) {
  */
 export async function waitForCharts(page, timeout = 15_000) {
   // Pixels are read from a copy on a canvas made for reading, not from the page's own (the
-  // browser warns in the console about repeated reads of a canvas).
-  const counts = () => [...document.querySelectorAll('canvas')]
-    .filter((c) => c.offsetParent !== null)
-    .map((c) => {
-      const copy = document.createElement('canvas');
-      copy.width = c.width;
-      copy.height = c.height;
-      const ctx = /** @type {CanvasRenderingContext2D} */ (copy.getContext('2d', { willReadFrequently: true }));
-      ctx.drawImage(c, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let colored = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 40) colored++;
-      return { id: c.id, colored };
-    });
-  await page.waitForFunction(`(${counts})().every((c) => c.colored > 50)`, null, { timeout, polling: 200 })
+  // browser warns in the console about repeated reads of a canvas). With `all`, the counts
+  // only once every chart has colours, else false (waitForFunction polls until then). A
+  // function, not a string: the page's CSP forbids eval, so a string predicate only throws.
+  const counts = (/** @type {boolean} */ all) => {
+    const list = [...document.querySelectorAll('canvas')]
+      .filter((c) => c.offsetParent !== null)
+      .map((c) => {
+        const copy = document.createElement('canvas');
+        copy.width = c.width;
+        copy.height = c.height;
+        const ctx = /** @type {CanvasRenderingContext2D} */ (copy.getContext('2d', { willReadFrequently: true }));
+        ctx.drawImage(c, 0, 0);
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        let colored = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 40) colored++;
+        return { id: c.id, colored };
+      });
+    return !all || list.every((c) => c.colored > 50) ? list : false;
+  };
+  await page.waitForFunction(counts, true, { timeout, polling: 200 })
     .catch(() => { /* the caller's check names the blank chart */ });
-  return page.evaluate(counts);
+  return page.evaluate(counts, false);
 }
 
 /** Clicks "Export results" and returns the parsed results.json. */
