@@ -104,8 +104,10 @@ function renderButtons() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Progress toward the budget, evaluations per second, time left: redrawn every 250 ms while a
-// comparison runs, and once whenever anything changes after it.
+// Progress: the share of the budget actually spent (learning evaluations of every run over
+// budget × runs, so a run stopped, failed or ended by Max steps counts what it spent),
+// evaluations per second, time left: redrawn every 250 ms while a comparison runs, and once
+// whenever anything changes after it.
 
 const PROGRESS_MS = 250;
 
@@ -124,15 +126,12 @@ function makeProgress() {
     }
     const runs = [...c.runs.values()];
     const budget = c.config.budget;
-    let frac = 0;
     let evals = 0;
     let left = 0;
     /** @type {number[]} */
     const rates = []; // evaluations per ms of each run computing now
     for (const r of runs) {
       evals += r.evals;
-      const complete = r.ended && r.status?.done && !r.error; // ended by budget or max steps
-      frac += complete ? 1 : Math.min(1, r.evals / budget);
       if (!r.ended && r.evals > 0 && r.wallMs > 0) {
         rates.push(r.evals / r.wallMs);
         left = Math.max(left, (budget - r.evals) / rates[rates.length - 1]);
@@ -144,7 +143,7 @@ function makeProgress() {
       const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
       left += (waiting * budget) / mean / (state.runner?.maxWorkers ?? 1);
     }
-    frac = runs.length ? frac / runs.length : 0;
+    const frac = runs.length && budget > 0 ? Math.min(1, evals / (budget * runs.length)) : 0;
     setProp(bar, 'value', frac);
     // While runs compute: the sum of their rates. After: all evaluations over the elapsed time
     // (runs that waited for a core ran after others, so the longest run's time would overstate it).
