@@ -1,12 +1,14 @@
-// A comparison: several methods racing on the same data, seed and F-evaluation budget, one
-// run each, through SandboxRunner (www/runner.js) into sandboxed workers. The page never runs
-// the user's script itself (its CSP forbids eval). Also the controls that start, pause,
-// step, stop and reset a comparison.
+// A comparison: several methods racing on the same data and F-evaluation budget, each run
+// once per repeat (repeat r: seed + r, the data of the base seed), all queued on
+// SandboxRunner (www/runner.js), which lets at most one worker per core compute. The page never
+// runs the user's script itself (its CSP forbids eval). Also the controls that start, pause,
+// step, stop and reset a comparison. A comparison loaded from a results.json (earlier.js) is
+// one that is over from the start.
 import { SandboxRunner } from '../runner.js';
 import { decodeRows } from '../protocol.js';
-import { fmtNum } from './format.js';
 import { METHOD, selectedMethods, scriptHas } from './methods.js';
-import { SettingsError } from './settings.js';
+import { raceSummary } from './race.js';
+import { SETTING_BY_ID, SettingsError } from './settings.js';
 import { readSettings, readPageSetting, markInvalid } from './settings-form.js';
 import { state, set, touch } from './state.js';
 import { setStatus, showAlert, clearAlert } from './status.js';
@@ -16,12 +18,19 @@ import { setStatus, showAlert, clearAlert } from './status.js';
  * @typedef {ReturnType<typeof decodeRows>[number]} HistoryRow
  */
 
-/** One method's run in a comparison. */
+/** One method's run in a comparison: one repeat of it. */
 export class Run {
-  /** @param {string} method @param {string} runId */
-  constructor(method, runId) {
+  /**
+   * @param {string} method @param {string} runId
+   * @param {{repeat?: number, seed?: number | null, repeats?: number}} [which]  repeat (0-based) of how many, and its seed
+   */
+  constructor(method, runId, { repeat = 0, seed = null, repeats = 1 } = {}) {
     this.method = method;
     this.runId = runId;
+    this.repeat = repeat;
+    this.seed = seed;
+    /** How the page names this run: the method, and which repeat when there are several. */
+    this.label = repeats > 1 ? `${METHOD[method].label} #${repeat + 1}` : METHOD[method].label;
     /** @type {HistoryRow[]} */
     this.history = [];
     /** @type {Record<string, any> | null} the worker's last status */
@@ -72,15 +81,19 @@ export class Run {
 /** Several methods' runs with one script and one set of settings. */
 export class Comparison {
   /**
-   * @param {{id: number, script: string, config: Record<string, any>, methods: string[], paused: boolean}} init
+   * @param {{id: number, script: string, config: Record<string, any>, methods: string[], paused: boolean,
+   *   repeats?: number, loaded?: string | null}} init  `loaded`: the name of the results.json it came from
    */
-  constructor({ id, script, config, methods, paused }) {
+  constructor({ id, script, config, methods, paused, repeats = 1, loaded = null }) {
     this.id = id;
     this.script = script;
     this.config = config;
     this.methods = methods;
     this.paused = paused;
-    this.over = false;
+    /** Runs per method. */
+    this.repeats = repeats;
+    this.loaded = loaded;
+    this.over = Boolean(loaded);
     this.stoppedByUser = false;
     /** @type {Map<string, Run>} by run id, in the order started */
     this.runs = new Map();
@@ -100,7 +113,12 @@ export class Comparison {
     const runs = [...this.runs.values()];
     const live = runs.filter((r) => !r.ended && !r.waiting);
     const waiting = runs.filter((r) => !r.ended && r.waiting);
-    const names = live.map((r) => r.info.label);
+    const names = live.map((r) => r.label);
+    if (this.repeats > 1) {
+      const done = runs.length - live.length - waiting.length;
+      const wait = waiting.length ? ` ${waiting.length} wait${waiting.length === 1 ? 's' : ''} for a core.` : '';
+      return `${names.length ? `Training ${names.join(', ')}…` : 'Waiting for a core…'} ${done} of ${runs.length} runs done.${wait}`;
+    }
     const after = waiting.length
       ? ` ${waiting.map((r) => r.info.label).join(', ')} wait${waiting.length === 1 ? 's' : ''} for a core.` : '';
     if (!names.length) return waiting.length ? `Waiting for a core…${after}` : 'Finishing…';
@@ -110,24 +128,20 @@ export class Comparison {
 
   pausedText() {
     const runs = this.activeRuns();
+    if (this.repeats > 1) {
+      const steps = runs.map((r) => r.status?.steps ?? 0);
+      const range = Math.min(...steps) === Math.max(...steps) ? `${steps[0] ?? 0}` : `${Math.min(...steps)}–${Math.max(...steps)}`;
+      return `Paused ${runs.length} runs at step ${range}. Resume runs on; Step advances one step; Stop ends the run.`;
+    }
     const at = runs.map((r) => `${runs.length > 1 ? `${r.info.label} ` : ''}at step ${r.status?.steps ?? 0}`);
     return `Paused ${at.join(', ')}. Resume runs on; Step advances one step; Stop ends the run.`;
   }
 
-  /** The best final loss, in a sentence. */
+  /** Who won, in the core's words (summarizeRace's verdict: a winner only when its range is
+   * clear of the runner-up's); '' without the page's wasm. */
   summary() {
-    /** @type {{r: Run, v: number, test: boolean} | null} */
-    let best = null;
-    for (const r of this.runs.values()) {
-      if (r.error) continue;
-      const last = r.history.at(-1);
-      const v = last?.testLoss ?? last?.trainLoss;
-      if (Number.isFinite(v) && (!best || /** @type {number} */ (v) < best.v)) {
-        best = { r, v: /** @type {number} */ (v), test: last?.testLoss !== null && last?.testLoss !== undefined };
-      }
-    }
-    if (!best) return 'Nothing was logged.';
-    return `Lowest ${best.test ? 'test' : 'training'} loss ${fmtNum(best.v)} with ${best.r.info.label}.`;
+    if (![...this.runs.values()].some((r) => r.history.length)) return 'Nothing was logged.';
+    return raceSummary(this)?.verdict ?? '';
   }
 
   /** Ends the comparison and says how it went. */
@@ -142,7 +156,8 @@ export class Comparison {
       setStatus(logged ? 'finished' : 'idle', logged ? `Stopped. ${this.summary()}` : 'Stopped before anything was logged. Press Run to start again.');
     } else if (ok.length) {
       const failed = runs.length - ok.length;
-      setStatus('finished', `Finished. ${this.summary()}${failed ? ` ${failed} method${failed > 1 ? 's' : ''} failed: see the table.` : ''}`);
+      const what = this.repeats > 1 ? 'run' : 'method';
+      setStatus('finished', `Finished. ${this.summary()}${failed ? ` ${failed} ${what}${failed > 1 ? 's' : ''} failed: see the table.` : ''}`);
     } else {
       const first = runs[0]?.error ?? 'every method failed';
       setStatus('error', `Error: ${first.split('\n')[0]}`);
@@ -170,7 +185,7 @@ export class Comparison {
     const others = [...this.runs.values()].filter((r) => r !== run && !r.error).length;
     const where = line ? ` (line ${line} of the script)` : '';
     showAlert({
-      title: `${run.info.label} failed${where}.`,
+      title: `${run.label} failed${where}.`,
       message: others && this.errorShown.size === 1 ? 'The other methods go on.' : '',
       detail: message,
     });
@@ -204,7 +219,7 @@ export class Comparison {
         run.sweep = sweep;
         run.weights = weights;
         if (status?.stopReason === 'diverged' && status.message) {
-          showAlert({ kind: 'notice', title: `${run.info.label} diverged.`, message: status.message.replace(/^diverged:\s*/, '') });
+          showAlert({ kind: 'notice', title: `${run.label} diverged.`, message: status.message.replace(/^diverged:\s*/, '') });
         }
         if (!run.ended) this.endRun(run);
         else touch('runs');
@@ -252,6 +267,10 @@ export async function startComparison({ paused = false } = {}) {
     }
     if (!methods.length) throw new SettingsError('m-central', 'Select at least one method to compare (under "Gradient estimates to compare").');
     config = readSettings();
+    const seedSpec = /** @type {import('../schema-types.js').NumberSetting} */ (SETTING_BY_ID.seed);
+    if (config.seed + (config.repeats ?? 1) - 1 > seedSpec.max) {
+      throw new SettingsError('seed', `Repeat r runs with Seed + r: with Repeats ${config.repeats}, Seed must be at most ${seedSpec.max - config.repeats + 1}.`);
+    }
     // A page setting, not part of the run: how long an F may stay silent before its worker ends.
     set({ watchdogMs: 1000 * /** @type {number} */ (readPageSetting('watchdog')) });
   } catch (e) {
@@ -270,12 +289,14 @@ export async function startComparison({ paused = false } = {}) {
   const syntax = editor.syntaxErrors();
   if (syntax.length) editor.showError(syntax[0].line, syntax[0].message);
 
-  const comparison = new Comparison({ id: state.comparisons + 1, script, config, methods, paused });
+  const repeats = Math.max(1, config.repeats ?? 1);
+  const comparison = new Comparison({ id: state.comparisons + 1, script, config, methods, paused, repeats });
   // Workers of the last comparison still finishing after Stop would hold the workers this one
   // needs; their results would be dropped anyway.
   state.runner?.killAll();
   set({ comparison, comparisons: comparison.id });
-  setStatus('running', `Starting ${methods.length === 1 ? METHOD[methods[0]].label : `${methods.length} methods`}…`);
+  const what = methods.length === 1 ? METHOD[methods[0]].label : `${methods.length} methods`;
+  setStatus('running', `Starting ${what}${repeats > 1 ? ` × ${repeats} repeats` : ''}…`);
   try {
     await ensureRunner();
   } catch (e) {
@@ -289,12 +310,18 @@ export async function startComparison({ paused = false } = {}) {
   const runner = state.runner;
   if (state.comparison !== comparison || comparison.over || !runner) return; // stopped or reset while the sandbox was starting
   runner.watchdogMs = state.watchdogMs;
-  for (const method of methods) {
-    const runId = `${method}#${comparison.id}`;
-    const run = new Run(method, runId);
-    comparison.runs.set(runId, run);
-    runner.start(runId, JSON.stringify({ method, ...config }), script, comparison.handlers(run), { method, label: run.info.label });
-    if (paused) runner.control(runId, 'pause');
+  // Repeat by repeat, so that every method gets its first run early. Repeats share the data
+  // (dataSeed: the base seed) but not the network's start, minibatches or estimator noise.
+  const base = config.seed;
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const method of methods) {
+      const runId = `${method}${repeat ? `.${repeat}` : ''}#${comparison.id}`;
+      const seed = base + repeat;
+      const run = new Run(method, runId, { repeat, seed, repeats });
+      comparison.runs.set(runId, run);
+      runner.start(runId, JSON.stringify({ method, ...config, seed, dataSeed: base }), script, comparison.handlers(run), { method, label: run.label });
+      if (paused) runner.control(runId, 'pause');
+    }
   }
   if (paused) {
     setStatus('paused', 'Paused before the first step. Step advances one step; Resume runs on.');

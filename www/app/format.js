@@ -44,3 +44,22 @@ export function median(values) {
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
+
+/**
+ * Median and range of the finite values, as the core's race summary measures a spread
+ * (src/race.rs `spread`): min–max below 5 values, the interquartile range from 5 up. Null
+ * fields when there is no value.
+ * @param {(number | null | undefined)[]} values
+ * @returns {{median: number | null, lo: number | null, hi: number | null, n: number}}
+ */
+export function spread(values) {
+  const v = /** @type {number[]} */ (values.filter((x) => Number.isFinite(x))).sort((a, b) => a - b);
+  if (!v.length) return { median: null, lo: null, hi: null, n: 0 };
+  const q = (/** @type {number} */ p) => {
+    const at = p * (v.length - 1);
+    const i = Math.floor(at);
+    return i + 1 < v.length ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[i];
+  };
+  const [lo, hi] = v.length >= 5 ? [q(0.25), q(0.75)] : [v[0], v[v.length - 1]];
+  return { median: q(0.5), lo, hi, n: v.length };
+}

@@ -2,31 +2,215 @@
 // and the exports: results.json (schema in the README and DESIGN.md's "Page conventions"),
 // curves.csv, weights.json, and each chart as a PNG.
 import { $, button, download, el, jsonBlob, setProp, setText } from './dom.js';
-import { fmtCount, fmtMs, fmtNum, median } from './format.js';
+import { fmtCount, fmtMs, fmtNum, median, spread } from './format.js';
+import { METHOD } from './methods.js';
+import { byMethod, diverged, raceSummary } from './race.js';
 import { state } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
 
-/** The fields of a history entry in results.json (schema 1) and the columns of curves.csv:
- * fixed, so that files written today read the same later, whatever else a worker sends. */
+/** The fields of a history entry in results.json (schema 1 and 2) and the columns of
+ * curves.csv: fixed, so that files written today read the same later, whatever else a worker
+ * sends. Schema 2 adds `surrogateErr` to the runs that measured it. */
 const RESULT_FIELDS = Object.freeze(/** @type {const} */ (['step', 'evals', 'monitorEvals', 'wallMs',
   'trainLoss', 'testLoss', 'gradRelErr', 'gradCos']));
-/** @typedef {{text: string, title: string, best: boolean}} Cell */
+/** A cell: its text, title, whether it is the best of its column, and (a method's repeats)
+ * the range under the median. @typedef {{text: string, title: string, best: boolean, sub?: string}} Cell */
 
 /** The mark and word of each outcome (the core's `Outcome`), for the table. */
 const OUTCOME_MARKS = Object.freeze(/** @type {Record<string, string>} */ ({
   reached: '✓ reached', improved: '↘ improved', worse: '✗ worse', diverged: '⚠ diverged',
   failed: '✗ failed', stopped: '■ stopped',
 }));
-/** @typedef {{key: string, r: Run, diverged: boolean, about: string, cells: Cell[], outcome: string, outcomeWhy: string}} RowModel */
 
 /**
- * Fills the results table: a row per run, rebuilt only when a row's kind changes (running,
+ * One row of the table: a run, or (with repeats) a method's runs.
+ * @typedef {object} RowModel
+ * @property {string} key       the row is rebuilt only when this changes; otherwise updated in place
+ * @property {string} method
+ * @property {string} label
+ * @property {boolean} grouped  a method's repeats: cells hold a median and a range
+ * @property {string | null} failed  the row's error when it has no numbers (every run failed)
+ * @property {string} suffix    " (running)", " (waiting for a core)", …
+ * @property {string} about
+ * @property {Cell[]} cells
+ * @property {string} outcome   the mark under the name
+ * @property {string} outcomeWord  its outcome, for the mark's colour
+ * @property {string} outcomeWhy
+ */
+
+/** @param {Record<string, any> | null} status @param {number} [limit] */
+const aboutText = (status, limit = 5) => [status?.message, ...(Array.isArray(status?.notes) ? status.notes.slice(0, limit) : [])].filter(Boolean).join('\n');
+
+/** Evaluations are the shared budget, not a score: that column is not ranked.
+ * @type {Record<string, (a: number, b: number) => boolean>} */
+const BETTER = { train: (a, b) => a < b, test: (a, b) => a < b, wall: (a, b) => a < b, cos: (a, b) => a > b };
+
+/**
+ * The best value of each ranked column over the rows that may win it.
+ * @param {{cols: Record<string, number | null>, rankable: boolean}[]} rows
+ */
+function bestOf(rows) {
+  /** @type {Record<string, number>} */
+  const best = {};
+  if (rows.length < 2) return best;
+  for (const k of Object.keys(BETTER)) {
+    for (const row of rows) {
+      const v = row.cols[k];
+      if (!row.rankable || v === null || !Number.isFinite(v)) continue;
+      if (best[k] === undefined || BETTER[k](v, best[k])) best[k] = v;
+    }
+  }
+  return best;
+}
+
+/**
+ * A row per run (one run per method).
+ * @param {Run[]} runs
+ * @returns {RowModel[]}
+ */
+function runModels(runs) {
+  const rows = runs.map((r) => {
+    const f = r.final;
+    /** @type {Record<string, number | null>} */
+    const cols = {
+      train: f.trainLoss, test: f.testLoss, evals: r.evals, wall: r.wallMs,
+      cos: median(r.history.map((h) => h.gradCos).filter((v) => v !== null)),
+    };
+    // A run that failed, diverged or never started (stopped while waiting) is not a best.
+    return { r, cols, rankable: !r.error && r.status?.stopReason !== 'diverged' && r.evals > 0 };
+  });
+  const best = bestOf(rows);
+  return rows.map(({ r, cols }) => {
+    const diverged = r.status?.stopReason === 'diverged';
+    const monitor = r.status?.monitorEvals ?? r.history.at(-1)?.monitorEvals;
+    const cell = (/** @type {string} */ k, /** @type {string} */ text, title = '') => ({ text, title, best: best[k] !== undefined && cols[k] === best[k] });
+    const evals = /** @type {number} */ (cols.evals);
+    const outcome = r.outcome.outcome ? OUTCOME_MARKS[r.outcome.outcome] ?? r.outcome.outcome : '';
+    const state = r.ended ? '' : r.waiting ? 'waiting' : 'running';
+    return {
+      key: `${r.method}|${r.error ? 'failed' : ''}|${state}|${diverged ? 'diverged' : ''}`,
+      method: r.method, label: r.info.label, grouped: false,
+      failed: r.error ? r.error.split('\n')[0] : null,
+      suffix: state === 'waiting' ? ' (waiting for a core)' : state === 'running' ? ' (running)' : '',
+      about: aboutText(r.status),
+      cells: r.error ? [] : [
+        cell('train', fmtNum(cols.train)),
+        cell('test', fmtNum(cols.test)),
+        cell('evals', fmtCount(evals), `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`),
+        cell('wall', fmtMs(/** @type {number} */ (cols.wall)), wallTitle(r.status, /** @type {number} */ (cols.wall))),
+        cell('cos', fmtNum(cols.cos)),
+      ],
+      outcome, outcomeWord: outcome.split(' ')[1] ?? '', outcomeWhy: r.outcome.outcomeWhy ?? '',
+    };
+  });
+}
+
+/**
+ * How a method's repeats came out: the commonest outcome with its count ("✓ 3/3 reached"),
+ * and the runs lost (failed or diverged) when that is not it.
+ * @param {Run[]} runs
+ */
+function groupOutcome(runs) {
+  /** @type {Map<string, number>} */
+  const counts = new Map();
+  for (const r of runs) {
+    const o = r.outcome.outcome;
+    if (o) counts.set(o, (counts.get(o) ?? 0) + 1);
+  }
+  if (!counts.size) return { outcome: '', outcomeWord: '', outcomeWhy: '' };
+  const order = Object.keys(OUTCOME_MARKS);
+  const [top, n] = [...counts].sort((a, b) => b[1] - a[1] || order.indexOf(a[0]) - order.indexOf(b[0]))[0];
+  const [mark, word] = (OUTCOME_MARKS[top] ?? ` ${top}`).split(' ');
+  const lost = ['diverged', 'failed'].filter((o) => o !== top && counts.get(o)).map((o) => `${OUTCOME_MARKS[o].split(' ')[0]} ${counts.get(o)} ${o}`);
+  const tally = [...counts].map(([o, k]) => `${k} ${o}`).join(', ');
+  const whys = runs.filter((r) => r.outcome.outcomeWhy).map((r) => `#${r.repeat + 1}: ${r.outcome.outcomeWhy}`);
+  return {
+    outcome: `${mark} ${n}/${runs.length} ${word}${lost.length ? ` · ${lost.join(' · ')}` : ''}`,
+    outcomeWord: word,
+    outcomeWhy: [`${runs.length} runs: ${tally}.`, ...whys].join('\n'),
+  };
+}
+
+/** @param {number | null} lo @param {number | null} hi @param {(v: number) => string} fmt */
+const rangeText = (lo, hi, fmt) => (lo === null || hi === null ? '' : lo === hi ? '' : `${fmt(lo)}–${fmt(hi)}`);
+
+/**
+ * A row per method, over its repeats: the median of each column with its range (min–max
+ * below 5 runs, the interquartile range from 5 up, as the core's summary).
+ * @param {Run[]} runs
+ * @returns {RowModel[]}
+ */
+function groupModels(runs) {
+  const rows = [...byMethod(runs)].map(([method, list]) => {
+    const ok = list.filter((r) => !r.error);
+    /** @type {Record<string, ReturnType<typeof spread>>} */
+    const s = {
+      train: spread(ok.map((r) => r.final.trainLoss)),
+      test: spread(ok.map((r) => r.final.testLoss)),
+      evals: spread(ok.map((r) => r.evals)),
+      wall: spread(ok.map((r) => r.wallMs)),
+      cos: spread(ok.map((r) => median(r.history.map((h) => h.gradCos).filter((v) => v !== null)))),
+    };
+    const cols = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.median]));
+    // A method that lost a run (failed or diverged) is not a best: its medians mix runs that
+    // ended early with the others.
+    const rankable = ok.length === list.length && !list.some(diverged) && ok.some((r) => r.evals > 0);
+    return { method, list, ok, s, cols, rankable };
+  });
+  const best = bestOf(rows);
+  return rows.map(({ method, list, ok, s, cols }) => {
+    const n = list.length;
+    const running = list.filter((r) => !r.ended && !r.waiting).length;
+    const waiting = list.filter((r) => !r.ended && r.waiting).length;
+    const done = n - running - waiting;
+    const state = running ? 'running' : waiting ? 'waiting' : '';
+    const over = (/** @type {string} */ k) => (s[k].n > 1 ? `median of ${s[k].n} runs` : s[k].n === 1 ? 'one run' : '');
+    /** @param {string} k @param {(v: number) => string} fmt @param {string} [title] */
+    const cell = (k, fmt, title = '') => {
+      const v = cols[k];
+      const range = rangeText(s[k].lo, s[k].hi, fmt);
+      return {
+        text: v === null ? '–' : fmt(v),
+        sub: range,
+        title: title || [over(k), range && `${s.train.n >= 5 ? 'interquartile range' : 'range'} ${range}`].filter(Boolean).join('; '),
+        best: best[k] !== undefined && v === best[k],
+      };
+    };
+    const totalEvals = ok.reduce((a, r) => a + r.evals, 0);
+    const totalWall = ok.reduce((a, r) => a + r.wallMs, 0);
+    const errors = list.filter((r) => r.error);
+    const info = list[0].info;
+    return {
+      key: `${method}|${ok.length ? '' : 'failed'}|grouped`,
+      method, label: info.label, grouped: true,
+      failed: ok.length ? null : `${/** @type {string} */ (errors[0].error).split('\n')[0]}${n > 1 ? ` (all ${n} runs)` : ''}`,
+      suffix: state ? ` (${state === 'running' ? 'running' : 'waiting for a core'}, ${done}/${n} done)` : '',
+      about: [
+        errors.length && ok.length ? `${errors.length} of ${n} runs failed: ${/** @type {string} */ (errors[0].error).split('\n')[0]}` : '',
+        aboutText(list.find((r) => r.status?.message || r.status?.notes?.length)?.status ?? null, 3),
+      ].filter(Boolean).join('\n'),
+      cells: ok.length ? [
+        cell('train', fmtNum),
+        cell('test', fmtNum),
+        cell('evals', fmtCount, `${over('evals')} of learning evaluations; ${fmtCount(totalEvals)} over all ${ok.length} runs`),
+        cell('wall', fmtMs, `${over('wall')}; ${fmtMs(totalWall)} of work over all ${ok.length} runs`),
+        cell('cos', fmtNum),
+      ] : [],
+      ...groupOutcome(list),
+    };
+  });
+}
+
+/**
+ * Fills the results table: a row per run, or with repeats a row per method (the median over
+ * its runs, the range under it). A row is rebuilt only when its kind changes (running,
  * waiting, failed, diverged), otherwise its cells are updated in place. ★ (class "best") marks
  * the best of each column when several methods ran.
  * @param {Run[]} runs
+ * @param {{grouped?: boolean}} [options]
  */
-export function renderTable(runs) {
+export function renderTable(runs, { grouped = false } = {}) {
   const body = /** @type {HTMLTableSectionElement} */ ($('results-body'));
   if (!runs.length) {
     if (body.dataset.key !== '') {
@@ -35,54 +219,7 @@ export function renderTable(runs) {
     }
     return;
   }
-  const rows = runs.map((r) => {
-    const f = r.final;
-    return {
-      r,
-      /** @type {Record<string, number | null>} */
-      cols: {
-        train: f.trainLoss, test: f.testLoss, evals: r.evals, wall: r.wallMs,
-        cos: median(r.history.map((h) => h.gradCos).filter((v) => v !== null)),
-      },
-    };
-  });
-  /** @type {Record<string, number>} */
-  const best = {};
-  // Evaluations are the shared budget, not a score: that column is not ranked.
-  /** @type {Record<string, (a: number, b: number) => boolean>} */
-  const better = { train: (a, b) => a < b, test: (a, b) => a < b, wall: (a, b) => a < b, cos: (a, b) => a > b };
-  if (runs.length > 1) {
-    for (const k of Object.keys(better)) {
-      for (const row of rows) {
-        const v = row.cols[k];
-        // A run that failed, diverged or never started (stopped while waiting) is not a best.
-        if (v === null || !Number.isFinite(v) || row.r.error || row.r.status?.stopReason === 'diverged' || !(row.r.evals > 0)) continue;
-        if (best[k] === undefined || better[k](v, best[k])) best[k] = v;
-      }
-    }
-  }
-  /** @type {RowModel[]} */
-  const models = rows.map(({ r, cols }) => {
-    const diverged = r.status?.stopReason === 'diverged';
-    const about = [r.status?.message, ...(Array.isArray(r.status?.notes) ? r.status.notes.slice(0, 5) : [])].filter(Boolean).join('\n');
-    const monitor = r.status?.monitorEvals ?? r.history.at(-1)?.monitorEvals;
-    const cell = (/** @type {string} */ k, /** @type {string} */ text, title = '') => ({ text, title, best: best[k] !== undefined && cols[k] === best[k] });
-    const evals = /** @type {number} */ (cols.evals);
-    return {
-      // Rows are rebuilt only when this changes; otherwise their cells are updated in place.
-      key: `${r.method}|${r.error ? 'failed' : ''}|${r.ended ? '' : r.waiting ? 'waiting' : 'running'}|${diverged ? 'diverged' : ''}`,
-      r, diverged, about,
-      cells: r.error ? [{ text: `Failed: ${r.error.split('\n')[0]}`, title: '', best: false }] : [
-        cell('train', fmtNum(cols.train)),
-        cell('test', fmtNum(cols.test)),
-        cell('evals', fmtCount(evals), `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`),
-        cell('wall', fmtMs(/** @type {number} */ (cols.wall)), wallTitle(r.status, /** @type {number} */ (cols.wall))),
-        cell('cos', fmtNum(cols.cos)),
-      ],
-      outcome: r.outcome.outcome ? OUTCOME_MARKS[r.outcome.outcome] ?? r.outcome.outcome : '',
-      outcomeWhy: r.outcome.outcomeWhy ?? '',
-    };
-  });
+  const models = grouped ? groupModels(runs) : runModels(runs);
   const key = models.map((m) => m.key).join(';');
   if (body.dataset.key !== key) {
     body.dataset.key = key;
@@ -106,41 +243,68 @@ function wallTitle(status, wall) {
  * The skeleton of one results row; fillResultRow puts the numbers in.
  * @param {RowModel} model
  */
-function resultRow({ r }) {
-  const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${r.info.color}`, 'aria-hidden': 'true' }), r.info.label,
-    r.ended ? null : el('span', { class: 'muted' }, r.waiting ? ' (waiting for a core)' : ' (running)'),
-    el('span', { class: 'outcome' }));
-  if (r.error) return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }));
-  return el('tr', {}, name, ...Array.from({ length: 5 }, () => el('td')));
+function resultRow({ method, label, failed, grouped }) {
+  const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${METHOD[method].color}`, 'aria-hidden': 'true' }), label,
+    el('span', { class: 'muted state' }), el('span', { class: 'outcome' }));
+  if (failed !== null) return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }));
+  const cell = () => (grouped ? el('td', {}, el('span', { class: 'v' }), el('small', { class: 'range' })) : el('td'));
+  return el('tr', {}, name, ...Array.from({ length: 5 }, cell));
 }
 
 /** @param {HTMLTableRowElement} tr @param {RowModel} model */
-function fillResultRow(tr, { about, cells, outcome, outcomeWhy }) {
+function fillResultRow(tr, { about, cells, failed, suffix, outcome, outcomeWord, outcomeWhy }) {
   setProp(tr.cells[0], 'title', [outcomeWhy, about].filter(Boolean).join('\n'));
+  setText(/** @type {HTMLElement} */ (tr.cells[0].querySelector('.state')), suffix);
   const mark = /** @type {HTMLElement} */ (tr.cells[0].querySelector('.outcome'));
   setText(mark, outcome);
-  if (mark.dataset.outcome !== outcome.split(' ')[1]) mark.dataset.outcome = outcome.split(' ')[1] ?? '';
+  if (mark.dataset.outcome !== outcomeWord) mark.dataset.outcome = outcomeWord;
+  if (failed !== null) {
+    setText(tr.cells[1], `Failed: ${failed}`);
+    return;
+  }
   cells.forEach((c, i) => {
     const td = tr.cells[i + 1];
-    setText(td, c.text);
+    const v = td.querySelector('.v');
+    if (v) {
+      setText(v, c.text);
+      setText(/** @type {Element} */ (td.querySelector('.range')), c.sub ?? '');
+    } else setText(td, c.text);
     setProp(td, 'title', c.title);
     if (td.classList.contains('best') !== c.best) td.classList.toggle('best', c.best);
   });
 }
 
-/** results.json: the settings every method shared, and each run's history, final values and error. */
+/**
+ * One run as results.json holds it: which repeat and seed, its history (with `surrogateErr`
+ * when the run measured one), final values and error.
+ * @param {Run} r @param {number | null} baseSeed
+ */
+function runRecord(r, baseSeed) {
+  const fields = r.history.some((h) => h.surrogateErr !== null && h.surrogateErr !== undefined)
+    ? [...RESULT_FIELDS, 'surrogateErr'] : RESULT_FIELDS;
+  return {
+    method: r.method,
+    repeat: r.repeat,
+    seed: r.seed ?? baseSeed,
+    history: r.history.map((h) => Object.fromEntries(fields.map((f) => [f, h[f] ?? null]))),
+    final: r.final,
+    error: r.error ?? null,
+  };
+}
+
+/** results.json (schema 2, README "Results"): the settings every run shared, each run (one
+ * per method and repeat), and the core's summary per method with its verdict. */
 export function resultsJson() {
   const c = state.comparison;
   const runs = c ? [...c.runs.values()] : [];
+  const race = raceSummary(c);
+  const seed = typeof c?.config.seed === 'number' ? c.config.seed : null;
   return {
-    schema: 1,
+    schema: 2,
     config: c ? { ...c.config, methods: c.methods, script: c.script } : {},
-    runs: runs.map((r) => ({
-      method: r.method,
-      history: r.history.map((h) => Object.fromEntries(RESULT_FIELDS.map((f) => [f, h[f]]))),
-      final: r.final,
-      error: r.error ?? null,
-    })),
+    runs: runs.map((r) => runRecord(r, seed)),
+    summary: race?.summary ?? [],
+    verdict: race?.verdict ?? '',
   };
 }
 

@@ -13,6 +13,7 @@
  * @property {(text: string) => string} checkCsv       "" when the CSV is fine, else what is wrong
  * @property {(stateJson: string) => string} encodeState
  * @property {(fragment: string) => string} decodeState
+ * @property {(raceJson: string) => string} summarizeRace  a race's summary, bands and verdict (src/race.rs)
  */
 
 /**

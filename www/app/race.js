@@ -1,0 +1,106 @@
+// A race read as a whole, by the core (src/race.rs through the page's wasm, summarizeRace):
+// per method the median and range of the final and best training loss and of the
+// F-evaluations to the target over its repeats, each method's median curve with its band, and
+// the verdict, which names a winner only when its range is clear of the runner-up's. The page
+// never ranks methods itself.
+import { SETTING_BY_ID } from './settings.js';
+import { state } from './state.js';
+
+/** @typedef {import('./comparison.js').Comparison} Comparison */
+/** @typedef {import('./comparison.js').Run} Run */
+
+/**
+ * A spread over repeats (null where the core wrote NaN: nothing to measure).
+ * @typedef {{median: number | null, lo: number | null, hi: number | null}} Spread
+ */
+
+/**
+ * One method's summary (src/race.rs `MethodSummary`).
+ * @typedef {object} MethodSummary
+ * @property {string} method
+ * @property {number} repeats
+ * @property {Spread} finalTrainLoss
+ * @property {Spread} bestTrainLoss
+ * @property {Spread & {reached: number}} evalsToTarget
+ * @property {number} lost   repeats that failed or diverged
+ */
+
+/**
+ * What summarizeRace returns.
+ * @typedef {object} RaceSummary
+ * @property {MethodSummary[]} summary
+ * @property {{method: string, points: (number | null)[][]}[]} bands  [evals, median, lo, hi] per point
+ * @property {string} verdict
+ * @property {string | null} winner
+ * @property {string[]} tied
+ */
+
+const TARGET = /** @type {import('../schema-types.js').NumberSetting} */ (SETTING_BY_ID.target);
+
+/**
+ * The target a comparison is judged by: its settings' (a results.json of schema 1 has none:
+ * the table's default).
+ * @param {Comparison} c
+ */
+export function raceTarget(c) {
+  const t = c.config?.target;
+  return typeof t === 'number' && t > 0 && t <= 1 ? t : TARGET.default;
+}
+
+/** The last summary of each comparison, with what it was computed from. @type {WeakMap<Comparison, {key: string, value: RaceSummary | null}>} */
+const cache = new WeakMap();
+
+/**
+ * The core's summary of a comparison's runs (as results.json holds them), recomputed only
+ * when a run logged, ended or failed since the last call. Null without the page's wasm.
+ * @param {Comparison | null} c
+ * @returns {RaceSummary | null}
+ */
+export function raceSummary(c) {
+  const wasm = state.wasm;
+  if (!c || !wasm) return null;
+  const runs = [...c.runs.values()];
+  const key = runs.map((r) => `${r.history.length},${r.ended ? 1 : 0},${r.error ? 1 : 0},${r.status?.outcome ?? ''}`).join(';');
+  const hit = cache.get(c);
+  if (hit && hit.key === key) return hit.value;
+  /** @type {RaceSummary | null} */
+  let value = null;
+  try {
+    value = JSON.parse(wasm.summarizeRace(JSON.stringify({
+      target: raceTarget(c),
+      runs: runs.map((r) => ({
+        method: r.method,
+        repeat: r.repeat,
+        history: r.history.map((h) => ({ evals: h.evals, trainLoss: h.trainLoss })),
+        final: { outcome: r.outcome.outcome, stopReason: r.final.stopReason },
+        error: r.error,
+      })),
+    })));
+  } catch {
+    value = null; // an older page build without summarizeRace: the page says less, and no verdict
+  }
+  cache.set(c, { key, value });
+  return value;
+}
+
+/**
+ * Whether a run diverged (its loss blew up): its curve does not set the charts' ranges.
+ * @param {Run} r
+ */
+export const diverged = (r) => r.status?.stopReason === 'diverged' || r.outcome.outcome === 'diverged';
+
+/**
+ * The runs of each method, in the order the methods first appear.
+ * @param {Run[]} runs
+ * @returns {Map<string, Run[]>}
+ */
+export function byMethod(runs) {
+  /** @type {Map<string, Run[]>} */
+  const out = new Map();
+  for (const r of runs) {
+    const list = out.get(r.method);
+    if (list) list.push(r);
+    else out.set(r.method, [r]);
+  }
+  return out;
+}
