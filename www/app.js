@@ -2,8 +2,8 @@
 // its change notifications (state.js), the settings from the core's table (settings.js,
 // settings-form.js), the methods (methods.js), presets (presets-ui.js), the status, alerts
 // and buttons (status.js), a comparison of several methods' runs through the sandbox
-// (comparison.js), charts (charts.js), the results table and exports (results.js), and
-// share links (share.js). The acceptance interface (labels, role="status" with data-state,
+// (comparison.js) and the core's summary of it (race.js), charts (charts.js), the results
+// table and exports (results.js), and share links (share.js). The acceptance interface (labels, role="status" with data-state,
 // role="alert", button names, the results.json schema) is DESIGN.md's "Page conventions".
 
 import { createEditor } from './editor.bundle.js';
@@ -77,7 +77,7 @@ function boot() {
   bindShare();
   subscribe((changed) => {
     if (changed.has('comparison')) charts.reset();
-    else if (changed.has('runs') || changed.has('layout') || changed.has('wasm')) charts.schedule();
+    else if (['runs', 'layout', 'wasm', 'hiddenMethods', 'logLoss', 'pinned'].some((k) => changed.has(/** @type {any} */ (k)))) charts.schedule();
     if (changed.has('methods')) updateIdleText();
   });
 

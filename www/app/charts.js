@@ -1,18 +1,26 @@
 // The charts, drawn by the wasm core's drawChart on canvases: what each one shows, when they
 // are redrawn (at most 4 times a second, one chart per animation frame), their sizes, the
-// hover readout, and the warm-up of the chart code before the first run.
+// hover readout, and the warm-up of the chart code before the first run. With repeats the
+// loss chart shows each method's median curve and band (the core's race summary). The axis
+// ranges come from the runs that did not diverge; a diverged curve is clipped to them and
+// marked. The legend's entries show and hide methods; a pinned earlier race is drawn faded.
 import { CHARTS } from '../schema.js';
-import { $, el } from './dom.js';
+import { $, el, input, setProp } from './dom.js';
 import { fmtNum } from './format.js';
 import { METHOD } from './methods.js';
+import { byMethod, diverged, raceSummary } from './race.js';
 import { renderTable } from './results.js';
-import { state } from './state.js';
+import { state, set } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
+/** @typedef {import('./comparison.js').Comparison} Comparison */
 
 /**
- * What drawChart draws (src/plot.rs ChartSpec).
- * @typedef {{label: string, hoverLabel?: string, color: string, points: number[][], light: boolean}} Series
+ * What drawChart draws (src/plot.rs ChartSpec). `band`: [x, lo, hi] points drawn as a faint
+ * filled polygon under the line. `clip`: the page clips this series to the range of the
+ * others (it diverged); drawChart ignores the field.
+ * @typedef {{label: string, hoverLabel?: string, color: string, points: number[][], light: boolean,
+ *   band?: number[][], clip?: boolean}} Series
  * @typedef {{title: string, xLabel: string, yLabel: string, logX: boolean, logY: boolean,
  *   kind: 'line'|'scatter', diagonal?: boolean, series: Series[]}} ChartSpec
  * @typedef {{left: number, right: number, top: number, bottom: number, xMin: number, xMax: number,
@@ -37,34 +45,147 @@ export const chartCanvases = () => Object.fromEntries(CHARTS.map((k) => [k, /** 
 const positive = (/** @type {number | null} */ v) => Number.isFinite(v) && /** @type {number} */ (v) > 0;
 
 /**
- * The specs of every chart for these runs (the θ(x) chart only for one-dimensional x).
- * @param {Run[]} runs
- * @returns {Record<string, ChartSpec>}
+ * What the charts show besides the runs: which methods are hidden, the loss axis, the race's
+ * summary (median curves and bands when it has repeats), a pinned earlier race.
+ * @typedef {object} ChartOptions
+ * @property {ReadonlySet<string>} [hidden]
+ * @property {boolean} [logLoss]
+ * @property {boolean} [repeated]   the runs are several repeats per method: medians and bands
+ * @property {import('./race.js').RaceSummary | null} [summary]
+ * @property {Comparison | null} [pinned]  drawn faded on the loss chart
  */
-export function chartSpecs(runs) {
-  /** @type {Series[]} */ const loss = [];
-  /** @type {Series[]} */ const grad = [];
-  /** @type {Series[]} */ const cos = [];
+
+const finite = (/** @type {number | null} */ v) => Number.isFinite(v);
+
+/**
+ * The label of a method's line, marked when its runs diverged ("(diverged)", or with repeats
+ * how many did).
+ * @param {string} label @param {Run[]} runs
+ */
+function markedLabel(label, runs) {
+  const n = runs.filter(diverged).length;
+  if (!n) return label;
+  return n === runs.length ? `${label} (diverged)` : `${label} (${n}/${runs.length} diverged)`;
+}
+
+/**
+ * The loss series of a set of runs: a line per run (training bold, test thin and light), or
+ * with repeats each method's median training loss with its band.
+ * @param {Run[]} runs @param {boolean} repeated @param {import('./race.js').RaceSummary | null} summary
+ * @param {(v: number | null) => boolean} ok  a value the axis can show
+ * @param {boolean} faded  a pinned race: thin light lines, no labels, no bands
+ * @returns {Series[]}
+ */
+function lossSeries(runs, repeated, summary, ok, faded) {
+  /** @type {Series[]} */
+  const out = [];
+  const pinnedLabel = (/** @type {string} */ l) => (faded ? `pinned: ${l}` : l);
+  if (repeated && summary) {
+    for (const [method, list] of byMethod(runs)) {
+      const band = summary.bands.find((b) => b.method === method)?.points ?? [];
+      const info = METHOD[method];
+      const label = markedLabel(info.label, list);
+      const rows = /** @type {number[][]} */ (band.filter((p) => p.every(finite)));
+      out.push({
+        label: faded ? '' : label, hoverLabel: `${pinnedLabel(label)}, median of ${list.length}`, color: info.color, light: faded,
+        points: rows.filter((p) => ok(p[1])).map((p) => [p[0], p[1]]),
+        ...(faded ? {} : { band: rows.filter((p) => ok(p[2]) && ok(p[3])).map((p) => [p[0], p[2], p[3]]) }),
+        clip: list.some(diverged),
+      });
+    }
+    return out;
+  }
   for (const r of runs) {
     const c = r.info.color;
-    const train = r.history.filter((h) => positive(h.trainLoss)).map((h) => [h.evals, h.trainLoss]);
-    const test = r.history.filter((h) => positive(h.testLoss)).map((h) => [h.evals, h.testLoss]);
-    loss.push({ label: r.info.label, color: c, points: train, light: false });
-    if (test.length) loss.push({ label: '', hoverLabel: `${r.info.label} (test)`, color: c, points: test, light: true });
-    grad.push({ label: '', hoverLabel: r.info.label, color: c, light: false,
+    const label = markedLabel(r.label, [r]);
+    const train = r.history.filter((h) => ok(h.trainLoss)).map((h) => [h.evals, h.trainLoss]);
+    const test = r.history.filter((h) => ok(h.testLoss)).map((h) => [h.evals, h.testLoss]);
+    const clip = diverged(r);
+    if (faded) {
+      out.push({ label: '', hoverLabel: pinnedLabel(label), color: c, points: train, light: true, clip });
+      continue;
+    }
+    out.push({ label, color: c, points: train, light: false, ...(clip ? { clip } : {}) });
+    if (test.length) out.push({ label: '', hoverLabel: `${label} (test)`, color: c, points: test, light: true, ...(clip ? { clip } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Clips the series that diverged to the y range of the others (their points and bands), so a
+ * loss that blew up does not squash every other curve into the bottom of the chart. Nothing
+ * changes when no series diverged, or when every one did.
+ * @param {Series[]} series
+ */
+function clipDiverged(series) {
+  if (!series.some((s) => s.clip) || series.every((s) => s.clip || !s.points.length)) return series;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    if (s.clip) continue;
+    for (const p of s.points) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); }
+    for (const b of s.band ?? []) { lo = Math.min(lo, b[1]); hi = Math.max(hi, b[2]); }
+  }
+  if (!(lo <= hi)) return series;
+  const clamp = (/** @type {number} */ v) => Math.min(hi, Math.max(lo, v));
+  return series.map((s) => (s.clip ? {
+    ...s,
+    points: s.points.map((p) => [p[0], clamp(p[1])]),
+    ...(s.band ? { band: s.band.map((b) => [b[0], clamp(b[1]), clamp(b[2])]) } : {}),
+  } : s));
+}
+
+/**
+ * The specs of every chart for these runs (the θ(x) chart only for one-dimensional x).
+ * @param {Run[]} runs
+ * @param {ChartOptions} [options]
+ * @returns {Record<string, ChartSpec>}
+ */
+export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated = false, summary = null, pinned = null } = {}) {
+  const shown = runs.filter((r) => !hidden.has(r.method));
+  const ok = logLoss ? positive : finite;
+  /** @type {Series[]} */ const loss = [];
+  if (pinned) {
+    const earlier = [...pinned.runs.values()].filter((r) => !hidden.has(r.method));
+    loss.push(...lossSeries(earlier, pinned.repeats > 1, pinned.repeats > 1 ? raceSummary(pinned) : null, ok, true));
+  }
+  loss.push(...lossSeries(shown, repeated, summary, ok, false));
+  /** @type {Series[]} */ const grad = [];
+  /** @type {Series[]} */ const cos = [];
+  for (const r of shown) {
+    const c = r.info.color;
+    // With repeats, each run's line is thin: the runs of a method show their spread.
+    const clip = diverged(r);
+    grad.push({ label: '', hoverLabel: r.label, color: c, light: repeated, clip,
       points: r.history.filter((h) => positive(h.gradRelErr)).map((h) => [h.evals, h.gradRelErr]) });
-    cos.push({ label: '', hoverLabel: r.info.label, color: c, light: false,
+    cos.push({ label: '', hoverLabel: r.label, color: c, light: repeated,
       points: r.history.filter((h) => Number.isFinite(h.gradCos)).map((h) => [h.evals, h.gradCos]) });
   }
+  // The fit and θ(x) of one run per method: with repeats, the first.
+  const firsts = repeated ? shown.filter((r) => r.repeat === 0) : shown;
   const specs = {
-    loss: { title: 'Loss', xLabel: 'F-evaluations (learning)', yLabel: 'MSE', logX: false, logY: true, kind: 'line', series: loss },
-    grad: { title: 'Gradient-estimate error', xLabel: 'F-evaluations (learning)', yLabel: 'relative L2 error', logX: false, logY: true, kind: 'line', series: grad },
+    loss: { title: 'Loss', xLabel: 'F-evaluations (learning)', yLabel: 'MSE', logX: false, logY: logLoss, kind: 'line', series: strip(clipDiverged(loss)) },
+    grad: { title: 'Gradient-estimate error', xLabel: 'F-evaluations (learning)', yLabel: 'relative L2 error', logX: false, logY: true, kind: 'line', series: strip(clipDiverged(grad)) },
     cos: { title: 'Gradient cosine', xLabel: 'F-evaluations', yLabel: 'cos(estimate, reference)', logX: false, logY: false, kind: 'line', series: cos },
-    fit: fitSpec(runs),
-    sweep: sweepSpec(runs),
+    fit: fitSpec(firsts),
+    sweep: sweepSpec(firsts),
   };
-  const theta = thetaSpec(runs);
+  const theta = thetaSpec(firsts);
   return /** @type {Record<string, ChartSpec>} */ (theta ? { ...specs, theta } : specs);
+}
+
+/**
+ * The series as drawChart reads them: the page's own `clip` mark taken off, so that a
+ * spec's JSON (what a canvas shows) is the same as before the mark existed.
+ * @param {Series[]} series
+ * @returns {Series[]}
+ */
+function strip(series) {
+  return series.map((s) => {
+    if (!('clip' in s)) return s;
+    const { clip: _, ...rest } = s;
+    return rest;
+  });
 }
 
 /**
@@ -133,17 +254,62 @@ function thetaSpec(runs) {
   return { title: 'θ(x) learned and true', xLabel: 'x', yLabel: 'θ', logX: false, logY: false, kind: 'line', series };
 }
 
-/** @param {Run[]} runs */
-function renderLegend(runs) {
+/**
+ * The legend above the charts: a button per method that shows or hides it in every chart
+ * (aria-pressed: shown), marked when its runs diverged; then what the lines mean.
+ * @param {Run[]} runs @param {boolean} repeated @param {Comparison | null} pinned  drawn faded
+ */
+function renderLegend(runs, repeated, pinned) {
   const box = $('legend');
-  const key = runs.map((r) => r.method).join(',');
-  if (box.dataset.key === key) return;
-  box.dataset.key = key;
-  box.replaceChildren(...runs.map((r) => el('span', { class: 'item' },
-    el('span', { class: 'line', style: `--c:${r.info.color}`, 'aria-hidden': 'true' }), r.info.label)),
-  runs.length ? el('span', { class: 'item muted' },
-    el('span', { class: 'line', style: '--c:#5d6374', 'aria-hidden': 'true' }), 'train',
-    el('span', { class: 'line light', style: '--c:#5d6374', 'aria-hidden': 'true' }), 'test') : '');
+  const groups = byMethod([...runs, ...(pinned ? pinned.runs.values() : [])]);
+  const entries = [...groups].map(([method, list]) => {
+    const own = list.filter((r) => runs.includes(r));
+    return { method, label: markedLabel(METHOD[method].label, own.length ? own : list) };
+  });
+  const key = `${entries.map((e) => `${e.method}=${e.label}`).join(',')}|${repeated}|${Boolean(pinned)}`;
+  if (box.dataset.key !== key) {
+    box.dataset.key = key;
+    const grey = (/** @type {string} */ cls) => el('span', { class: cls, style: '--c:#5d6374', 'aria-hidden': 'true' });
+    const key2 = repeated
+      ? el('span', { class: 'item muted' }, grey('line'), `median of ${Math.max(...[...byMethod(runs).values()].map((l) => l.length))} runs`, grey('band'), 'range')
+      : el('span', { class: 'item muted' }, grey('line'), 'train', grey('line light'), 'test');
+    box.replaceChildren(...entries.map(({ method, label }) => el('button', {
+      type: 'button', class: 'item', 'data-method': method, 'aria-pressed': 'true',
+      title: 'Show or hide this method in the charts',
+      onclick: () => toggleMethod(method),
+    }, el('span', { class: 'line', style: `--c:${METHOD[method].color}`, 'aria-hidden': 'true' }), label)),
+    runs.length ? key2 : '',
+    pinned ? el('span', { class: 'item muted' }, grey('line light'), 'pinned earlier race (faded)') : '');
+  }
+  markPressed();
+}
+
+/** Each legend button pressed while its method shows. */
+function markPressed() {
+  for (const b of $('legend').querySelectorAll('button[data-method]')) {
+    const pressed = String(!state.hiddenMethods.has(/** @type {HTMLElement} */ (b).dataset.method ?? ''));
+    if (b.getAttribute('aria-pressed') !== pressed) b.setAttribute('aria-pressed', pressed);
+  }
+}
+
+/** Hides a shown method in the charts, or shows a hidden one (the charts follow soon, the
+ * button at once). @param {string} method */
+function toggleMethod(method) {
+  const hidden = new Set(state.hiddenMethods);
+  if (!hidden.delete(method)) hidden.add(method);
+  set({ hiddenMethods: hidden });
+  markPressed();
+}
+
+/**
+ * The verdict under the legend once a race is over (or loaded): the core's sentence.
+ * @param {Comparison | null} c
+ */
+function renderVerdict(c) {
+  const text = c && c.over ? c.summary() : '';
+  const p = $('verdict');
+  if (p.textContent !== text) p.textContent = text;
+  setProp(p, 'hidden', !text);
 }
 
 /**
@@ -182,6 +348,9 @@ export class Charts {
       observer.observe(canvas);
       this.#addReadout(key, canvas);
     }
+    const log = input('log-loss');
+    log.checked = state.logLoss;
+    log.addEventListener('change', () => set({ logLoss: log.checked }));
   }
 
   /** Redraws soon: at most every REDRAW_MS. */
@@ -207,10 +376,16 @@ export class Charts {
 
   /** Legend and table now; the charts queued for their frames. */
   redraw() {
-    const runs = state.comparison ? [...state.comparison.runs.values()] : [];
-    renderLegend(runs);
-    renderTable(runs);
-    const specs = chartSpecs(runs);
+    const c = state.comparison;
+    const runs = c ? [...c.runs.values()] : [];
+    const repeated = Boolean(c && c.repeats > 1);
+    const pinned = state.pinned && state.pinned !== c ? state.pinned : null;
+    renderLegend(runs, repeated, pinned);
+    renderTable(runs, { grouped: repeated });
+    renderVerdict(c);
+    const specs = chartSpecs(runs, {
+      hidden: state.hiddenMethods, logLoss: state.logLoss, repeated, summary: repeated ? raceSummary(c) : null, pinned,
+    });
     $('theta-figure').hidden = !specs.theta;
     for (const [key, spec] of Object.entries(specs)) this.#draw(key, spec);
   }

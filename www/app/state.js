@@ -41,6 +41,9 @@
  * @property {string | null} linkPending    a share link's fragment waiting for the wasm module
  * @property {boolean} applyingLink     true while a link's state is put into the page
  * @property {string | null} sharedFragment  the fragment in the address bar for what the page shows
+ * @property {ReadonlySet<string>} hiddenMethods  methods the charts leave out (clicked off in the legend)
+ * @property {boolean} logLoss          the loss chart's y axis is logarithmic
+ * @property {import('./comparison.js').Comparison | null} pinned  an earlier race drawn faded on the loss chart
  */
 
 /** @type {PageState} */
@@ -58,6 +61,9 @@ const current = {
   linkPending: null,
   applyingLink: false,
   sharedFragment: null,
+  hiddenMethods: new Set(),
+  logLoss: true,
+  pinned: null,
 };
 
 /** @typedef {keyof PageState | 'runs' | 'edited' | 'layout' | 'methods'} Change */
