@@ -3,7 +3,8 @@
 // settings-form.js), the methods (methods.js), presets (presets-ui.js), the status, alerts
 // and buttons (status.js), a comparison of several methods' runs through the sandbox
 // (comparison.js) and the core's summary of it (race.js), charts (charts.js), the results
-// table and exports (results.js), and share links (share.js). The acceptance interface (labels, role="status" with data-state,
+// table and exports (results.js), earlier races loaded or pinned (earlier.js), and share
+// links (share.js). The acceptance interface (labels, role="status" with data-state,
 // role="alert", button names, the results.json schema) is DESIGN.md's "Page conventions".
 
 import { createEditor } from './editor.bundle.js';
@@ -13,6 +14,7 @@ import {
   ensureRunner, idleText, pauseOrResume, reset, startComparison, step, stop, updateIdleText,
 } from './app/comparison.js';
 import { $, storage, STORAGE } from './app/dom.js';
+import { bindEarlier } from './app/earlier.js';
 import {
   DEFAULT_METHODS, markMethodAvailability, renderMethods, restoreSelectedMethods, setSelectedMethods,
 } from './app/methods.js';
@@ -75,6 +77,7 @@ function boot() {
   const charts = new Charts();
   bindExports(chartCanvases());
   bindShare();
+  bindEarlier();
   subscribe((changed) => {
     if (changed.has('comparison')) charts.reset();
     else if (['runs', 'layout', 'wasm', 'hiddenMethods', 'logLoss', 'pinned'].some((k) => changed.has(/** @type {any} */ (k)))) charts.schedule();

@@ -387,7 +387,7 @@ export function reset() {
     c.over = true;
   }
   state.runner?.killAll();
-  set({ comparison: null });
+  set({ comparison: null, pinned: null });
   clearAlert();
   state.editor?.clearErrors();
   setStatus('idle', idleText());
