@@ -31,4 +31,6 @@ interface Window {
   /** page.test.mjs: a results row, and what was added to or removed from <body>. */
   __row: HTMLTableRowElement;
   __bodyChanges: string[];
+  /** races.test.mjs: pixels of the loss chart within `tol` of colour `rgb`. */
+  __countPixels(rgb: number[], tol: number): number;
 }
