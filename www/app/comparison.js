@@ -140,7 +140,7 @@ export class Comparison {
   /** Who won, in the core's words (summarizeRace's verdict: a winner only when its range is
    * clear of the runner-up's); '' without the page's wasm. */
   summary() {
-    if (![...this.runs.values()].some((r) => r.history.length)) return 'Nothing was logged.';
+    if (![...this.runs.values()].some((r) => r.history.length || r.error)) return 'Nothing was logged.';
     return raceSummary(this)?.verdict ?? '';
   }
 
@@ -157,10 +157,12 @@ export class Comparison {
     } else if (ok.length) {
       const failed = runs.length - ok.length;
       const what = this.repeats > 1 ? 'run' : 'method';
-      setStatus('finished', `Finished. ${this.summary()}${failed ? ` ${failed} ${what}${failed > 1 ? 's' : ''} failed: see the table.` : ''}`);
+      const text = ['Finished.', this.summary(), failed ? `${failed} ${what}${failed > 1 ? 's' : ''} failed: see the table.` : ''];
+      setStatus('finished', text.filter(Boolean).join(' '));
     } else {
+      // The first error first (the status shows its beginning), then that nothing is left.
       const first = runs[0]?.error ?? 'every method failed';
-      setStatus('error', `Error: ${first.split('\n')[0]}`);
+      setStatus('error', [`Error: ${first.split('\n')[0]}`, runs.length > 1 ? this.summary() : ''].filter(Boolean).join(' '));
     }
     touch('runs');
   }
