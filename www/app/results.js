@@ -309,22 +309,35 @@ export function resultsJson() {
 }
 
 /** Every logged point of every run, a line each. */
+/** Every logged point of every run, a line each; with repeats, a `repeat` column (0-based)
+ * after the method tells the runs apart. */
 function curvesCsv() {
-  const cols = ['method', ...RESULT_FIELDS];
+  const c = state.comparison;
+  const repeated = Boolean(c && c.repeats > 1);
+  const cols = ['method', ...(repeated ? ['repeat'] : []), ...RESULT_FIELDS];
   const lines = [cols.join(',')];
-  for (const r of state.comparison?.runs.values() ?? []) {
-    for (const h of r.history) lines.push([r.method, ...RESULT_FIELDS.map((c) => (h[c] === null ? '' : h[c]))].join(','));
+  for (const r of c?.runs.values() ?? []) {
+    const lead = repeated ? [r.method, r.repeat] : [r.method];
+    for (const h of r.history) lines.push([...lead, ...RESULT_FIELDS.map((f) => (h[f] === null ? '' : h[f]))].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** The trained networks by method. */
+/** The trained networks by method; with repeats, a list per method, one network per repeat
+ * (null where that run trained none). */
 function weightsJson() {
-  /** @type {Record<string, unknown>} */
+  const c = state.comparison;
+  /** @type {Record<string, any>} */
   const out = {};
-  for (const r of state.comparison?.runs.values() ?? []) {
-    if (!r.weights) continue;
-    try { out[r.method] = JSON.parse(r.weights); } catch { out[r.method] = r.weights; }
+  for (const r of c?.runs.values() ?? []) {
+    if (!r.weights && !(c && c.repeats > 1)) continue;
+    /** @type {unknown} */
+    let w = null;
+    if (r.weights) {
+      try { w = JSON.parse(r.weights); } catch { w = r.weights; }
+    }
+    if (c && c.repeats > 1) (out[r.method] ??= [])[r.repeat] = w;
+    else out[r.method] = w;
   }
   return out;
 }
