@@ -8,7 +8,7 @@ import { CHARTS } from '../schema.js';
 import { $, el, input, setProp } from './dom.js';
 import { fmtNum } from './format.js';
 import { METHOD } from './methods.js';
-import { byMethod, diverged, raceSummary } from './race.js';
+import { byMethod, diverged, raceSummary, ran } from './race.js';
 import { renderTable } from './results.js';
 import { state, set } from './state.js';
 
@@ -87,7 +87,7 @@ function lossSeries(runs, repeated, summary, ok, faded) {
       const label = markedLabel(info.label, list);
       const rows = /** @type {number[][]} */ (band.filter((p) => p.every(finite)));
       out.push({
-        label: faded ? '' : label, hoverLabel: `${pinnedLabel(label)}, median of ${list.length}`, color: info.color, light: faded,
+        label: faded ? '' : label, hoverLabel: `${pinnedLabel(label)}, median of ${list.filter(ran).length}`, color: info.color, light: faded,
         points: rows.filter((p) => ok(p[1])).map((p) => [p[0], p[1]]),
         ...(faded ? {} : { band: rows.filter((p) => ok(p[2]) && ok(p[3])).map((p) => [p[0], p[2], p[3]]) }),
         clip: list.some(diverged),
@@ -271,7 +271,7 @@ function renderLegend(runs, repeated, pinned) {
     box.dataset.key = key;
     const grey = (/** @type {string} */ cls) => el('span', { class: cls, style: '--c:#5d6374', 'aria-hidden': 'true' });
     const key2 = repeated
-      ? el('span', { class: 'item muted' }, grey('line'), `median of ${Math.max(...[...byMethod(runs).values()].map((l) => l.length))} runs`, grey('band'), 'range')
+      ? el('span', { class: 'item muted' }, grey('line'), `median of ${Math.max(...[...byMethod(runs).values()].map((l) => l.length))} runs each`, grey('band'), 'range')
       : el('span', { class: 'item muted' }, grey('line'), 'train', grey('line light'), 'test');
     box.replaceChildren(...entries.map(({ method, label }) => el('button', {
       type: 'button', class: 'item', 'data-method': method, 'aria-pressed': 'true',

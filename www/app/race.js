@@ -59,7 +59,8 @@ const cache = new WeakMap();
 export function raceSummary(c) {
   const wasm = state.wasm;
   if (!c || !wasm) return null;
-  const runs = [...c.runs.values()];
+  // A run stopped while it waited for a core never ran: it is no repeat of its method.
+  const runs = [...c.runs.values()].filter(ran);
   const key = runs.map((r) => `${r.history.length},${r.ended ? 1 : 0},${r.error ? 1 : 0},${r.status?.outcome ?? ''}`).join(';');
   const hit = cache.get(c);
   if (hit && hit.key === key) return hit.value;
@@ -82,6 +83,13 @@ export function raceSummary(c) {
   cache.set(c, { key, value });
   return value;
 }
+
+/**
+ * Whether a run ran at all: it logged, spent evaluations or failed (one stopped while it
+ * waited for a core did none of these).
+ * @param {Run} r
+ */
+export const ran = (r) => r.history.length > 0 || r.evals > 0 || Boolean(r.error);
 
 /**
  * Whether a run diverged (its loss blew up): its curve does not set the charts' ranges.

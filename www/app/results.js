@@ -4,7 +4,7 @@
 import { $, button, download, el, jsonBlob, setProp, setText } from './dom.js';
 import { fmtCount, fmtMs, fmtNum, median, spread } from './format.js';
 import { METHOD } from './methods.js';
-import { byMethod, diverged, raceSummary } from './race.js';
+import { byMethod, diverged, raceSummary, ran } from './race.js';
 import { state } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
@@ -143,7 +143,9 @@ const rangeText = (lo, hi, fmt) => (lo === null || hi === null ? '' : lo === hi 
  */
 function groupModels(runs) {
   const rows = [...byMethod(runs)].map(([method, list]) => {
-    const ok = list.filter((r) => !r.error);
+    // The medians are over the runs that have numbers: not those that failed, nor those
+    // still waiting for a core (or stopped while they waited).
+    const ok = list.filter((r) => !r.error && ran(r));
     /** @type {Record<string, ReturnType<typeof spread>>} */
     const s = {
       train: spread(ok.map((r) => r.final.trainLoss)),
@@ -155,7 +157,7 @@ function groupModels(runs) {
     const cols = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.median]));
     // A method that lost a run (failed or diverged) is not a best: its medians mix runs that
     // ended early with the others.
-    const rankable = ok.length === list.length && !list.some(diverged) && ok.some((r) => r.evals > 0);
+    const rankable = !list.some((r) => r.error || diverged(r)) && ok.some((r) => r.evals > 0);
     return { method, list, ok, s, cols, rankable };
   });
   const best = bestOf(rows);
@@ -181,16 +183,17 @@ function groupModels(runs) {
     const totalWall = ok.reduce((a, r) => a + r.wallMs, 0);
     const errors = list.filter((r) => r.error);
     const info = list[0].info;
+    const allFailed = errors.length === n;
     return {
-      key: `${method}|${ok.length ? '' : 'failed'}|grouped`,
+      key: `${method}|${allFailed ? 'failed' : ''}|grouped`,
       method, label: info.label, grouped: true,
-      failed: ok.length ? null : `${/** @type {string} */ (errors[0].error).split('\n')[0]}${n > 1 ? ` (all ${n} runs)` : ''}`,
+      failed: allFailed ? `${/** @type {string} */ (errors[0].error).split('\n')[0]}${n > 1 ? ` (all ${n} runs)` : ''}` : null,
       suffix: state ? ` (${state === 'running' ? 'running' : 'waiting for a core'}, ${done}/${n} done)` : '',
       about: [
         errors.length && ok.length ? `${errors.length} of ${n} runs failed: ${/** @type {string} */ (errors[0].error).split('\n')[0]}` : '',
         aboutText(list.find((r) => r.status?.message || r.status?.notes?.length)?.status ?? null, 3),
       ].filter(Boolean).join('\n'),
-      cells: ok.length ? [
+      cells: !allFailed ? [
         cell('train', fmtNum),
         cell('test', fmtNum),
         cell('evals', fmtCount, `${over('evals')} of learning evaluations; ${fmtCount(totalEvals)} over all ${ok.length} runs`),
