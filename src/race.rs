@@ -54,6 +54,8 @@ pub struct Spread {
     pub median: f64,
     pub lo: f64,
     pub hi: f64,
+    /// How many values the spread is of.
+    pub n: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -105,6 +107,7 @@ pub fn spread(values: &[f64]) -> Spread {
             median: f64::NAN,
             lo: f64::NAN,
             hi: f64::NAN,
+            n: 0,
         };
     }
     v.sort_by(f64::total_cmp);
@@ -126,6 +129,7 @@ pub fn spread(values: &[f64]) -> Spread {
         median: q(0.5),
         lo,
         hi,
+        n: v.len(),
     }
 }
 
@@ -273,111 +277,96 @@ fn verdict(summary: &[MethodSummary], target: f64) -> (String, Option<String>, V
         .copied()
         .filter(|s| s.evals_to_target.reached == s.repeats && s.lost == 0)
         .collect();
-    // (key, lo, hi, how a number is written) per candidate, lower is better.
-    let (mut ranked, what, fmt): (Ranking, String, fn(f64) -> String) = if !all_reached.is_empty() {
-        let r = all_reached
-            .iter()
-            .map(|s| {
-                let t = s.evals_to_target;
-                (
-                    *s,
-                    Spread {
+    // Candidates with the spread they are ranked by, how a number is written, and its unit.
+    let (mut ranked, what, fmt, unit): (Ranking, String, fn(f64) -> String, &str) =
+        if all_reached.is_empty() {
+            (
+                alive.iter().map(|s| (*s, s.best_train_loss)).collect(),
+                format!("did not all reach the target ({pct} of the start); lowest loss"),
+                loss,
+                "",
+            )
+        } else {
+            let r = all_reached
+                .iter()
+                .map(|s| {
+                    let t = s.evals_to_target;
+                    let spread = Spread {
                         median: t.median,
                         lo: t.lo,
                         hi: t.hi,
-                    },
-                )
-            })
-            .collect();
-        (
-            r,
-            format!("reached the target ({pct} of its start) in"),
-            |v| format!("{} F-evaluations", count(v)),
-        )
-    } else {
-        let r = alive.iter().map(|s| (*s, s.best_train_loss)).collect();
-        (
-            r,
-            format!("did not all reach the target ({pct} of the start); lowest loss"),
-            loss,
-        )
-    };
+                        n: t.reached,
+                    };
+                    (*s, spread)
+                })
+                .collect();
+            (
+                r,
+                format!("reached the target ({pct} of its start) in"),
+                count,
+                " F-evaluations",
+            )
+        };
     ranked.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
     let (first, f) = ranked[0];
     let name = label(&first.method);
-    let range = |s: &Spread, n: usize| {
-        if n > 1 {
-            format!(
-                "{} ({}–{} over {n} runs)",
-                fmt(s.median),
-                fmt(s.lo),
-                fmt(s.hi)
-            )
+    // "1.2k F-evaluations (1.1k–1.4k over 3 runs)": the unit once, the count of values.
+    let range = |s: &Spread| {
+        if s.n > 1 {
+            let (m, lo, hi) = (fmt(s.median), fmt(s.lo), fmt(s.hi));
+            format!("{m}{unit} ({lo}–{hi} over {} runs)", s.n)
         } else {
-            fmt(s.median)
+            format!("{}{unit}", fmt(s.median))
         }
     };
     let lead = if all_reached.is_empty() {
-        "No method reached the target in every run".to_string()
+        "No method reached the target in every run. ".to_string()
     } else {
         String::new()
     };
     let Some(&(second, g)) = ranked.get(1) else {
-        let text = if all_reached.is_empty() {
-            format!(
-                "{lead}; {name}'s lowest loss: {}.",
-                range(&f, first.repeats)
-            )
-        } else {
-            format!("{name} {what} {}.", range(&f, first.repeats))
-        };
-        return (text, None, vec![]);
+        return (format!("{lead}{name} {what} {}.", range(&f)), None, vec![]);
     };
     let runner = label(&second.method);
-    if first.repeats < 2 || second.repeats < 2 {
+    if f.n < 2 || g.n < 2 {
+        let how = if all_reached.is_empty() {
+            "had the lowest loss,"
+        } else {
+            "was first to the target, in"
+        };
+        let (a, b) = (fmt(f.median), fmt(g.median));
         let text = format!(
-            "{}{name} {} {}, {runner} {}. One run per method: set Repeats to 3 or more to tell a difference from chance.",
-            if lead.is_empty() { String::new() } else { format!("{lead}. ") },
-            if all_reached.is_empty() { "had the lowest loss," } else { "was first to the target, in" },
-            fmt(f.median),
-            fmt(g.median)
+            "{lead}{name} {how} {a}{unit}, {runner} {b}{unit}. One run per method: set Repeats to 3 or more to tell a difference from chance."
         );
         return (text, None, vec![]);
     }
     if f.hi < g.lo {
         let text = format!(
-            "{}{name} wins: it {what} {}, clear of {runner}: {}.",
-            if lead.is_empty() {
-                String::new()
-            } else {
-                format!("{lead}. ")
-            },
-            range(&f, first.repeats),
-            range(&g, second.repeats)
+            "{lead}{name} wins: it {what} {}, clear of {runner}: {}.",
+            range(&f),
+            range(&g)
         );
         return (text, Some(first.method.clone()), vec![]);
     }
     // Everyone whose range overlaps the leader's ties with it.
-    let tied: Vec<&MethodSummary> = ranked
+    let tied: Vec<(&MethodSummary, Spread)> = ranked
         .iter()
+        .copied()
         .filter(|(_, s)| s.lo <= f.hi)
-        .map(|(m, _)| *m)
         .collect();
-    let names: Vec<String> = tied.iter().map(|m| label(&m.method)).collect();
+    let names: Vec<String> = tied.iter().map(|(m, _)| label(&m.method)).collect();
+    let ranges: Vec<String> = tied
+        .iter()
+        .map(|(m, s)| format!("{}: {}–{}{unit}", label(&m.method), fmt(s.lo), fmt(s.hi)))
+        .collect();
     let text = format!(
-        "{}{} tie: their ranges overlap ({}). More repeats may separate them.",
-        if lead.is_empty() {
-            String::new()
-        } else {
-            format!("{lead}. ")
-        },
+        "{lead}{} tie: their ranges overlap ({}). More repeats may separate them.",
         names.join(" and "),
-        ranked
-            .iter()
-            .filter(|(m, _)| tied.iter().any(|t| t.method == m.method))
-            .map(|(m, s)| format!("{}: {}–{}", label(&m.method), fmt(s.lo), fmt(s.hi)))
-            .collect::<Vec<_>>()
-            .join("; ")
+        ranges.join("; ")
     );
-    (text, None, tied.iter().map(|m| m.method.clone()).collect())
+    (
+        text,
+        None,
+        tied.iter().map(|(m, _)| m.method.clone()).collect(),
+    )
 }

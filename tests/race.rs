@@ -96,6 +96,27 @@ fn a_race_where_every_method_failed_or_diverged_has_no_winner() {
 }
 
 #[test]
+fn repeats_that_logged_nothing_do_not_make_a_range() {
+    // Three repeats of each, but only one of each logged a loss (the others were stopped).
+    let empty = |m: &str, r| json!({"method": m, "repeat": r, "history": [], "final": {"stopReason": "stopped"}, "error": null});
+    let runs = vec![
+        run("exact", 0, 0.5, json!({})),
+        empty("exact", 1),
+        empty("exact", 2),
+        run("central", 0, 0.8, json!({})),
+        empty("central", 1),
+        empty("central", 2),
+    ];
+    let s = summarize(&race(runs));
+    assert_eq!(s.winner, None, "{}", s.verdict);
+    assert!(
+        s.verdict.contains("set Repeats to 3 or more"),
+        "{}",
+        s.verdict
+    );
+}
+
+#[test]
 fn one_run_per_method_crowns_nobody() {
     let s = summarize(&race(vec![
         run("exact", 0, 0.5, json!({})),
