@@ -71,9 +71,30 @@ function cleanRows(v) {
   return out;
 }
 
+// The learning-rate tuning record in a status (session::TuningRecord, or the pilots so far):
+// short lists of numbers (or null) and numbers; anything else rejects the message.
+function cleanTuning(v) {
+  if (v === null) return null;
+  if (!isPlainObject(v)) return undefined;
+  const out = {};
+  for (const k of ['grid', 'scores']) {
+    const list = v[k];
+    if (!Array.isArray(list) || list.length > 16
+      || !list.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x)))) return undefined;
+    out[k] = [...list];
+  }
+  for (const k of ['chosen', 'evals', 'monitorEvals', 'pilot']) {
+    const x = v[k];
+    if (x === undefined) continue;
+    if (typeof x !== 'number' || !Number.isFinite(x)) return undefined;
+    out[k] = x;
+  }
+  return out;
+}
+
 // status is JSON from Session.statusJson() plus the worker's `paused` flag: numbers,
-// booleans, null, short strings and short lists of strings (`notes`); anything else rejects
-// the message.
+// booleans, null, short strings, short lists of strings (`notes`) and the tuning record;
+// anything else rejects the message.
 function cleanStatus(v) {
   if (!isPlainObject(v)) return null;
   const keys = Object.keys(v);
@@ -82,7 +103,11 @@ function cleanStatus(v) {
   for (const k of keys) {
     if (k.length > 64 || k === '__proto__') return null;
     const x = v[k];
-    if (x === null || typeof x === 'boolean') out[k] = x;
+    if (k === 'tuning') {
+      const t = cleanTuning(x);
+      if (t === undefined) return null;
+      out[k] = t;
+    } else if (x === null || typeof x === 'boolean') out[k] = x;
     else if (typeof x === 'number') out[k] = Number.isFinite(x) ? x : null;
     else if (typeof x === 'string') out[k] = x.slice(0, LIMITS.statusString);
     else if (Array.isArray(x) && x.length <= LIMITS.statusList && x.every((s) => typeof s === 'string')) {

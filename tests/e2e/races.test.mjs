@@ -276,3 +276,28 @@ test('with Max steps 0 (the default) every method spends at least 95% of its bud
     await context.close();
   }
 });
+
+test('Tune learning rates: every run carries its tuning record, and the table counts the pilots apart', async () => {
+  const { page, context } = await openSmall({ repeats: 1, budget: 6000 });
+  try {
+    await page.getByRole('checkbox', { name: 'Tune learning rates', exact: true }).check();
+    await race(page);
+    const results = await exportResults(page);
+    assert.equal(results.runs.length, 2);
+    const lr = results.config.optimizer.learningRate;
+    for (const run of results.runs) {
+      const t = run.tuning;
+      assert.ok(t, `${run.method} has a tuning record`);
+      assert.equal(t.grid.length, 5);
+      assert.ok(t.grid.includes(lr), 'the shared rate is on the grid');
+      assert.ok(t.grid.includes(t.chosen), `${run.method} chose ${t.chosen} from the grid`);
+      // The pilots spent their stated share (0.2 of the budget) at most, apart from the budget.
+      assert.ok(t.evals > 0 && t.evals <= 0.2 * 6000, `${run.method} pilots spent ${t.evals}`);
+      assert.ok(run.final.evals <= 6000);
+    }
+    const title = await page.locator('#results-body tr').first().locator('td').nth(3).getAttribute('title');
+    assert.match(title ?? '', /in learning-rate pilots/);
+  } finally {
+    await context.close();
+  }
+});

@@ -158,6 +158,10 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
     const clip = diverged(r);
     grad.push({ label: '', hoverLabel: r.label, color: c, light: repeated, clip,
       points: r.history.filter((h) => positive(h.gradRelErr)).map((h) => [h.evals, h.gradRelErr]) });
+    // Surrogate methods: F̃'s error on rows it had not been fitted on (share of F's variance),
+    // thin, on the same relative-error axis.
+    const fitErr = r.history.filter((h) => positive(h.surrogateErr)).map((h) => [h.evals, h.surrogateErr]);
+    if (fitErr.length) grad.push({ label: repeated && r.repeat > 0 ? '' : `${r.info.label}: F̃ error`, hoverLabel: `${r.label}: F̃ out-of-sample error`, color: c, light: true, points: fitErr });
     cos.push({ label: '', hoverLabel: r.label, color: c, light: repeated,
       points: r.history.filter((h) => Number.isFinite(h.gradCos)).map((h) => [h.evals, h.gradCos]) });
   }

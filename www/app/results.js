@@ -97,7 +97,8 @@ function runModels(runs) {
       cells: r.error ? [] : [
         cell('train', fmtNum(cols.train)),
         cell('test', fmtNum(cols.test)),
-        cell('evals', fmtCount(evals), `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`),
+        cell('evals', fmtCount(evals), `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`
+          + (Number.isFinite(r.status?.tuning?.evals) ? `, ${r.status?.tuning?.evals} in learning-rate pilots (chose ${r.status?.tuning?.chosen ?? '…'})` : '')),
         cell('wall', fmtMs(/** @type {number} */ (cols.wall)), wallTitle(r.status, /** @type {number} */ (cols.wall))),
         cell('cos', fmtNum(cols.cos)),
       ],
@@ -292,6 +293,9 @@ function runRecord(r, baseSeed) {
     history: r.history.map((h) => Object.fromEntries(fields.map((f) => [f, h[f] ?? null]))),
     final: r.final,
     error: r.error ?? null,
+    // Learning-rate tuning: the rates tried, their pilots' scores, the one chosen and the
+    // pilots' F-evaluations (counted apart from the budget); null when the run did not tune.
+    tuning: r.status?.tuning ?? null,
   };
 }
 
@@ -311,7 +315,6 @@ export function resultsJson() {
   };
 }
 
-/** Every logged point of every run, a line each. */
 /** Every logged point of every run, a line each; with repeats, a `repeat` column (0-based)
  * after the method tells the runs apart. */
 function curvesCsv() {
