@@ -42,7 +42,11 @@ fn a_tuned_run_tries_the_grid_on_its_pilot_budget_and_runs_at_the_best_rate() {
         .unwrap();
     assert_eq!(rec.chosen, *best.0);
     // The pilots spent at most their share, and it is counted apart from the run's budget.
-    assert!(rec.evals > 0 && rec.evals <= 6_000, "pilots spent {}", rec.evals);
+    assert!(
+        rec.evals > 0 && rec.evals <= 6_000,
+        "pilots spent {}",
+        rec.evals
+    );
     let s = run.session().expect("the run ran");
     assert_eq!(s.config().learning_rate, rec.chosen);
     assert!(s.learning_evals() <= 30_000);
