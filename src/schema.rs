@@ -20,20 +20,13 @@ fn setting_json(s: &Setting) -> Value {
     });
     let o = v.as_object_mut().expect("an object");
     match s.kind {
-        Kind::Number {
-            min,
-            max,
-            min_exclusive,
-            int,
-            optional,
-            ..
-        } => {
+        Kind::Number(r) => {
             o.insert("kind".into(), "number".into());
-            o.insert("min".into(), min.into());
-            o.insert("max".into(), max.into());
-            o.insert("minExclusive".into(), min_exclusive.into());
-            o.insert("int".into(), int.into());
-            o.insert("optional".into(), optional.into());
+            o.insert("min".into(), r.min.into());
+            o.insert("max".into(), r.max.into());
+            o.insert("minExclusive".into(), r.min_exclusive.into());
+            o.insert("int".into(), r.int.into());
+            o.insert("optional".into(), r.optional.into());
         }
         Kind::Layers { .. } => {
             o.insert("kind".into(), "layers".into());

@@ -12,29 +12,36 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 pub const MAX_LAYERS: usize = 8;
 pub const MAX_WIDTH: usize = 512;
 
+/// A number setting's default and range: `[min, max]` (`(min, max]` when `min_exclusive`),
+/// whole when `int`. `optional`: the page may leave it blank, and then the script's
+/// `problem` (or `default`) decides.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+    pub min_exclusive: bool,
+    pub int: bool,
+    pub optional: bool,
+}
+
 /// What kind of value a setting holds, with its default and its range.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
-    /// A number in `[min, max]` (`(min, max]` when `min_exclusive`), whole when `int`.
-    /// `optional`: the page may leave it blank, and then the script's `problem` (or
-    /// `default`) decides.
-    Number {
-        default: f64,
-        min: f64,
-        max: f64,
-        min_exclusive: bool,
-        int: bool,
-        optional: bool,
-    },
+    Number(Range),
     /// Hidden-layer widths, written "32,32" on the page.
-    Layers { default: &'static [usize] },
+    Layers {
+        default: &'static [usize],
+    },
     /// One of `options` (value, label).
     Choice {
         default: &'static str,
         options: &'static [(&'static str, &'static str)],
     },
     /// A checkbox.
-    Flag { default: bool },
+    Flag {
+        default: bool,
+    },
 }
 
 /// Where a setting lives: in every run's settings, or only on the page.
@@ -69,19 +76,14 @@ impl Setting {
     /// The range in words, as every message says it ("from 1 to 4096, whole").
     pub fn range_text(&self) -> String {
         match self.kind {
-            Kind::Number {
-                min,
-                max,
-                min_exclusive,
-                int,
-                ..
-            } => {
-                if int {
-                    format!("a whole number from {} to {}", num(min), num(max))
-                } else if min_exclusive {
-                    format!("greater than {} and at most {}", num(min), num(max))
+            Kind::Number(r) => {
+                let (min, max) = (num(r.min), num(r.max));
+                if r.int {
+                    format!("a whole number from {min} to {max}")
+                } else if r.min_exclusive {
+                    format!("greater than {min} and at most {max}")
                 } else {
-                    format!("from {} to {}", num(min), num(max))
+                    format!("from {min} to {max}")
                 }
             }
             Kind::Layers { .. } => format!(
@@ -98,17 +100,11 @@ impl Setting {
     /// Whether `v` is inside the range of a number setting.
     pub fn accepts_number(&self, v: f64) -> bool {
         match self.kind {
-            Kind::Number {
-                min,
-                max,
-                min_exclusive,
-                int,
-                ..
-            } => {
+            Kind::Number(r) => {
                 v.is_finite()
-                    && (v > min || (!min_exclusive && v == min))
-                    && v <= max
-                    && (!int || v.fract() == 0.0)
+                    && (v > r.min || (!r.min_exclusive && v == r.min))
+                    && v <= r.max
+                    && (!r.int || v.fract() == 0.0)
             }
             _ => false,
         }
@@ -125,8 +121,8 @@ impl Setting {
             ))
         };
         match self.kind {
-            Kind::Number { optional, .. } => match v {
-                Value::Null if optional => Ok(()),
+            Kind::Number(r) => match v {
+                Value::Null if r.optional => Ok(()),
                 Value::Number(n) => {
                     let f = n.as_f64().unwrap_or(f64::NAN);
                     if self.accepts_number(f) {
@@ -163,11 +159,11 @@ impl Setting {
     /// The default as JSON.
     pub fn default_value(&self) -> Value {
         match self.kind {
-            Kind::Number { default, int, .. } => {
-                if int {
-                    Value::from(default as u64)
+            Kind::Number(r) => {
+                if r.int {
+                    Value::from(r.default as u64)
                 } else {
-                    Value::from(default)
+                    Value::from(r.default)
                 }
             }
             Kind::Layers { default } => Value::from(default.to_vec()),
@@ -186,35 +182,26 @@ pub fn num(v: f64) -> String {
     }
 }
 
-const fn number(default: f64, min: f64, max: f64) -> Kind {
-    Kind::Number {
+/// A number setting: `(min_exclusive, int, optional)` as flags after the numbers.
+const fn numeric(default: f64, min: f64, max: f64, flags: (bool, bool, bool)) -> Kind {
+    let (min_exclusive, int, optional) = flags;
+    Kind::Number(Range {
         default,
         min,
         max,
-        min_exclusive: false,
-        int: false,
-        optional: false,
-    }
+        min_exclusive,
+        int,
+        optional,
+    })
+}
+const fn number(default: f64, min: f64, max: f64) -> Kind {
+    numeric(default, min, max, (false, false, false))
 }
 const fn above(default: f64, min: f64, max: f64) -> Kind {
-    Kind::Number {
-        default,
-        min,
-        max,
-        min_exclusive: true,
-        int: false,
-        optional: false,
-    }
+    numeric(default, min, max, (true, false, false))
 }
 const fn whole(default: f64, min: f64, max: f64) -> Kind {
-    Kind::Number {
-        default,
-        min,
-        max,
-        min_exclusive: false,
-        int: true,
-        optional: false,
-    }
+    numeric(default, min, max, (false, true, false))
 }
 
 const fn run(
@@ -240,9 +227,9 @@ const fn run(
 pub const SETTINGS: &[Setting] = &[
     run("data.source", "data-source", "Data source", Kind::Choice { default: "generated", options: &[("generated", "Generated from thetaTrue"), ("csv", "CSV data (pasted or a file)")] }, "",
         "Generated: Y = F(X, thetaTrue(X)) + noise, X uniform in xRange. CSV: columns x1..x_xDim, y1..y_yDim."),
-    run("data.samples", "samples", "Samples", Kind::Number { default: 256.0, min: 4.0, max: 100_000.0, min_exclusive: false, int: true, optional: true }, "",
+    run("data.samples", "samples", "Samples", numeric(256.0, 4.0, 100_000.0, (false, true, true)), "",
         "Generated data only; blank = the script's problem.samples."),
-    run("data.noise", "noise", "Noise", Kind::Number { default: 0.0, min: 0.0, max: 1e12, min_exclusive: false, int: false, optional: true }, "",
+    run("data.noise", "noise", "Noise", numeric(0.0, 0.0, 1e12, (false, false, true)), "",
         "Std of Gaussian noise added to generated Y; blank = the script's problem.noise."),
     run("data.testFraction", "test-fraction", "Test fraction", number(0.2, 0.0, 0.9), "",
         "Share of the samples held out for the test loss."),
@@ -322,7 +309,7 @@ pub fn get(path: &str) -> Setting {
 /// The default number of the setting at `path`.
 pub fn default_number(path: &str) -> f64 {
     match get(path).kind {
-        Kind::Number { default, .. } => default,
+        Kind::Number(r) => r.default,
         k => panic!("setting {path:?} is not a number: {k:?}"),
     }
 }

@@ -24,8 +24,8 @@ fn a_range_or_label_changed_in_the_table_changes_the_config_error() {
         .find(|s| s.path == "optimizer.learningRate")
         .unwrap();
     lr.label = "Step size";
-    if let Kind::Number { max, .. } = &mut lr.kind {
-        *max = 5.0;
+    if let Kind::Number(r) = &mut lr.kind {
+        r.max = 5.0;
     }
     let err = RunConfig::check_settings(&table, &raw).unwrap_err().0;
     assert_eq!(err, "Step size must be greater than 0 and at most 5, got 7");

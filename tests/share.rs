@@ -12,7 +12,7 @@ use blackbox_playground::settings::{MAX_LAYERS, MAX_WIDTH};
 /// The largest value of a whole-number setting (settings::SETTINGS).
 fn max_of(path: &str) -> u64 {
     match blackbox_playground::settings::get(path).kind {
-        blackbox_playground::settings::Kind::Number { max, .. } => max as u64,
+        blackbox_playground::settings::Kind::Number(r) => r.max as u64,
         k => panic!("{k:?}"),
     }
 }

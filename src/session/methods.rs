@@ -295,15 +295,7 @@ impl Machinery {
             Machinery::Estimator => {
                 let scale = core.cfg.theta_scale();
                 let est = estimator(&core.cfg, core.steps, &scale);
-                estimate::loss_and_grad(
-                    est,
-                    &mut core.bb,
-                    purpose,
-                    Batch::new(x, theta, y),
-                    &mut core.rng_monitor,
-                    false,
-                )?
-                .grad
+                super::monitor::monitored_grad(core, est, Batch::new(x, theta, y))?
             }
             Machinery::TwoStage(t) => t.s.surrogate_grad(x, theta, y),
             Machinery::Joint(j) => {

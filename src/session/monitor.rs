@@ -5,7 +5,7 @@
 //! the monitoring stream, so watching never changes training.
 
 use super::report::{FitReport, HistoryRow, StopReason, SweepDefaults, SweepReport};
-use super::{policy_forward, rows, Session, SessionError};
+use super::{policy_forward, rows, Core, Session, SessionError};
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
 use crate::problem::Purpose;
 use ndarray::Array2;
@@ -14,6 +14,23 @@ use ndarray::Array2;
 pub const MONITOR_BATCH: usize = 64;
 /// A run whose training loss exceeds this multiple of its first logged loss has diverged.
 pub const DIVERGENCE_FACTOR: f64 = 1e4;
+
+/// `dL/dtheta` by `est` on `batch`, with monitoring evaluations and the monitoring stream.
+pub(super) fn monitored_grad(
+    c: &mut Core,
+    est: Estimator,
+    batch: Batch,
+) -> Result<Array2<f64>, SessionError> {
+    let lg = estimate::loss_and_grad(
+        est,
+        &mut c.bb,
+        Purpose::Monitoring,
+        batch,
+        &mut c.rng_monitor,
+        false,
+    )?;
+    Ok(lg.grad)
+}
 
 impl Session {
     /// True loss (monitoring evaluations) of the policy on the training or the test set.
@@ -52,16 +69,8 @@ impl Session {
         let est = self.reference_estimator();
         let c = &mut self.core;
         let (theta, cache) = policy_forward(&c.policy, x.view())?;
-        let batch = Batch::new(x.view(), theta.view(), y.view());
-        let lg = estimate::loss_and_grad(
-            est,
-            &mut c.bb,
-            Purpose::Monitoring,
-            batch,
-            &mut c.rng_monitor,
-            false,
-        )?;
-        Ok(c.policy.backward(&cache, lg.grad.view()).0)
+        let grad = monitored_grad(c, est, Batch::new(x.view(), theta.view(), y.view()))?;
+        Ok(c.policy.backward(&cache, grad.view()).0)
     }
 
     /// The `dL/dpi` this method applies, on the monitoring batch at the current policy
@@ -140,15 +149,7 @@ impl Session {
         let theta = policy_forward(&c.policy, x.view())?.0;
         let batch = Batch::new(x.view(), theta.view(), y.view());
         let mut grad = |est| -> Result<Vec<f64>, SessionError> {
-            let lg = estimate::loss_and_grad(
-                est,
-                &mut c.bb,
-                Purpose::Monitoring,
-                batch,
-                &mut c.rng_monitor,
-                false,
-            )?;
-            Ok(lg.grad.into_iter().collect())
+            Ok(monitored_grad(c, est, batch)?.into_iter().collect())
         };
         let reference = grad(reference_est)?;
         let mut out = Vec::new();

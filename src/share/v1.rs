@@ -147,7 +147,7 @@ mod tests {
         let mut expected = vec![CSV_PATH.to_string()];
         for s in super::super::run_settings() {
             let d = lookup(&v1, s.path);
-            if let Kind::Number { optional: true, .. } = s.kind {
+            if matches!(s.kind, Kind::Number(r) if r.optional) {
                 assert!(
                     d.is_null(),
                     "{}: an optional number has no v1 default",

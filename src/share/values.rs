@@ -26,19 +26,13 @@ impl NumSpec {
     /// The range of a number setting (`None` for other kinds).
     pub fn of(s: &Setting) -> Option<NumSpec> {
         match s.kind {
-            Kind::Number {
-                min,
-                max,
-                min_exclusive,
-                int,
-                ..
-            } => Some(NumSpec {
+            Kind::Number(r) => Some(NumSpec {
                 key: s.key(),
                 label: s.label,
-                min,
-                min_exclusive,
-                max,
-                int,
+                min: r.min,
+                min_exclusive: r.min_exclusive,
+                max: r.max,
+                int: r.int,
             }),
             _ => None,
         }
@@ -93,9 +87,9 @@ impl Reader {
         default: &Value,
     ) -> Value {
         match s.kind {
-            Kind::Number { optional, .. } => {
+            Kind::Number(r) => {
                 let spec = NumSpec::of(s).expect("a number setting has a range");
-                if optional {
+                if r.optional {
                     self.optional(obj, key, &spec, default)
                 } else {
                     let d = default.as_f64().unwrap_or(f64::NAN);
