@@ -443,15 +443,59 @@ fn literal_gradients(
     fit_only_rho: bool,
 ) -> (Vec<f64>, Array2<f64>) {
     let (pred, sc) = net.forward(x, explored);
-    let (d_data, _) = estimate::residual_weights(&pred, y);
-    let (d_fit, _) = estimate::residual_weights(&pred, f);
-    let d_fit = d_fit * lambda;
+    let (d_data, d_fit) = literal_residuals(&pred, f, y, lambda);
     if fit_only_rho {
         let (g_rho, _) = net.backward(&sc, d_fit.view());
         let (_, d_theta) = net.backward(&sc, d_data.view());
         (g_rho, d_theta)
     } else {
         net.backward(&sc, (&d_data + &d_fit).view())
+    }
+}
+
+/// `dL*/dF~` of the literal seed loss, split into its data term `2(F~ - Y)/(nm)` and its fit
+/// term `2 lambda (F~ - F)/(nm)`. Their sum is `2 (1 + lambda) (F~ - F_bar)/(nm)` with
+/// `F_bar = (Y + lambda F)/(1 + lambda)`: zero once F~ fits F_bar, whatever F - Y is.
+fn literal_residuals(
+    pred: &Array2<f64>,
+    f: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+) -> (Array2<f64>, Array2<f64>) {
+    let (d_data, _) = estimate::residual_weights(pred, y);
+    let (d_fit, _) = estimate::residual_weights(pred, f);
+    (d_data, d_fit * lambda)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn the_literal_loss_gives_pi_nothing_once_the_surrogate_fits_the_blend() {
+        // F misses Y by a lot; F~ sits at (Y + lambda F)/(1 + lambda).
+        let (y, f, lambda) = (array![[1.0, -2.0]], array![[3.0, 0.5]], 0.7);
+        let blend = (&y + &(&f * lambda)) / (1.0 + lambda);
+        let (d_data, d_fit) = literal_residuals(&blend, f.view(), y.view(), lambda);
+        let total = &d_data + &d_fit;
+        assert!(total.iter().all(|v| v.abs() < 1e-15), "{total}");
+        // The default instead chains F's true residual F - Y, which is far from zero there.
+        let (true_residual, _) = estimate::residual_weights(&f, y.view());
+        assert!(true_residual.iter().all(|v| v.abs() > 0.5));
+        // And at F~ = F the literal loss still pulls (only its data term is left).
+        let (d_data, d_fit) = literal_residuals(&f, f.view(), y.view(), lambda);
+        assert!(d_fit.iter().all(|v| *v == 0.0) && d_data.iter().all(|v| v.abs() > 0.5));
+    }
+
+    #[test]
+    fn geometric_rounds_start_at_the_first_share_and_sum_to_the_budget() {
+        let q = round_quotas(200_000, 8, 0.1);
+        assert_eq!(q.len(), 8);
+        assert_eq!(q[0], 20_000);
+        assert_eq!(q.iter().sum::<u64>(), 200_000);
+        assert!(q.windows(2).all(|w| w[1] >= w[0]), "{q:?}");
+        assert_eq!(round_quotas(1000, 1, 0.1), vec![1000]);
     }
 }
 
