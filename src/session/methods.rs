@@ -467,38 +467,6 @@ fn literal_residuals(
     (d_data, d_fit * lambda)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ndarray::array;
-
-    #[test]
-    fn the_literal_loss_gives_pi_nothing_once_the_surrogate_fits_the_blend() {
-        // F misses Y by a lot; F~ sits at (Y + lambda F)/(1 + lambda).
-        let (y, f, lambda) = (array![[1.0, -2.0]], array![[3.0, 0.5]], 0.7);
-        let blend = (&y + &(&f * lambda)) / (1.0 + lambda);
-        let (d_data, d_fit) = literal_residuals(&blend, f.view(), y.view(), lambda);
-        let total = &d_data + &d_fit;
-        assert!(total.iter().all(|v| v.abs() < 1e-15), "{total}");
-        // The default instead chains F's true residual F - Y, which is far from zero there.
-        let (true_residual, _) = estimate::residual_weights(&f, y.view());
-        assert!(true_residual.iter().all(|v| v.abs() > 0.5));
-        // And at F~ = F the literal loss still pulls (only its data term is left).
-        let (d_data, d_fit) = literal_residuals(&f, f.view(), y.view(), lambda);
-        assert!(d_fit.iter().all(|v| *v == 0.0) && d_data.iter().all(|v| v.abs() > 0.5));
-    }
-
-    #[test]
-    fn geometric_rounds_start_at_the_first_share_and_sum_to_the_budget() {
-        let q = round_quotas(200_000, 8, 0.1);
-        assert_eq!(q.len(), 8);
-        assert_eq!(q[0], 20_000);
-        assert_eq!(q.iter().sum::<u64>(), 200_000);
-        assert!(q.windows(2).all(|w| w[1] >= w[0]), "{q:?}");
-        assert_eq!(round_quotas(1000, 1, 0.1), vec![1000]);
-    }
-}
-
 impl GuidedEs {
     /// Guided ES at `(x, theta)` with `F(x, theta) = f` known: the guide is F~'s Jacobian
     /// applied to the TRUE residual; plain ES (alpha = 1) until F~ is validated.
@@ -771,5 +739,37 @@ impl TwoStage {
         let rms = (sum / now.len().max(1) as f64).sqrt();
         let width = core.cfg.settings.exploration.max(0.01);
         Ok(rms <= TRUST_WIDTHS * width)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn the_literal_loss_gives_pi_nothing_once_the_surrogate_fits_the_blend() {
+        // F misses Y by a lot; F~ sits at (Y + lambda F)/(1 + lambda).
+        let (y, f, lambda) = (array![[1.0, -2.0]], array![[3.0, 0.5]], 0.7);
+        let blend = (&y + &(&f * lambda)) / (1.0 + lambda);
+        let (d_data, d_fit) = literal_residuals(&blend, f.view(), y.view(), lambda);
+        let total = &d_data + &d_fit;
+        assert!(total.iter().all(|v| v.abs() < 1e-15), "{total}");
+        // The default instead chains F's true residual F - Y, which is far from zero there.
+        let (true_residual, _) = estimate::residual_weights(&f, y.view());
+        assert!(true_residual.iter().all(|v| v.abs() > 0.5));
+        // And at F~ = F the literal loss still pulls (only its data term is left).
+        let (d_data, d_fit) = literal_residuals(&f, f.view(), y.view(), lambda);
+        assert!(d_fit.iter().all(|v| *v == 0.0) && d_data.iter().all(|v| v.abs() > 0.5));
+    }
+
+    #[test]
+    fn geometric_rounds_start_at_the_first_share_and_sum_to_the_budget() {
+        let q = round_quotas(200_000, 8, 0.1);
+        assert_eq!(q.len(), 8);
+        assert_eq!(q[0], 20_000);
+        assert_eq!(q.iter().sum::<u64>(), 200_000);
+        assert!(q.windows(2).all(|w| w[1] >= w[0]), "{q:?}");
+        assert_eq!(round_quotas(1000, 1, 0.1), vec![1000]);
     }
 }
