@@ -172,7 +172,7 @@ fn label(method: &str) -> String {
 }
 
 fn count(v: f64) -> String {
-    if v >= 10_000.0 {
+    if v >= 1000.0 {
         format!("{:.1}k", v / 1000.0)
     } else {
         format!("{}", v.round())
@@ -325,6 +325,23 @@ fn verdict(summary: &[MethodSummary], target: f64) -> (String, Option<String>, V
         String::new()
     };
     let Some(&(second, g)) = ranked.get(1) else {
+        // The only method that reached the target in every run (or the only one left): it
+        // wins when the others are there to lose and it has more than one run.
+        let others = alive.len() - 1;
+        if !all_reached.is_empty() && others > 0 {
+            if f.n >= 2 {
+                let text = format!(
+                    "{name} wins: it {what} {}; no other method reached it in every run.",
+                    range(&f)
+                );
+                return (text, Some(first.method.clone()), vec![]);
+            }
+            let text = format!(
+                "{name} {what} {}; no other method reached it. One run per method: set Repeats to 3 or more to tell a difference from chance.",
+                range(&f)
+            );
+            return (text, None, vec![]);
+        }
         return (format!("{lead}{name} {what} {}.", range(&f)), None, vec![]);
     };
     let runner = label(&second.method);

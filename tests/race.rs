@@ -141,3 +141,24 @@ fn evaluations_to_the_target_are_interpolated_between_log_points() {
     let s = spread(&[1.0, 2.0, 3.0, 4.0, 5.0]);
     assert_eq!((s.lo, s.median, s.hi), (2.0, 3.0, 4.0));
 }
+
+#[test]
+fn the_only_method_to_reach_the_target_says_the_others_did_not() {
+    let mut runs = vec![];
+    for r in 0..3 {
+        runs.push(run("joint", r, 0.5 - 0.01 * r as f64, json!({})));
+        // Halves far too slowly to reach 5% in 20 log points.
+        runs.push(run("spsa", r, 0.97, json!({})));
+    }
+    let s = summarize(&race(runs));
+    assert_eq!(s.winner.as_deref(), Some("joint"), "{}", s.verdict);
+    let want =
+        "Joint surrogate wins: it reached the target (5% of its start) in 4.3k F-evaluations (";
+    assert!(s.verdict.starts_with(want), "{}", s.verdict);
+    assert!(
+        s.verdict
+            .ends_with("no other method reached it in every run."),
+        "{}",
+        s.verdict
+    );
+}
