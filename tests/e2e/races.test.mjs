@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useBrowser, openPage, setScript, waitForState, exportResults, fill, textOf } from './support/harness.mjs';
+import { useBrowser, openPage, setScript, waitForState, exportResults, fill, textOf, withoutWallClock } from './support/harness.mjs';
 
 const env = useBrowser();
 
@@ -43,16 +43,6 @@ async function openSmall({ repeats = 3, budget = 6000, seed = 7 } = {}) {
 async function race(page, timeout = 120_000) {
   await page.getByRole('button', { name: 'Run' }).click();
   assert.equal(await waitForState(page, ['finished', 'error'], timeout), 'finished', await textOf(status(page)));
-}
-
-/** results.json without its wall-clock fields. */
-function withoutWallClock(results) {
-  const copy = structuredClone(results);
-  for (const run of copy.runs) {
-    for (const h of run.history) delete h.wallMs;
-    delete run.final.wallMs;
-  }
-  return copy;
 }
 
 /**
@@ -295,8 +285,9 @@ test('Tune learning rates: every run carries its tuning record, and the table co
       assert.ok(t.evals > 0 && t.evals <= 0.2 * 6000, `${run.method} pilots spent ${t.evals}`);
       assert.ok(run.final.evals <= 6000);
     }
-    const title = await page.locator('#results-body tr').first().locator('td').nth(3).getAttribute('title');
-    assert.match(title ?? '', /in learning-rate pilots/);
+    // The table redraws at most 4 times a second: wait for the cell to say what the pilots spent.
+    await page.waitForFunction(() => /in learning-rate pilots/.test(
+      document.querySelector('#results-body tr')?.querySelectorAll('td')[3]?.getAttribute('title') ?? ''));
   } finally {
     await context.close();
   }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   useBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill, textOf,
+  withoutWallClock,
 } from './support/harness.mjs';
 
 const { PRESETS } = await import(pathToFileURL(path.join(wwwRoot, 'presets.js')).href);
@@ -51,14 +52,6 @@ async function share(page) {
   return url;
 }
 
-function withoutWallClock(results) {
-  const copy = structuredClone(results);
-  for (const run of copy.runs) {
-    for (const h of run.history) delete h.wallMs;
-    delete run.final.wallMs;
-  }
-  return copy;
-}
 
 const SCRIPT = `// Shared from a forum answer: a kinked black box.
 function F(x, theta) {

@@ -180,3 +180,13 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** results.json without its wall-clock fields (the only ones two runs of a link may differ in). */
+export function withoutWallClock(results) {
+  const copy = structuredClone(results);
+  for (const run of copy.runs) {
+    for (const h of run.history) delete h.wallMs;
+    delete run.final.wallMs;
+  }
+  return copy;
+}
