@@ -20,8 +20,13 @@ fn setting_json(s: &Setting) -> Value {
     });
     let o = v.as_object_mut().expect("an object");
     match s.kind {
-        Kind::Number(r) => {
-            o.insert("kind".into(), "number".into());
+        Kind::Number(r) | Kind::PerMethod(r) => {
+            let kind = if matches!(s.kind, Kind::PerMethod(_)) {
+                "perMethod"
+            } else {
+                "number"
+            };
+            o.insert("kind".into(), kind.into());
             o.insert("min".into(), r.min.into());
             o.insert("max".into(), r.max.into());
             o.insert("minExclusive".into(), r.min_exclusive.into());

@@ -25,6 +25,20 @@ pub struct Range {
     pub optional: bool,
 }
 
+impl Range {
+    /// The range in words ("a whole number from 1 to 4096").
+    pub fn text(&self) -> String {
+        let (min, max) = (num(self.min), num(self.max));
+        if self.int {
+            format!("a whole number from {min} to {max}")
+        } else if self.min_exclusive {
+            format!("greater than {min} and at most {max}")
+        } else {
+            format!("from {min} to {max}")
+        }
+    }
+}
+
 /// What kind of value a setting holds, with its default and its range.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -42,6 +56,9 @@ pub enum Kind {
     Flag {
         default: bool,
     },
+    /// A number per method, each optional (absent: the method uses the shared setting);
+    /// an object from method name to number, empty by default.
+    PerMethod(Range),
 }
 
 /// Where a setting lives: in every run's settings, or only on the page.
@@ -76,16 +93,7 @@ impl Setting {
     /// The range in words, as every message says it ("from 1 to 4096, whole").
     pub fn range_text(&self) -> String {
         match self.kind {
-            Kind::Number(r) => {
-                let (min, max) = (num(r.min), num(r.max));
-                if r.int {
-                    format!("a whole number from {min} to {max}")
-                } else if r.min_exclusive {
-                    format!("greater than {min} and at most {max}")
-                } else {
-                    format!("from {min} to {max}")
-                }
-            }
+            Kind::Number(r) => r.text(),
             Kind::Layers { .. } => format!(
                 "at most {MAX_LAYERS} widths from 1 to {MAX_WIDTH}, separated by commas (e.g. 32,32)"
             ),
@@ -94,13 +102,15 @@ impl Setting {
                 format!("one of {}", names.join(", "))
             }
             Kind::Flag { .. } => "true or false".into(),
+            Kind::PerMethod(r) => format!("for each method blank or {}", r.text()),
         }
     }
 
-    /// Whether `v` is inside the range of a number setting.
+    /// Whether `v` is inside the range of a number setting (or of each number of a
+    /// per-method one).
     pub fn accepts_number(&self, v: f64) -> bool {
         match self.kind {
-            Kind::Number(r) => {
+            Kind::Number(r) | Kind::PerMethod(r) => {
                 v.is_finite()
                     && (v > r.min || (!r.min_exclusive && v == r.min))
                     && v <= r.max
@@ -153,6 +163,38 @@ impl Setting {
                 Value::Bool(_) => Ok(()),
                 _ => bad(v.to_string()),
             },
+            Kind::PerMethod(r) => match v {
+                Value::Null => Ok(()),
+                Value::Object(o) => {
+                    for (name, x) in o {
+                        let Some(m) = crate::config::Method::from_name(name) else {
+                            return Err(format!(
+                                "{} names no method {name:?}; use method names such as \"joint\"",
+                                self.label
+                            ));
+                        };
+                        if !x.as_f64().is_some_and(|x| self.accepts_number(x)) {
+                            return Err(format!(
+                                "{} of {} must be {}, got {}",
+                                self.label,
+                                m.label(),
+                                r.text(),
+                                x.as_f64().map_or_else(|| x.to_string(), num)
+                            ));
+                        }
+                    }
+                    Ok(())
+                }
+                other => bad(other.to_string()),
+            },
+        }
+    }
+
+    /// The range of a number setting, or of each number of a per-method one.
+    pub fn range(&self) -> Option<Range> {
+        match self.kind {
+            Kind::Number(r) | Kind::PerMethod(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -169,6 +211,7 @@ impl Setting {
             Kind::Layers { default } => Value::from(default.to_vec()),
             Kind::Choice { default, .. } => Value::from(default),
             Kind::Flag { default } => Value::from(default),
+            Kind::PerMethod(_) => Value::Object(Default::default()),
         }
     }
 }
@@ -223,6 +266,16 @@ const fn run(
     }
 }
 
+/// The shared learning rate's default and range; a method's own rate has the same range.
+const LEARNING_RATE: Range = Range {
+    default: 0.01,
+    min: 0.0,
+    max: 10.0,
+    min_exclusive: true,
+    int: false,
+    optional: false,
+};
+
 /// Every setting, in the page's order. Add a setting here (and its field in `RawConfig`).
 pub const SETTINGS: &[Setting] = &[
     run("data.source", "data-source", "Data source", Kind::Choice { default: "generated", options: &[("generated", "Generated from thetaTrue"), ("csv", "CSV data (pasted or a file)")] }, "",
@@ -237,8 +290,10 @@ pub const SETTINGS: &[Setting] = &[
         "F-evaluations each method may spend on learning; monitoring is counted apart."),
     run("seed", "seed", "Seed", whole(1.0, 0.0, MAX_SEED as f64), "",
         "Same seed, same data, network and results."),
-    run("optimizer.learningRate", "learning-rate", "Learning rate", above(0.01, 0.0, 10.0), "",
+    run("optimizer.learningRate", "learning-rate", "Learning rate", Kind::Number(LEARNING_RATE), "",
         "Step size of the policy network's optimiser."),
+    run("optimizer.methodRates", "method-rate", "Own learning rate", Kind::PerMethod(Range { optional: true, ..LEARNING_RATE }), "",
+        "Per method (beside its name in Methods): a learning rate that replaces the shared one for that method; blank = the shared rate. Tuning centres its pilots on it."),
     run("optimizer.batchSize", "batch-size", "Batch size", whole(32.0, 1.0, 4096.0), "samples",
         "Samples per training step."),
     run("optimizer.kind", "optimizer", "Optimiser", Kind::Choice { default: "adam", options: &[("adam", "Adam"), ("momentum", "SGD with momentum"), ("sgd", "SGD")] }, "",

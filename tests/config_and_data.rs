@@ -244,3 +244,24 @@ fn a_learning_rate_that_is_far_too_high_stops_as_diverged_with_advice() {
         s.message()
     );
 }
+
+#[test]
+fn a_methods_own_learning_rate_replaces_the_shared_one_for_that_method_only() {
+    let settings = |method: &str, rates: &str| {
+        format!(
+            r#"{{"method":"{method}","problem":{{"xDim":1,"thetaDim":1,"yDim":1}},
+               "optimizer":{{"learningRate":0.01,"methodRates":{rates}}}}}"#
+        )
+    };
+    let joint = RunConfig::from_json(&settings("joint", r#"{"joint":0.001}"#)).unwrap();
+    assert_eq!(joint.learning_rate, 0.001);
+    let es = RunConfig::from_json(&settings("es", r#"{"joint":0.001}"#)).unwrap();
+    assert_eq!(es.learning_rate, 0.01);
+    let err = RunConfig::from_json(&settings("es", r#"{"es":0}"#)).unwrap_err();
+    assert_eq!(
+        err.0,
+        "Own learning rate of Evolution strategies must be greater than 0 and at most 10, got 0"
+    );
+    let err = RunConfig::from_json(&settings("es", r#"{"ess":0.1}"#)).unwrap_err();
+    assert!(err.0.contains("names no method \"ess\""), "{}", err.0);
+}

@@ -99,6 +99,7 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
             learning_rate: s.optimizer.learning_rate,
             batch_size: s.optimizer.batch_size,
             clip: s.optimizer.clip,
+            method_rates: s.optimizer.method_rates.clone(),
         },
         budget: s.budget,
         max_steps: s.max_steps,
@@ -200,6 +201,15 @@ fn strip_added(mut v: serde_json::Value) -> serde_json::Value {
         let got = got.and_then(|g| g.as_f64().or(g.as_bool().map(f64::from)));
         assert_eq!(got, Some(want), "{key} is added with its v1 value");
     }
+    // A method's own learning rate: none in v1.
+    let rates = v["settings"]["optimizer"]
+        .as_object_mut()
+        .and_then(|o| o.remove("methodRates"));
+    assert_eq!(
+        rates,
+        Some(serde_json::json!({})),
+        "methodRates is added empty"
+    );
     v
 }
 
@@ -412,17 +422,25 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
         float_in(0.0, 10.0, true),
         int_in(1, max_of("optimizer.batchSize")),
         float_in(0.0, 1e12, false),
+        proptest::collection::btree_map(
+            proptest::sample::select(Method::ALL.map(|m| m.name().to_string()).to_vec()),
+            float_in(0.0, 10.0, true),
+            0..3,
+        ),
     )
-        .prop_map(|(k, learning_rate, batch, clip)| OptimizerSettings {
-            kind: [
-                OptimizerKind::Adam,
-                OptimizerKind::Momentum,
-                OptimizerKind::Sgd,
-            ][k as usize],
-            learning_rate,
-            batch_size: batch as usize,
-            clip,
-        });
+        .prop_map(
+            |(k, learning_rate, batch, clip, method_rates)| OptimizerSettings {
+                kind: [
+                    OptimizerKind::Adam,
+                    OptimizerKind::Momentum,
+                    OptimizerKind::Sgd,
+                ][k as usize],
+                learning_rate,
+                batch_size: batch as usize,
+                clip,
+                method_rates,
+            },
+        );
     let method_settings = (
         (
             float_in(0.0, 0.5, false),
@@ -653,6 +671,7 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
                 learning_rate: 0.30000000000000004,
                 batch_size: 17,
                 clip: 0.0,
+                method_rates: Default::default(),
             },
             budget: 123_457,
             max_steps: 999,
@@ -1181,4 +1200,33 @@ fn typical_link_sizes() {
             link.len()
         );
     }
+}
+
+#[test]
+fn a_methods_own_learning_rate_travels_in_a_link_and_bad_entries_are_dropped_with_a_warning() {
+    let mut s = custom("function F(x, t) { return [t[0] * x[0]]; }");
+    s.settings.optimizer.method_rates = [("joint".to_string(), 0.001)].into();
+    let link = share::encode(&s).unwrap();
+    assert!(
+        payload_of(&link).contains(r#""methodRates":{"joint":0.001}"#),
+        "{}",
+        payload_of(&link)
+    );
+    let d = decode_ok(&link);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    assert_eq!(d.state.settings, s.settings);
+
+    let hand = r#"{"settings":{"optimizer":{"methodRates":{"joint":0.002,"nope":1,"es":-1,"spsa":50}}},"preset":"smooth"}"#;
+    let d = decode_ok(&link_of(hand));
+    let rates = &d.state.settings.optimizer.method_rates;
+    assert_eq!(rates.get("joint"), Some(&0.002));
+    assert_eq!(rates.get("spsa"), Some(&10.0), "clamped to the maximum");
+    assert_eq!(rates.len(), 2, "{rates:?}");
+    let all = d.warnings.join("\n");
+    assert!(all.contains("\"nope\" is not a method"), "{all}");
+    assert!(
+        all.contains("Own learning rate of Evolution strategies: -1 is not greater than 0"),
+        "{all}"
+    );
+    assert!(all.contains("above the maximum 10"), "{all}");
 }

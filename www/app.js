@@ -70,8 +70,8 @@ function loadWasm() {
 
 function boot() {
   bindStatus();
+  renderMethods(); // first: it makes the per-method inputs the settings form fills
   prepareSettingsForm();
-  renderMethods();
   bindPresetMenu();
   bindSettingsForm();
   const charts = new Charts();

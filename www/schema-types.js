@@ -37,7 +37,14 @@
  * @typedef {SettingBase & {kind: 'flag', default: boolean}} FlagSetting
  */
 
-/** @typedef {NumberSetting | LayersSetting | ChoiceSetting | FlagSetting} SettingSpec */
+/**
+ * A number per method, each optional (blank: the method uses the shared setting): an object
+ * from method name to number in the run settings. Its range is that of each number.
+ * @typedef {SettingBase & {kind: 'perMethod', default: Record<string, number>, min: number, max: number,
+ *   minExclusive: boolean, int: boolean, optional: boolean}} PerMethodSetting
+ */
+
+/** @typedef {NumberSetting | LayersSetting | ChoiceSetting | FlagSetting | PerMethodSetting} SettingSpec */
 
 /**
  * One gradient method (src/config.rs, `Method::info`).

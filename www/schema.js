@@ -128,6 +128,23 @@ export const SETTINGS = [
     "unit": ""
   },
   {
+    "default": {},
+    "help": "Per method (beside its name in Methods): a learning rate that replaces the shared one for that method; blank = the shared rate. Tuning centres its pilots on it.",
+    "id": "method-rate",
+    "int": false,
+    "key": "methodRates",
+    "kind": "perMethod",
+    "label": "Own learning rate",
+    "max": 10.0,
+    "min": 0.0,
+    "minExclusive": true,
+    "optional": true,
+    "path": "optimizer.methodRates",
+    "rangeText": "for each method blank or greater than 0 and at most 10",
+    "scope": "run",
+    "unit": ""
+  },
+  {
     "default": 32,
     "help": "Samples per training step.",
     "id": "batch-size",

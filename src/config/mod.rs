@@ -8,6 +8,7 @@ use crate::settings::{self, Kind, Setting};
 mod complete;
 pub use complete::{complete, probe_point};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The gradient methods, with their names in configs, links and results (DESIGN.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -168,6 +169,8 @@ pub struct RawOptimizer {
     pub batch_size: usize,
     /// Global gradient-norm clip; 0 disables.
     pub clip: f64,
+    /// A method's own learning rate, by method name, in place of `learning_rate`.
+    pub method_rates: BTreeMap<String, f64>,
 }
 impl Default for RawOptimizer {
     fn default() -> Self {
@@ -176,6 +179,7 @@ impl Default for RawOptimizer {
             learning_rate: settings::default_number("optimizer.learningRate"),
             batch_size: whole("optimizer.batchSize") as usize,
             clip: settings::default_number("optimizer.clip"),
+            method_rates: BTreeMap::new(),
         }
     }
 }
@@ -331,6 +335,7 @@ pub struct RunConfig {
     pub hidden: Vec<usize>,
     pub activation: Activation,
     pub optimizer: OptimizerKind,
+    /// The method's own rate when it has one, else the shared rate.
     pub learning_rate: f64,
     pub batch_size: usize,
     pub clip: f64,
@@ -447,7 +452,11 @@ impl RunConfig {
             hidden: raw.network.hidden.clone(),
             activation: raw.network.activation,
             optimizer: o.kind,
-            learning_rate: o.learning_rate,
+            learning_rate: o
+                .method_rates
+                .get(method.name())
+                .copied()
+                .unwrap_or(o.learning_rate),
             batch_size: o.batch_size,
             clip: o.clip,
             budget: raw.budget,

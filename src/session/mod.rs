@@ -420,6 +420,7 @@ impl Session {
             jacobian_evals: c.bb.jacobian_evals,
             budget: c.cfg.budget,
             max_steps: c.cfg.max_steps,
+            learning_rate: c.cfg.learning_rate,
             done: c.done.is_some(),
             stop_reason: c.done.map(StopReason::name),
             message: c.message.clone(),

@@ -156,6 +156,8 @@ pub struct Status {
     pub jacobian_evals: u64,
     pub budget: u64,
     pub max_steps: u64,
+    /// The learning rate the run trains with (its own, the shared one, or the tuned one).
+    pub learning_rate: f64,
     pub done: bool,
     pub stop_reason: Option<&'static str>,
     pub message: Option<String>,

@@ -203,6 +203,7 @@ impl TunedRun {
                 jacobian_evals: 0,
                 budget: self.cfg.budget,
                 max_steps: self.cfg.max_steps,
+                learning_rate: self.cfg.learning_rate,
                 done: self.stopped,
                 stop_reason: self.stopped.then_some(StopReason::Stopped.name()),
                 message: Some(if self.stopped {

@@ -38,6 +38,7 @@ use crate::optim::OptimizerKind;
 use crate::settings::{Scope, Setting, SETTINGS};
 use reader::{Mode, Reader};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The link format this code writes.
 pub const VERSION: u32 = 1;
@@ -127,6 +128,9 @@ pub struct OptimizerSettings {
     pub learning_rate: f64,
     pub batch_size: usize,
     pub clip: f64,
+    /// A method's own learning rate by method name (added after v1; v1 links: none).
+    #[serde(default)]
+    pub method_rates: BTreeMap<String, f64>,
 }
 
 /// A decoded link: the state, and what a person should know about how it was read.

@@ -45,6 +45,7 @@ pub fn v1_defaults() -> ShareState {
                 learning_rate: 0.01,
                 batch_size: 32,
                 clip: 10.0,
+                method_rates: Default::default(),
             },
             budget: 200_000,
             max_steps: 3000,
@@ -116,7 +117,7 @@ mod tests {
             r#"{"script":null,"preset":null,"methods":["central"],"settings":{"#,
             r#""data":{"source":"generated","testFraction":0.2,"csv":""},"#,
             r#""network":{"hidden":[32,32],"activation":"tanh"},"#,
-            r#""optimizer":{"kind":"adam","learningRate":0.01,"batchSize":32,"clip":10.0},"#,
+            r#""optimizer":{"kind":"adam","learningRate":0.01,"batchSize":32,"clip":10.0,"methodRates":{}},"#,
             r#""budget":200000,"maxSteps":3000,"seed":1,"logPoints":60,"target":0.05,"repeats":1,"tune":false,"tuneShare":0.2,"#,
             r#""methodSettings":{"hRel":0.0,"k":4,"sigma":0.05,"lambda":1.0,"exploration":0.1,"#,
             r#""rounds":3,"collectShare":0.5,"surrogateHidden":[64,64],"alpha":0.5,"#,
@@ -129,7 +130,8 @@ mod tests {
     /// The dotted paths of the values (not objects) in a JSON object.
     fn leaves(v: &Value, at: &str, out: &mut Vec<String>) {
         match v.as_object() {
-            Some(o) => o.iter().for_each(|(k, v)| {
+            // An empty object is a value: a per-method setting with no entries.
+            Some(o) if !o.is_empty() => o.iter().for_each(|(k, v)| {
                 let path = if at.is_empty() {
                     k.clone()
                 } else {
@@ -137,7 +139,7 @@ mod tests {
                 };
                 leaves(v, &path, out)
             }),
-            None => out.push(at.to_string()),
+            _ => out.push(at.to_string()),
         }
     }
 

@@ -7,24 +7,25 @@ use super::json::J;
 use super::reader::Reader;
 use super::short;
 use super::Members;
-use crate::settings::{Kind, Setting, MAX_LAYERS, MAX_WIDTH};
+use crate::config::Method;
+use crate::settings::{Kind, Range, Setting, MAX_LAYERS, MAX_WIDTH};
 use serde_json::Value;
 
 /// The range of one number. A value outside it is clamped to it; a value at or below an
 /// exclusive lower bound takes the default. `int`: a fraction is rounded.
 #[derive(Clone, Copy, Debug)]
-pub struct NumSpec {
-    pub key: &'static str,
-    pub label: &'static str,
+pub struct NumSpec<'a> {
+    pub key: &'a str,
+    pub label: &'a str,
     pub min: f64,
     pub min_exclusive: bool,
     pub max: f64,
     pub int: bool,
 }
 
-impl NumSpec {
+impl NumSpec<'static> {
     /// The range of a number setting (`None` for other kinds).
-    pub fn of(s: &Setting) -> Option<NumSpec> {
+    pub fn of(s: &Setting) -> Option<NumSpec<'static>> {
         match s.kind {
             Kind::Number(r) => Some(NumSpec {
                 key: s.key(),
@@ -37,7 +38,9 @@ impl NumSpec {
             _ => None,
         }
     }
+}
 
+impl NumSpec<'_> {
     /// A number read for this setting as JSON: whole numbers as integers.
     fn json(&self, x: f64) -> Value {
         if self.int {
@@ -51,7 +54,7 @@ impl NumSpec {
 
 /// Every number setting a link holds, with its label and range, from `settings::SETTINGS`
 /// (the ranges `RunConfig` checks); the README's table of ranges is this one.
-pub fn numbers() -> Vec<NumSpec> {
+pub fn numbers() -> Vec<NumSpec<'static>> {
     super::run_settings().filter_map(NumSpec::of).collect()
 }
 
@@ -109,7 +112,68 @@ impl Reader {
                 let d = default.as_bool().unwrap_or_default();
                 Value::from(self.boolean(obj, key, s.label, d))
             }
+            Kind::PerMethod(r) => self.per_method(obj, key, s, r, default),
         }
+    }
+
+    /// A number per method: members named after methods, each read as a number setting of
+    /// range `r` (labelled "<label> of <method>"); other members are dropped with a warning.
+    fn per_method(
+        &mut self,
+        obj: &Members,
+        key: &str,
+        s: &Setting,
+        r: Range,
+        default: &Value,
+    ) -> Value {
+        let Some(v) = get(obj, key) else {
+            return default.clone();
+        };
+        let J::Obj(members) = v else {
+            self.warn(format!(
+                "{}: expected an object of method names and numbers, got {}; using none.",
+                s.label,
+                describe(v)
+            ));
+            return default.clone();
+        };
+        let mut out = serde_json::Map::new();
+        for (name, _) in members {
+            let Some(m) = Method::from_name(name) else {
+                self.warn(format!(
+                    "{}: {:?} is not a method; it is left out.",
+                    s.label,
+                    short(name, 30)
+                ));
+                continue;
+            };
+            let label = format!("{} of {}", s.label, m.label());
+            let spec = NumSpec {
+                key: s.key(),
+                label: &label,
+                min: r.min,
+                min_exclusive: r.min_exclusive,
+                max: r.max,
+                int: r.int,
+            };
+            let value = get(members, name);
+            let x = match value {
+                Some(J::Num(raw)) => raw.parse::<f64>().ok(),
+                _ => None,
+            };
+            match x {
+                Some(x) if x.is_finite() && (x > r.min || (!r.min_exclusive && x == r.min)) => {
+                    let x = self.number(members, name, &spec, x);
+                    out.insert(name.clone(), spec.json(x));
+                }
+                _ => self.warn(format!(
+                    "{label}: {} is not {}; the shared rate is used.",
+                    value.map_or_else(|| "nothing".into(), describe),
+                    r.text()
+                )),
+            }
+        }
+        Value::Object(out)
     }
 
     /// A number in its documented range (see [`numbers`]).

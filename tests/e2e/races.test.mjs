@@ -292,3 +292,38 @@ test('Tune learning rates: every run carries its tuning record, and the table co
     await context.close();
   }
 });
+
+test('a method\'s own learning rate replaces the shared one for it alone, travels in a link and is refused out of range', async () => {
+  const { page, context, consoleProblems } = await openSmall({ repeats: 1, budget: 3000 });
+  try {
+    const own = page.getByLabel('Own learning rate of SPSA');
+    assert.equal(await own.getAttribute('placeholder'), 'shared rate');
+    await own.fill('0');
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.match(await textOf(page.getByRole('alert')), /Own learning rate of SPSA must be greater than 0 and at most 10, got 0/);
+    assert.equal(await own.getAttribute('aria-invalid'), 'true');
+
+    await own.fill('0.001');
+    await race(page);
+    const a = await exportResults(page);
+    assert.deepEqual(a.config.optimizer.methodRates, { spsa: 0.001 });
+    const rate = Object.fromEntries(a.runs.map((r) => [r.method, r.learningRate]));
+    assert.deepEqual(rate, { central: 0.01, spsa: 0.001 });
+
+    // A link carries it into a fresh page.
+    await page.getByRole('button', { name: 'Share link' }).click();
+    const url = await page.getByLabel('Share link URL').inputValue();
+    const fresh = await openPage(env.browser, url);
+    try {
+      await waitForState(fresh.page, 'idle', 15_000);
+      await fresh.page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('method-rate-spsa')).value === '0.001', null, { timeout: 15_000 });
+      assert.equal(await fresh.page.getByLabel('Own learning rate of Central differences').inputValue(), '');
+      assert.deepEqual(fresh.consoleProblems, []);
+    } finally {
+      await fresh.context.close();
+    }
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});

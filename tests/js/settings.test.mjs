@@ -123,3 +123,16 @@ test('every preset names settings of the table', () => {
   }
   assert.equal(Object.keys(NUMBER_FIELDS).length, SETTINGS.filter((s) => s.kind === 'number').length);
 });
+
+test('a method\'s own learning rate is read from its box, written back, and refused in the core\'s words', () => {
+  const values = { ...DEFAULT_VALUES, 'method-rate-joint': '0.002' };
+  const settings = buildSettings((id) => values[id]);
+  assert.deepEqual(settings.optimizer.methodRates, { joint: 0.002 });
+  assert.equal(inputValues(settings)['method-rate-joint'], '0.002');
+  assert.equal(inputValues(settings)['method-rate-es'], '');
+  const none = buildSettings((id) => DEFAULT_VALUES[id]);
+  assert.deepEqual(none.optimizer.methodRates, {}, 'blank boxes: every method takes the shared rate');
+  const bad = { ...DEFAULT_VALUES, 'method-rate-es': '11' };
+  assert.throws(() => buildSettings((id) => bad[id]), (e) => e instanceof SettingsError && e.id === 'method-rate-es'
+    && e.message === 'Own learning rate of Evolution strategies must be greater than 0 and at most 10, got 11.');
+});

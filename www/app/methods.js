@@ -2,6 +2,7 @@
 // src/config.rs), one colour each (the page's own choice), the checkboxes that pick them and
 // the cards that explain them.
 import { METHODS as METHOD_SPECS } from '../schema.js';
+import { PER_METHOD, perMethodField } from './settings.js';
 import { $, el, input, storage, STORAGE } from './dom.js';
 import { touch } from './state.js';
 
@@ -35,7 +36,13 @@ export function renderMethods() {
       el('input', { type: 'checkbox', id, value: m.name, 'aria-describedby': `${id}-cost` }),
       el('span', { class: 'swatch', style: `--c:${m.color}`, 'aria-hidden': 'true' }),
       el('label', { for: id }, m.label),
-      el('span', { class: 'cost', id: `${id}-cost`, title: 'F-evaluations per sample per step' }, m.cost)));
+      el('span', { class: 'cost', id: `${id}-cost`, title: 'F-evaluations per sample per step' }, m.cost),
+      // A method's own learning rate (blank: the shared one); the settings form sets its
+      // label, range and help from the table.
+      ...PER_METHOD.map((s) => el('input', {
+        id: perMethodField(s, m).id, class: 'own-rate', type: 'number', step: 'any',
+        placeholder: 'shared rate', autocomplete: 'off',
+      }))));
     $('explain-cards').append(el('article', { class: 'card', style: `--c:${m.color}` },
       el('h3', {}, m.label, ' ', el('code', {}, m.name)),
       el('div', { class: 'formula' }, m.formula),

@@ -292,6 +292,8 @@ function runRecord(r, baseSeed) {
     seed: r.seed ?? baseSeed,
     history: r.history.map((h) => Object.fromEntries(fields.map((f) => [f, h[f] ?? null]))),
     final: r.final,
+    // The rate the run trained with: its method's own, the shared one, or the tuned one.
+    learningRate: r.status?.learningRate ?? null,
     error: r.error ?? null,
     // Learning-rate tuning: the rates tried, their pilots' scores, the one chosen and the
     // pilots' F-evaluations (counted apart from the budget); null when the run did not tune.

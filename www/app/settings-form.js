@@ -5,8 +5,9 @@ import { SETTINGS, CHARTS } from '../schema.js';
 import { $, el, field, input, storage, STORAGE } from './dom.js';
 import {
   SettingsError, SETTING_BY_ID, DEFAULT_VALUES, PERSISTED_INPUTS, buildSettings,
-  inputValues, settingValue, chartToggle,
+  inputValues, settingValue, chartToggle, perMethodField,
 } from './settings.js';
+import { METHODS } from './methods.js';
 import { fmtCount } from './format.js';
 import { state, touch } from './state.js';
 import { showAlert } from './status.js';
@@ -48,6 +49,18 @@ export function prepareSettingsForm() {
   /** @type {Element | null} */
   let previous = null;
   for (const spec of SETTINGS) {
+    if (spec.kind === 'perMethod') {
+      // Its inputs sit beside each method's name (renderMethods makes them).
+      for (const m of METHODS) {
+        const own = perMethodField(spec, m);
+        const box = field(own.id);
+        box.setAttribute('aria-label', own.label);
+        box.setAttribute('min', String(own.min));
+        box.setAttribute('max', String(own.max));
+        box.title = `${own.label}: ${spec.help}`;
+      }
+      continue;
+    }
     if (!document.getElementById(spec.id)) {
       if (!previous) throw new Error(`index.html has no input for the first setting, ${spec.id}`);
       previous.after(makeField(spec));

@@ -1,11 +1,12 @@
 // The page's settings, read from the table the core writes (www/schema.js, from
 // src/settings.rs): which input holds which setting, the defaults, and the checks, with the
 // core's own words. Pure: no DOM, so node's tests and the benchmark use it as the page does.
-import { SETTINGS, CHARTS } from '../schema.js';
+import { SETTINGS, CHARTS, METHODS } from '../schema.js';
 
 /** @typedef {import('../schema-types.js').SettingSpec} SettingSpec */
 /** @typedef {import('../schema-types.js').NumberSetting} NumberSetting */
 /** @typedef {import('../schema-types.js').LayersSetting} LayersSetting */
+/** @typedef {import('../schema-types.js').PerMethodSetting} PerMethodSetting */
 /** What an input holds: its text, or for a checkbox whether it is ticked. @typedef {string | boolean} InputValue */
 
 /** A setting the page refuses; `id` is the input to mark (null: none). */
@@ -24,6 +25,27 @@ export const SETTING_BY_ID = Object.freeze(Object.fromEntries(SETTINGS.map((s) =
 export const NUMBER_FIELDS = Object.freeze(Object.fromEntries(
   SETTINGS.flatMap((s) => (s.kind === 'number' ? [[s.id, s]] : []))));
 
+/** The per-method settings (a method's own learning rate). @type {readonly PerMethodSetting[]} */
+export const PER_METHOD = Object.freeze(SETTINGS.flatMap((s) => (s.kind === 'perMethod' ? [s] : [])));
+
+/**
+ * The input of a per-method setting for one method, and what its messages call it: a number
+ * setting of the same range, labelled "<label> of <method label>" as the core words it.
+ * @param {PerMethodSetting} spec
+ * @param {{name: string, label: string}} method
+ * @returns {NumberSetting}
+ */
+export function perMethodField(spec, method) {
+  const label = `${spec.label} of ${method.label}`;
+  return {
+    ...spec, kind: 'number', default: NaN, optional: true, id: `${spec.id}-${method.name}`, label,
+    rangeText: spec.rangeText.replace(/^for each method blank or /, ''),
+  };
+}
+
+/** Every per-method input: [spec, method, the input's own spec]. */
+const PER_METHOD_FIELDS = PER_METHOD.flatMap((spec) => METHODS.map((m) => ({ spec, method: m.name, field: perMethodField(spec, m) })));
+
 /** The pasted CSV data: sent with the settings, though not a setting of the table. */
 const CSV_INPUT = 'csv';
 
@@ -33,7 +55,7 @@ const CSV_INPUT = 'csv';
  * @type {Readonly<Record<string, string>>}
  */
 export const SETTING_PATHS = Object.freeze(Object.fromEntries([
-  ...SETTINGS.filter((s) => s.scope === 'run').map((s) => [s.id, s.path]),
+  ...SETTINGS.filter((s) => s.scope === 'run' && s.kind !== 'perMethod').map((s) => [s.id, s.path]),
   [CSV_INPUT, 'data.csv'],
 ]));
 
@@ -49,7 +71,8 @@ export const chartToggle = (chart) => `show-${chart}`;
  * @type {Readonly<Record<string, InputValue>>}
  */
 export const DEFAULT_VALUES = Object.freeze(Object.fromEntries([
-  ...SETTINGS.map((s) => [s.id, inputText(s)]),
+  ...SETTINGS.filter((s) => s.kind !== 'perMethod').map((s) => [s.id, inputText(s)]),
+  ...PER_METHOD_FIELDS.map((f) => [f.field.id, '']),
   ...CHARTS.map((c) => [chartToggle(c), true]),
 ]));
 
@@ -67,6 +90,7 @@ function inputText(s) {
     case 'layers': return s.default.join(',');
     case 'choice': return s.default;
     case 'flag': return s.default;
+    case 'perMethod': return '';
     default: throw new Error(`unknown kind of setting: ${JSON.stringify(s)}`);
   }
 }
@@ -130,6 +154,7 @@ export function settingValue(spec, raw) {
   if (spec.kind === 'flag') return Boolean(raw);
   const text = String(raw);
   if (spec.kind === 'choice') return text;
+  if (spec.kind === 'perMethod') throw new Error(`${spec.id} is read per method (perMethodField)`);
   const { value, error } = spec.kind === 'number' ? checkNumber(spec, text) : checkLayers(spec, text);
   if (error !== null) throw new SettingsError(spec.id, error);
   return value;
@@ -149,6 +174,15 @@ export function buildSettings(read) {
     const value = spec ? settingValue(spec, read(id)) : read(id);
     if (value !== undefined) setPath(out, path, value);
   }
+  for (const spec of PER_METHOD) {
+    /** @type {Record<string, number>} */
+    const byMethod = {};
+    for (const f of PER_METHOD_FIELDS.filter((f) => f.spec === spec)) {
+      const v = settingValue(f.field, read(f.field.id));
+      if (typeof v === 'number') byMethod[f.method] = v;
+    }
+    setPath(out, spec.path, byMethod);
+  }
   if (out.data?.source !== 'csv') out.data.csv = '';
   return out;
 }
@@ -159,11 +193,17 @@ export function buildSettings(read) {
  * @returns {Record<string, InputValue>}
  */
 export function inputValues(settings) {
-  return Object.fromEntries(Object.entries(SETTING_PATHS).map(([id, path]) => {
-    const v = getPath(settings, path);
-    if (SETTING_BY_ID[id]?.kind === 'flag') return [id, Boolean(v)];
-    return [id, v === undefined || v === null ? '' : (Array.isArray(v) ? v.join(',') : String(v))];
-  }));
+  return Object.fromEntries([
+    ...Object.entries(SETTING_PATHS).map(([id, path]) => {
+      const v = getPath(settings, path);
+      if (SETTING_BY_ID[id]?.kind === 'flag') return [id, Boolean(v)];
+      return [id, v === undefined || v === null ? '' : (Array.isArray(v) ? v.join(',') : String(v))];
+    }),
+    ...PER_METHOD_FIELDS.map((f) => {
+      const v = /** @type {Record<string, unknown> | undefined} */ (getPath(settings, f.spec.path))?.[f.method];
+      return [f.field.id, typeof v === 'number' ? String(v) : ''];
+    }),
+  ]);
 }
 
 /**
