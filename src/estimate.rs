@@ -24,23 +24,21 @@ pub const RICHARDSON_H_REL: f64 = 1e-3;
 /// How to estimate `dL/dtheta`.
 #[derive(Clone, Copy, Debug)]
 pub enum Estimator<'a> {
+    /// `steps`: an absolute step per component (the diagnosis's noise-optimal ones; 0 for
+    /// a component without one), in place of `h_rel`.
     Central {
         h_rel: f64,
+        steps: Option<&'a [f64]>,
     },
     Forward {
         h_rel: f64,
+        steps: Option<&'a [f64]>,
     },
     /// Central differences at `h` and `h/2`, extrapolated: `(4 D(h/2) - D(h)) / 3`.
-    Richardson {
-        h_rel: f64,
-    },
+    Richardson { h_rel: f64 },
     /// Spall's simultaneous perturbation, `k` Rademacher directions, perturbation `c`
     /// times each component's `scale`.
-    Spsa {
-        k: usize,
-        c: f64,
-        scale: &'a [f64],
-    },
+    Spsa { k: usize, c: f64, scale: &'a [f64] },
     /// Antithetic Gaussian smoothing (Salimans et al. 2017), `k` pairs, perturbation
     /// `sigma` times each component's `scale`.
     Es {
@@ -205,11 +203,18 @@ pub fn loss_and_grad(
             ts.row_mut(r).assign(&t);
         }
         match est {
-            Estimator::Central { h_rel }
-            | Estimator::Forward { h_rel }
+            Estimator::Central { h_rel, .. }
+            | Estimator::Forward { h_rel, .. }
             | Estimator::Richardson { h_rel } => {
+                let fixed = match est {
+                    Estimator::Central { steps, .. } | Estimator::Forward { steps, .. } => steps,
+                    _ => None,
+                };
                 for j in 0..p {
-                    let h = step_for(t[j], h_rel);
+                    let h = match fixed {
+                        Some(s) if s[j] > 0.0 => s[j],
+                        _ => step_for(t[j], h_rel),
+                    };
                     // Steps as the machine sees them, so (t+h)-(t-h) is exact in the quotient.
                     let (tp, tm) = (t[j] + h, t[j] - h);
                     match est {

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod data;
+pub mod diagnose;
 pub mod estimate;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;

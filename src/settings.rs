@@ -327,6 +327,8 @@ pub const SETTINGS: &[Setting] = &[
     },
     run("methodSettings.hRel", "h-rel", "h (relative step)", number(0.0, 0.0, 0.5), "",
         "Finite-difference step relative to max(|theta_j|, 1); 0 = the method's own (cbrt(eps) central, sqrt(eps) forward)."),
+    run("methodSettings.autoStep", "auto-step", "Step from the diagnosis", Kind::Flag { default: false }, "",
+        "Central and forward differences: each component's noise-optimal step from the last Diagnose F (Moré & Wild), in place of h."),
     run("methodSettings.k", "k", "k (directions)", whole(4.0, 1.0, 1024.0), "",
         "Directions (SPSA) or antithetic pairs (ES, Guided ES) per sample and step."),
     run("methodSettings.sigma", "sigma", "sigma", above(0.05, 0.0, 100.0), "",

@@ -83,6 +83,7 @@ fn on_a_rounded_function_central_differences_see_zero_and_es_and_joint_still_lea
     let lg = loss_and_grad(
         Estimator::Central {
             h_rel: CENTRAL_H_REL,
+            steps: None,
         },
         &mut bb,
         Purpose::Learning,

@@ -178,7 +178,8 @@ fn v1_defaults_are_frozen() {
 
 /// Settings added after the v1 golden files were recorded, with the value every v1 link
 /// that does not name them opens with.
-const ADDED_AFTER_V1: [(&str, &str, f64); 6] = [
+const ADDED_AFTER_V1: [(&str, &str, f64); 7] = [
+    ("methodSettings", "autoStep", 0.0),
     ("", "target", 0.05),
     ("", "repeats", 1.0),
     ("", "tune", 0.0),
@@ -472,6 +473,8 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
                     joint_gate: 0.0,
                     literal_loss: false,
                     fit_only_rho: fit,
+                    auto_step: fit && collect_share > 0.5,
+                    diagnosed_steps: None,
                 }
             },
         );
@@ -694,6 +697,8 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
                 joint_gate: 0.0,
                 literal_loss: false,
                 fit_only_rho: true,
+                auto_step: false,
+                diagnosed_steps: None,
             },
         },
         charts: vec!["grad".into(), "cos".into(), "theta".into()],

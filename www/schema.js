@@ -379,6 +379,18 @@ export const SETTINGS = [
     "unit": ""
   },
   {
+    "default": false,
+    "help": "Central and forward differences: each component's noise-optimal step from the last Diagnose F (Moré & Wild), in place of h.",
+    "id": "auto-step",
+    "key": "autoStep",
+    "kind": "flag",
+    "label": "Step from the diagnosis",
+    "path": "methodSettings.autoStep",
+    "rangeText": "true or false",
+    "scope": "run",
+    "unit": ""
+  },
+  {
     "default": 4,
     "help": "Directions (SPSA) or antithetic pairs (ES, Guided ES) per sample and step.",
     "id": "k",
@@ -566,7 +578,8 @@ export const METHODS = [
     "label": "Central differences",
     "name": "central",
     "settings": [
-      "methodSettings.hRel"
+      "methodSettings.hRel",
+      "methodSettings.autoStep"
     ]
   },
   {
@@ -576,7 +589,8 @@ export const METHODS = [
     "label": "Forward differences",
     "name": "forward",
     "settings": [
-      "methodSettings.hRel"
+      "methodSettings.hRel",
+      "methodSettings.autoStep"
     ]
   },
   {

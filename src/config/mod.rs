@@ -55,11 +55,11 @@ impl Method {
             Method::Central => ("central", "Central differences", "2p + 1",
                 "g_j = [F(θ + h e_j) − F(θ − h e_j)] / 2h,  h = ∛ε·max(|θ_j|, 1)",
                 "Error O(h²) with one pair of calls per parameter. Exact enough on smooth F; blind on flat F and swamped on noisy F.",
-                &["methodSettings.hRel"]),
+                &["methodSettings.hRel", "methodSettings.autoStep"]),
             Method::Forward => ("forward", "Forward differences", "p + 1",
                 "g_j = [F(θ + h e_j) − F(θ)] / h,  h = √ε·max(|θ_j|, 1)",
                 "Half the calls of central differences, error O(h). The cheapest exact-ish estimate for small p.",
-                &["methodSettings.hRel"]),
+                &["methodSettings.hRel", "methodSettings.autoStep"]),
             Method::Spsa => ("spsa", "SPSA", "2k + 1",
                 "Δ ~ ±1 each;  g = mean_k [F(θ + c·sΔ) − F(θ − c·sΔ)] / 2c · Δ/s,  s = θ's scale",
                 "Spall's simultaneous perturbation: every parameter moves at once, so the cost does not grow with p. Noisy, but many more steps for the same budget.",
@@ -216,6 +216,19 @@ pub struct MethodSettings {
     /// Joint surrogate with the literal loss: the fit term updates only rho and the data
     /// term only pi.
     pub fit_only_rho: bool,
+    /// Central and forward differences take the diagnosis's noise-optimal steps.
+    pub auto_step: bool,
+    /// Those steps (from the page's last diagnosis; never in a link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosed_steps: Option<DiagnosedSteps>,
+}
+
+/// Absolute finite-difference steps per theta component from a diagnosis (0: none found,
+/// the method's default step applies to that component).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosedSteps {
+    pub central: Vec<f64>,
+    pub forward: Vec<f64>,
 }
 impl Default for MethodSettings {
     fn default() -> Self {
@@ -233,6 +246,8 @@ impl Default for MethodSettings {
             joint_gate: n("jointGate"),
             literal_loss: flag("methodSettings.literalLoss"),
             fit_only_rho: flag("methodSettings.fitOnlyRho"),
+            auto_step: flag("methodSettings.autoStep"),
+            diagnosed_steps: None,
         }
     }
 }
@@ -431,6 +446,20 @@ impl RunConfig {
             }
         }
         Self::check_settings(settings::SETTINGS, &raw)?;
+        let s = &raw.method_settings;
+        if s.auto_step && matches!(method, Method::Central | Method::Forward) {
+            let fits = s.diagnosed_steps.as_ref().is_some_and(|d| {
+                d.central.len() == theta_dim
+                    && d.forward.len() == theta_dim
+                    && d.central
+                        .iter()
+                        .chain(&d.forward)
+                        .all(|h| h.is_finite() && *h >= 0.0)
+            });
+            check(fits, || {
+                format!("{} is on, but there is no diagnosis of this problem's {theta_dim} parameters: press Diagnose F first, or untick it", settings::get("methodSettings.autoStep").label)
+            })?;
+        }
         let d = &raw.data;
         let source = match d.source.as_str() {
             "csv" => DataSource::Csv(d.csv.clone()),

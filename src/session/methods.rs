@@ -5,7 +5,7 @@
 //! the same code, so the gradient-error chart shows the gradient that was applied.
 
 use super::{policy_forward, rows, Core, SessionError};
-use crate::config::{Method, RunConfig};
+use crate::config::{DiagnosedSteps, Method, RunConfig};
 use crate::data::Dataset;
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL};
 use crate::nn::Mlp;
@@ -159,16 +159,30 @@ pub(crate) struct GuidedEs {
     s: Fitted,
 }
 
+/// The diagnosis's steps when the run uses them (a copy: the estimator outlives a borrow
+/// of the run's settings).
+fn diagnosed_steps(cfg: &RunConfig) -> Option<DiagnosedSteps> {
+    let s = &cfg.settings;
+    s.diagnosed_steps.clone().filter(|_| s.auto_step)
+}
+
 /// The estimator of a plain estimator method at this step.
-fn estimator<'a>(cfg: &RunConfig, steps: u64, scale: &'a [f64]) -> Estimator<'a> {
+fn estimator<'a>(
+    cfg: &RunConfig,
+    steps: u64,
+    scale: &'a [f64],
+    diagnosed: Option<&'a DiagnosedSteps>,
+) -> Estimator<'a> {
     let s = &cfg.settings;
     let h = |default: f64| if s.h_rel > 0.0 { s.h_rel } else { default };
     match cfg.method {
         Method::Central => Estimator::Central {
             h_rel: h(CENTRAL_H_REL),
+            steps: diagnosed.map(|d| d.central.as_slice()),
         },
         Method::Forward => Estimator::Forward {
             h_rel: h(FORWARD_H_REL),
+            steps: diagnosed.map(|d| d.forward.as_slice()),
         },
         Method::Spsa => Estimator::Spsa {
             k: s.k,
@@ -294,7 +308,8 @@ impl Machinery {
         Ok(match self {
             Machinery::Estimator => {
                 let scale = core.cfg.theta_scale();
-                let est = estimator(&core.cfg, core.steps, &scale);
+                let diagnosed = diagnosed_steps(&core.cfg);
+                let est = estimator(&core.cfg, core.steps, &scale, diagnosed.as_ref());
                 super::monitor::monitored_grad(core, est, Batch::new(x, theta, y))?
             }
             Machinery::TwoStage(t) => t.s.surrogate_grad(x, theta, y),
@@ -317,7 +332,8 @@ impl Machinery {
 
 fn step_estimator(core: &mut Core) -> Result<(), SessionError> {
     let scale = core.cfg.theta_scale();
-    let est = estimator(&core.cfg, core.steps, &scale);
+    let diagnosed = diagnosed_steps(&core.cfg);
+    let est = estimator(&core.cfg, core.steps, &scale, diagnosed.as_ref());
     let b = core.affordable(est.evals_per_sample(core.cfg.theta_dim));
     if b == 0 {
         return Ok(());

@@ -157,8 +157,22 @@ impl Session {
             .iter()
             .filter(|h| h.is_finite() && **h > 0.0 && **h <= 1.0)
         {
-            let central = estimate::compare(&grad(Estimator::Central { h_rel: h })?, &reference).0;
-            let forward = estimate::compare(&grad(Estimator::Forward { h_rel: h })?, &reference).0;
+            let central = estimate::compare(
+                &grad(Estimator::Central {
+                    h_rel: h,
+                    steps: None,
+                })?,
+                &reference,
+            )
+            .0;
+            let forward = estimate::compare(
+                &grad(Estimator::Forward {
+                    h_rel: h,
+                    steps: None,
+                })?,
+                &reference,
+            )
+            .0;
             out.push([h, central, forward]);
         }
         Ok(SweepReport {

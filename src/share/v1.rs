@@ -68,6 +68,8 @@ pub fn v1_defaults() -> ShareState {
                 joint_gate: 0.0,
                 literal_loss: false,
                 fit_only_rho: false,
+                auto_step: false,
+                diagnosed_steps: None,
             },
         },
         charts: CHARTS_V1.iter().map(|c| c.to_string()).collect(),
@@ -121,7 +123,7 @@ mod tests {
             r#""budget":200000,"maxSteps":3000,"seed":1,"logPoints":60,"target":0.05,"repeats":1,"tune":false,"tuneShare":0.2,"#,
             r#""methodSettings":{"hRel":0.0,"k":4,"sigma":0.05,"lambda":1.0,"exploration":0.1,"#,
             r#""rounds":3,"collectShare":0.5,"surrogateHidden":[64,64],"alpha":0.5,"#,
-            r#""jointGate":0.0,"literalLoss":false,"fitOnlyRho":false}},"#,
+            r#""jointGate":0.0,"literalLoss":false,"fitOnlyRho":false,"autoStep":false}},"#,
             r#""charts":["loss","grad","cos","fit","theta","sweep"],"embed":false}"#,
         );
         assert_eq!(serde_json::to_string(&v1_defaults()).unwrap(), want);
