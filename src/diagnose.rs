@@ -18,6 +18,8 @@ pub const SAMPLES: usize = 3;
 /// ECnoise's first spacing, relative to theta's scale; retried ×100 or ÷100.
 const FIRST_SPACING: f64 = 1e-6;
 const TRIES: usize = 4;
+/// The smallest spacing tried (after three ÷100).
+const SMALLEST_SPACING: f64 = 1e-12;
 /// Moré & Wild (2012)'s acceptance constants for a second-difference estimate.
 const TAU1: f64 = 100.0;
 const TAU2: f64 = 0.1;
@@ -26,6 +28,9 @@ const CHECK_SPACING: f64 = 1e-3;
 /// A dF entry is wrong when it differs from the reference by more than this share of the
 /// Jacobian's typical entry (plus what the noise allows).
 const CHECK_TOLERANCE: f64 = 1e-4;
+/// The check is conclusive when what the noise allows is below this share of the
+/// Jacobian's typical entry, and dF's relative error below it too.
+const CONCLUSIVE: f64 = 0.01;
 
 /// What ECnoise concluded from one table of function values.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -52,7 +57,6 @@ pub struct EcNoise {
 /// spacing is too small; the noise is the level of the first order k whose levels k, k+1,
 /// k+2 agree within a factor 4 and whose differences change sign (`γ_k = (k!)²/(2k)!`).
 pub fn ecnoise(values: &[f64]) -> EcNoise {
-    let nf = values.len();
     let (lo, hi) = values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
@@ -64,6 +68,13 @@ pub fn ecnoise(values: &[f64]) -> EcNoise {
             levels: vec![],
         };
     }
+    difference_table(values)
+}
+
+/// ECnoise without its first test (the 10% spread): for values taken so close together that
+/// F's own change cannot explain their spread, the noise is more than 10% of F.
+pub fn difference_table(values: &[f64]) -> EcNoise {
+    let nf = values.len();
     let mut d = values.to_vec();
     let mut levels = Vec::with_capacity(nf - 1);
     let mut sign_change = Vec::with_capacity(nf - 1);
@@ -191,7 +202,11 @@ pub struct Component {
 pub struct DfCheck {
     /// `‖dF − reference‖ / ‖reference‖` over every sample, output and component.
     pub rel_err: f64,
+    /// Every entry within the tolerance (which grows with F's noise).
     pub ok: bool,
+    /// The noise's share of the tolerance is small: `ok` means dF is right, not only that
+    /// the noise hides whether it is.
+    pub conclusive: bool,
     pub worst: WorstEntry,
 }
 
@@ -225,7 +240,9 @@ pub struct FailureExample {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
-    /// The methods to tick (the first is the one recommended).
+    /// The method recommended.
+    pub method: &'static str,
+    /// The methods to tick (the recommended one first).
     pub methods: Vec<&'static str>,
     /// Method settings by key (`settings::SETTINGS`), e.g. `{"sigma": 0.3}`.
     pub settings: Value,
@@ -241,6 +258,9 @@ pub struct Diagnosis {
     pub jacobian_evals: u64,
     pub components: Vec<Component>,
     pub df_check: Option<DfCheck>,
+    /// Why dF was not checked although the script has one (F flat under small steps, or
+    /// dF failed).
+    pub df_note: Option<String>,
     pub failures: Failures,
     /// Largest |F| seen at the samples (to say whether a noise level is small).
     pub f_scale: f64,
@@ -430,9 +450,16 @@ impl Diagnoser {
                 };
                 centre_f[i] = Some(rows[POINTS / 2].clone());
                 let (mut too_small, mut too_large) = (false, false);
+                // At the smallest spacing F's own change is negligible: a spread over 10%
+                // there is noise over 10% of F, which the table alone measures.
+                let smallest = h <= 1.5 * SMALLEST_SPACING * s;
                 for (o, slot) in found.iter_mut().enumerate().filter(|(_, f)| f.is_none()) {
                     let col: Vec<f64> = rows.iter().map(|r| r[o]).collect();
-                    let e = ecnoise(&col);
+                    let e = if smallest {
+                        difference_table(&col)
+                    } else {
+                        ecnoise(&col)
+                    };
                     match e.verdict {
                         Verdict::Noise(v) => {
                             *slot = Some(v);
@@ -543,14 +570,28 @@ impl Diagnoser {
         } = self;
         let n = xs.len();
         let mut df_check = None;
+        let mut df_note = None;
         let mut jacobian_evals = 0;
-        if let Some(reference) = reference.filter(|_| components.len() == dims.theta) {
+        let flat: Vec<&Component> = components.iter().filter(|c| c.flat).collect();
+        let reference = reference.filter(|_| components.len() == dims.theta);
+        let zero = reference
+            .as_ref()
+            .is_some_and(|r| r.iter().flatten().flatten().all(|v| *v == 0.0));
+        if reference.is_some() && (!flat.is_empty() || zero) {
+            df_note = Some(format!(
+                "dF was not checked: F does not change under small steps{}, so differences cannot tell its slope.",
+                if flat.is_empty() { String::new() } else { format!(" along {}", names(&flat)) }
+            ));
+        } else if let Some(reference) = reference {
             let xs_flat: Vec<f64> = xs.iter().flatten().copied().collect();
             let ts_flat: Vec<f64> = thetas.iter().flatten().copied().collect();
             let mut jac = vec![0.0; n * dims.y * dims.theta];
             jacobian_evals = n as u64;
-            if bb.jacobian_batch(&xs_flat, &ts_flat, &mut jac).is_ok() {
-                df_check = Some(check_df(dims, &jac, &reference, &components, &reference_h));
+            match bb.jacobian_batch(&xs_flat, &ts_flat, &mut jac) {
+                Ok(()) => {
+                    df_check = Some(check_df(dims, &jac, &reference, &components, &reference_h))
+                }
+                Err(e) => df_note = Some(format!("dF was not checked: it failed: {}", e.0)),
             }
         }
         Diagnosis {
@@ -559,6 +600,7 @@ impl Diagnoser {
             jacobian_evals,
             components,
             df_check,
+            df_note,
             failures,
             f_scale,
         }
@@ -583,6 +625,7 @@ fn check_df(
         .sqrt();
     let typical = ref_norm / count.sqrt();
     let (mut diff2, mut worst, mut worst_ratio) = (0.0, None, -1.0);
+    let mut noise_allowance = 0.0f64;
     for (i, sample) in reference.iter().enumerate() {
         for (o, row) in sample.iter().enumerate() {
             for (j, &want) in row.iter().enumerate() {
@@ -591,8 +634,9 @@ fn check_df(
                 diff2 += diff * diff;
                 // Richardson's error from noise is about ε/h; allow ten times it.
                 let noise = components.get(j).and_then(|c| c.noise).unwrap_or(0.0);
-                let tol = CHECK_TOLERANCE * typical.max(f64::MIN_POSITIVE)
-                    + 10.0 * noise / reference_h[j];
+                let allowance = 10.0 * noise / reference_h[j];
+                noise_allowance = noise_allowance.max(allowance);
+                let tol = CHECK_TOLERANCE * typical.max(f64::MIN_POSITIVE) + allowance;
                 let ratio = if diff.is_nan() {
                     f64::INFINITY
                 } else {
@@ -615,6 +659,7 @@ fn check_df(
     DfCheck {
         rel_err,
         ok: worst_ratio <= 1.0,
+        conclusive: noise_allowance <= CONCLUSIVE * typical && rel_err <= CONCLUSIVE,
         worst: worst.expect("a Jacobian has entries"),
     }
 }
@@ -634,8 +679,9 @@ const NOISY: f64 = 1e-3;
 pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Recommendation {
     let p = d.components.len();
     let sig = |v: f64| format!("{v:.2e}");
-    if let Some(check) = d.df_check.as_ref().filter(|c| c.ok) {
+    if let Some(check) = d.df_check.as_ref().filter(|c| c.ok && c.conclusive) {
         return Recommendation {
+            method: Method::Exact.name(),
             methods: vec![Method::Exact.name()],
             settings: json!({}),
             why: format!(
@@ -644,15 +690,19 @@ pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Reco
             ),
         };
     }
-    let wrong_df = d.df_check.as_ref().map_or(String::new(), |c| {
-        format!(
-            " Your dF is not used: its entry (output {}, θ{}) is {} where differences give {}.",
-            c.worst.output,
-            c.worst.component,
-            sig(c.worst.df),
-            sig(c.worst.reference)
-        )
-    });
+    let wrong_df = d
+        .df_check
+        .as_ref()
+        .filter(|c| !c.ok)
+        .map_or(String::new(), |c| {
+            format!(
+                " Your dF is not used: its entry (output {}, θ{}) is {} where differences give {}.",
+                c.worst.output,
+                c.worst.component,
+                sig(c.worst.df),
+                sig(c.worst.reference)
+            )
+        });
     // σ relative to theta's scale, at least the default and at most 1.
     let default_sigma = crate::settings::default_number("methodSettings.sigma");
     let wider = |rel: f64| (3.0 * rel).max(default_sigma).min(1.0);
@@ -664,6 +714,7 @@ pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Reco
             .fold(0.0, f64::max);
         let sigma = round2(wider(widest));
         return Recommendation {
+            method: Method::Es.name(),
             methods: vec![Method::Es.name()],
             settings: json!({ "sigma": sigma }),
             why: format!(
@@ -693,6 +744,7 @@ pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Reco
             methods.reverse();
         }
         return Recommendation {
+            method: methods[0],
             methods,
             settings: json!({ "autoStep": true, "sigma": sigma }),
             why: format!(
@@ -704,6 +756,7 @@ pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Reco
     }
     if let Some(ms) = ms_per_call.filter(|&ms| ms >= COSTLY_MS) {
         return Recommendation {
+            method: Method::Joint.name(),
             methods: vec![Method::Joint.name(), Method::Es.name()],
             settings: json!({}),
             why: format!(
@@ -714,6 +767,7 @@ pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Reco
     }
     if p > MANY_PARAMETERS {
         return Recommendation {
+            method: Method::Es.name(),
             methods: vec![Method::Es.name(), Method::GuidedEs.name()],
             settings: json!({}),
             why: format!(
@@ -723,6 +777,7 @@ pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Reco
         };
     }
     Recommendation {
+        method: Method::Central.name(),
         methods: vec![Method::Central.name()],
         settings: json!({}),
         why: format!(

@@ -238,3 +238,37 @@ fn probes_that_throw_or_give_nan_are_counted_with_an_example() {
     assert!(ex.theta[1] > 0.85, "{ex:?}");
     assert!(ex.message.contains("NaN"), "{}", ex.message);
 }
+
+#[test]
+fn noise_over_ten_percent_of_f_is_measured_at_the_smallest_spacing() {
+    // |F| is about 1 to 3; a standard deviation of 0.5 spreads any seven values over 10%.
+    let d = diagnose(noisy(0.5, 21), false);
+    for c in &d.components {
+        let n = c
+            .noise
+            .unwrap_or_else(|| panic!("θ{} found no noise", c.index));
+        assert!(n > 0.25 && n < 1.0, "θ{}: noise {n}", c.index);
+    }
+    assert_eq!(
+        recommend(&d, &[1.0, 1.0], Some(0.001)).settings["autoStep"],
+        true
+    );
+}
+
+#[test]
+fn a_flat_f_leaves_df_unchecked_and_says_why() {
+    let bb = FnBlackBox::new(DIMS, |x, t, y| {
+        smooth(x, t, y);
+        for v in y.iter_mut() {
+            *v = (*v * 1e3).round() / 1e3;
+        }
+    })
+    .with_jacobian(smooth_jacobian);
+    let d = diagnose(bb, true);
+    assert_eq!(d.df_check, None);
+    assert!(
+        d.df_note.as_deref().unwrap_or("").contains("not checked"),
+        "{:?}",
+        d.df_note
+    );
+}

@@ -23,6 +23,7 @@ import { bindExports } from './app/results.js';
 import {
   bindSettingsForm, loadSettings, prepareSettingsForm, resetInputs, syncForm,
 } from './app/settings-form.js';
+import { bindDiagnosis } from './app/diagnosis.js';
 import { LINK_RE, bindShare, openLink } from './app/share.js';
 import { state, set, subscribe, touch } from './app/state.js';
 import { bindStatus, setStatus, showAlert } from './app/status.js';
@@ -74,6 +75,7 @@ function boot() {
   prepareSettingsForm();
   bindPresetMenu();
   bindSettingsForm();
+  bindDiagnosis();
   const charts = new Charts();
   bindExports(chartCanvases());
   bindShare();

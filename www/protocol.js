@@ -172,6 +172,7 @@ function cleanSweep(v) {
  *   {type:'ready'}
  *   {type:'progress', runId, rows: number[] (ROW_WIDTH a row, NaN = not measured), status}
  *   {type:'done', runId, status, fit, weights: string, sweep: {reference, rows} | null}
+ *   {type:'diagnosis', runId, status, report: string (diagnosis.json, or "null" when stopped)}
  *   {type:'error', runId, message: string, line: positive integer | null}
  *   {type:'killed', runId}
  */
@@ -193,6 +194,12 @@ export function parseSandboxMessage(data) {
       const sweep = cleanSweep(data.sweep);
       if (!status || !fit || sweep === undefined || typeof weights !== 'string' || weights.length > LIMITS.weights) return null;
       return { type: 'done', runId, status, fit, weights, sweep };
+    }
+    case 'diagnosis': {
+      const status = cleanStatus(data.status);
+      const { report } = data;
+      if (!status || typeof report !== 'string' || report.length > LIMITS.weights) return null;
+      return { type: 'diagnosis', runId, status, report };
     }
     case 'error': {
       if (typeof data.message !== 'string') return null;

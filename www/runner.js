@@ -40,6 +40,7 @@ const seconds = (/** @type {number} */ ms) => `${+(ms / 1000).toFixed(1)} s`;
  * @property {(rows: number[], status: Record<string, any>) => void} [onProgress]
  * @property {(status: Record<string, any>, fit: Record<string, any> | null, weights: string | null,
  *   sweep: {reference: string, rows: number[][]} | null) => void} [onDone]
+ * @property {(status: Record<string, any>, report: string) => void} [onDiagnosis] a diagnosis's end
  * @property {(message: string, line: number | null) => void} [onError]
  */
 
@@ -170,6 +171,10 @@ export class SandboxRunner {
       case 'done':
         this.#end(run, 'done');
         try { run.handlers.onDone?.(msg.status, msg.fit, msg.weights, msg.sweep); } finally { this.#schedule(); }
+        break;
+      case 'diagnosis':
+        this.#end(run, 'done');
+        try { run.handlers.onDiagnosis?.(msg.status, msg.report); } finally { this.#schedule(); }
         break;
       case 'error':
         this.#end(run, 'error');

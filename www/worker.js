@@ -496,6 +496,9 @@
     }
   }
 
+  // Whether this worker diagnoses F instead of running a method.
+  let diagnosing = false;
+
   // Methods whose 'done' carries the finite-difference step-size sweep.
   const SWEEP_METHODS = new Set(['central', 'forward', 'exact']);
 
@@ -508,6 +511,14 @@
     status.paused = false;
     if (typeof status.error === 'string' && status.error) {
       sendError(new UserError(status.error));
+      return;
+    }
+    if (diagnosing) {
+      // Diagnose F: the report (diagnosis.json, or null when stopped) instead of a fit.
+      const report = /** @type {any} */ (live()).reportJson();
+      state = 'ended';
+      send({ type: 'diagnosis', status, report });
+      freeSession();
       return;
     }
     const fit = jsonParse(live().fitJson());
@@ -596,7 +607,10 @@
       const probe = (xs, thetas) => probeYDim(found, xs, thetas);
       try {
         // The core completes the settings from the script's problem and probes yDim.
-        session = new glue.Session(msg.config, problemJson, wrappers.f, wrappers.df, wrappers.thetaTrue, probe);
+        // Diagnose F runs like a race of one, through a Diagnosis handle (same arguments).
+        diagnosing = jsonParse(msg.config)?.diagnose === true;
+        const Handle = diagnosing ? glue.Diagnosis : glue.Session;
+        session = new Handle(msg.config, problemJson, wrappers.f, wrappers.df, wrappers.thetaTrue, probe);
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError(wasmMessage(e));

@@ -186,6 +186,9 @@ impl Core {
     }
 }
 
+/// Rows of numbers (samples, thetas) as plain vectors.
+pub type Rows = Vec<Vec<f64>>;
+
 pub struct Session {
     core: Core,
     method: Machinery,
@@ -279,6 +282,10 @@ impl Session {
     pub fn steps(&self) -> u64 {
         self.core.steps
     }
+    /// F-evaluations spent making the data (generated Y).
+    pub fn data_evals(&self) -> u64 {
+        self.core.bb.data_evals
+    }
     pub fn learning_evals(&self) -> u64 {
         self.core.bb.learning_evals
     }
@@ -308,6 +315,21 @@ impl Session {
     pub fn policy(&self) -> &Mlp {
         &self.core.policy
     }
+    /// The first `n` training samples and the network's outputs there: where Diagnose F
+    /// looks at F (the thetas a race starts from).
+    pub fn diagnosis_points(&self, n: usize) -> Result<(Rows, Rows), SessionError> {
+        let n = n.min(self.core.data.x_train.nrows());
+        let x = self
+            .core
+            .data
+            .x_train
+            .slice(ndarray::s![..n, ..])
+            .to_owned();
+        let (theta, _) = policy_forward(&self.core.policy, x.view())?;
+        let rows = |a: &Array2<f64>| a.rows().into_iter().map(|r| r.to_vec()).collect();
+        Ok((rows(&x), rows(&theta)))
+    }
+
     pub fn data(&self) -> &Dataset {
         &self.core.data
     }

@@ -1,5 +1,6 @@
 //! The only module that knows JavaScript. Two parts, built as two `.wasm` files so each
 //! stays small: `session` (feature `session`) is the worker's `Session` handle (config in,
+//! and its `Diagnosis` handle for Diagnose F;
 //! history out as `Float64Array`s, F called in batches through JS functions); `page`
 //! (feature `page`) draws charts on the page's canvases and reads and writes share links.
 //! Errors cross as JS `Error`s.
@@ -7,6 +8,8 @@
 use crate::session::HISTORY_FIELDS;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "session")]
+mod diagnose;
 #[cfg(feature = "page")]
 mod page;
 #[cfg(feature = "session")]

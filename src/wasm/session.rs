@@ -28,7 +28,7 @@ struct FTime {
 
 /// The value the user's code (through the worker's wrappers) threw last: it goes back to the
 /// worker as it was thrown, with its own message and line, not as a new Error made of its text.
-type Thrown = Rc<RefCell<Option<JsValue>>>;
+pub(super) type Thrown = Rc<RefCell<Option<JsValue>>>;
 
 /// The message of a thrown JS value.
 fn js_message(v: &JsValue) -> String {
@@ -42,7 +42,7 @@ fn js_message(v: &JsValue) -> String {
 /// gets the rows as `Float64Array`s, the row count, and a `Float64Array` to write its outputs
 /// into; one crossing per batch.
 #[derive(Clone)]
-struct JsBlackBox {
+pub(super) struct JsBlackBox {
     dims: Dims,
     f: Function,
     df: Option<Function>,
@@ -131,8 +131,65 @@ impl BlackBox for JsBlackBox {
     }
 }
 
-fn now_ms() -> f64 {
+pub(super) fn now_ms() -> f64 {
     performance_now()
+}
+
+impl JsBlackBox {
+    /// The checked settings (completed from the script's `problem`, yDim probed when it is
+    /// not given; `adjust` may change the raw settings first) and the black box over the
+    /// batch wrappers: what a run and a diagnosis start from.
+    pub(super) fn prepare(
+        settings_json: &str,
+        problem_json: &str,
+        f: Function,
+        df: Option<Function>,
+        theta_true: Option<Function>,
+        probe: Function,
+        adjust: impl FnOnce(&mut config::RawConfig),
+    ) -> Result<(RunConfig, JsBlackBox), JsValue> {
+        let fail = |e: config::ConfigError| -> JsValue { JsError::new(&e.0).into() };
+        let mut raw = config::complete(settings_json, problem_json).map_err(fail)?;
+        if raw.problem.y_dim.is_none() {
+            let (x, theta) = config::probe_point(&raw);
+            let x: JsValue = Float64Array::from(&x[..]).into();
+            let theta: JsValue = Float64Array::from(&theta[..]).into();
+            let n = probe.call2(&JsValue::NULL, &x, &theta)?;
+            raw.problem.y_dim = n.as_f64().map(|v| v as usize);
+        }
+        adjust(&mut raw);
+        let cfg = RunConfig::from_raw(raw).map_err(fail)?;
+        let dims = Dims {
+            x: cfg.x_dim,
+            theta: cfg.theta_dim,
+            y: cfg.y_dim,
+        };
+        let bb = JsBlackBox {
+            dims,
+            f,
+            df,
+            theta_true,
+            f_time: Rc::new(FTime::default()),
+            thrown: Thrown::default(),
+        };
+        Ok((cfg, bb))
+    }
+
+    /// Where the value the user's code threw last is kept.
+    pub(super) fn thrown(&self) -> Thrown {
+        self.thrown.clone()
+    }
+
+    /// Milliseconds inside F so far.
+    pub(super) fn f_time_ms(&self) -> f64 {
+        self.f_time.ms.get()
+    }
+
+    /// Milliseconds per F row so far (crossing included); `None` before any.
+    pub(super) fn ms_per_call(&self) -> Option<f64> {
+        let rows = self.f_time.rows.get();
+        (rows > 0.0).then(|| self.f_time.ms.get() / rows)
+    }
 }
 
 /// One run of one method, for a worker.
@@ -145,7 +202,7 @@ pub struct WasmSession {
 
 /// A failure as the worker gets it: the very value the user's code threw when it was
 /// that, else an Error whose message says what to change.
-fn to_js(e: SessionError, thrown: &Thrown) -> JsValue {
+pub(super) fn to_js(e: SessionError, thrown: &Thrown) -> JsValue {
     match (&e, thrown.borrow_mut().take()) {
         (SessionError::Eval(_), Some(v)) => v,
         _ => JsError::new(&e.to_string()).into(),
@@ -169,31 +226,16 @@ impl WasmSession {
         theta_true: Option<Function>,
         probe: Function,
     ) -> Result<WasmSession, JsValue> {
-        let fail = |e: config::ConfigError| -> JsValue { JsError::new(&e.0).into() };
-        let mut raw = config::complete(settings_json, problem_json).map_err(fail)?;
-        if raw.problem.y_dim.is_none() {
-            let (x, theta) = config::probe_point(&raw);
-            let x: JsValue = Float64Array::from(&x[..]).into();
-            let theta: JsValue = Float64Array::from(&theta[..]).into();
-            let n = probe.call2(&JsValue::NULL, &x, &theta)?;
-            raw.problem.y_dim = n.as_f64().map(|v| v as usize);
-        }
-        let cfg = RunConfig::from_raw(raw).map_err(fail)?;
-        let dims = Dims {
-            x: cfg.x_dim,
-            theta: cfg.theta_dim,
-            y: cfg.y_dim,
-        };
-        let f_time = Rc::new(FTime::default());
-        let thrown = Thrown::default();
-        let bb = JsBlackBox {
-            dims,
+        let (cfg, bb) = JsBlackBox::prepare(
+            settings_json,
+            problem_json,
             f,
             df,
             theta_true,
-            f_time: f_time.clone(),
-            thrown: thrown.clone(),
-        };
+            probe,
+            |_| {},
+        )?;
+        let (f_time, thrown) = (bb.f_time.clone(), bb.thrown.clone());
         // Pilot runs (learning-rate tuning) and the run each get a handle on the same code.
         let make = Box::new(move || Box::new(bb.clone()) as Box<dyn BlackBox>);
         let inner = TunedRun::new(cfg, make).map_err(|e| to_js(e, &thrown))?;

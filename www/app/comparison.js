@@ -10,6 +10,7 @@ import { METHOD, selectedMethods, scriptHas } from './methods.js';
 import { raceSummary } from './race.js';
 import { SETTING_BY_ID, SettingsError } from './settings.js';
 import { readSettings, readPageSetting, markInvalid } from './settings-form.js';
+import { diagnosedSteps } from './diagnosis.js';
 import { state, set, touch } from './state.js';
 import { setStatus, showAlert, clearAlert } from './status.js';
 
@@ -272,6 +273,12 @@ export async function startComparison({ paused = false } = {}) {
     const seedSpec = /** @type {import('../schema-types.js').NumberSetting} */ (SETTING_BY_ID.seed);
     if (config.seed + (config.repeats ?? 1) - 1 > seedSpec.max) {
       throw new SettingsError('seed', `Repeat r runs with Seed + r: with Repeats ${config.repeats}, Seed must be at most ${seedSpec.max - config.repeats + 1}.`);
+    }
+    // "Step from the diagnosis": the steps of the last diagnosis of this script (the core
+    // says what to do when there is none).
+    if (config.methodSettings?.autoStep) {
+      const steps = diagnosedSteps(script);
+      if (steps) config.methodSettings.diagnosedSteps = steps;
     }
     // A page setting, not part of the run: how long an F may stay silent before its worker ends.
     set({ watchdogMs: 1000 * /** @type {number} */ (readPageSetting('watchdog')) });

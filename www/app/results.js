@@ -1,6 +1,7 @@
 // The results: the table of final values per method (updated in place while runs go on),
 // and the exports: results.json (schema in the README and DESIGN.md's "Page conventions"),
 // curves.csv, weights.json, and each chart as a PNG.
+import { diagnosisFor } from './diagnosis.js';
 import { $, button, download, el, jsonBlob, setProp, setText } from './dom.js';
 import { fmtCount, fmtMs, fmtNum, median, spread } from './format.js';
 import { METHOD } from './methods.js';
@@ -314,6 +315,8 @@ export function resultsJson() {
     runs: runs.map((r) => runRecord(r, seed)),
     summary: race?.summary ?? [],
     verdict: race?.verdict ?? '',
+    // The last Diagnose F of this script (diagnosis.json), when one was made.
+    ...(c && diagnosisFor(c.script) ? { diagnosis: diagnosisFor(c.script) } : {}),
   };
 }
 

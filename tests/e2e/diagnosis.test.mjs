@@ -1,0 +1,109 @@
+// End-to-end tests of Diagnose F: on the noisy preset the diagnosis finds the noise, its
+// recommendation (applied with one button) trains where Central differences with the default
+// step do not; the diagnosis goes into results.json and diagnosis.json; a wrong dF is named;
+// Stop ends a diagnosis.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { useBrowser, openPage, setScript, waitForState, exportResults, textOf } from './support/harness.mjs';
+
+const env = useBrowser();
+
+/** Opens the page and waits until the wasm core is loaded and the page idle. */
+async function open() {
+  const opened = await openPage(env.browser, env.url);
+  await opened.page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
+  await waitForState(opened.page, 'idle', 10_000);
+  return opened;
+}
+
+/** Presses Diagnose F and waits for its advice. */
+async function diagnose(page) {
+  await page.getByRole('button', { name: 'Diagnose F' }).click();
+  await page.locator('#diagnosis-advice').filter({ hasText: 'Recommended' }).waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => document.getElementById('diagnosis')?.getAttribute('aria-busy') === 'false', null, { timeout: 10_000 });
+}
+
+async function race(page) {
+  await page.getByRole('button', { name: 'Run' }).click();
+  assert.equal(await waitForState(page, ['finished', 'error'], 240_000), 'finished', await textOf(page.locator('[role="status"]')));
+  return exportResults(page);
+}
+
+/** The first and the last logged training loss of each run. */
+const losses = (results) => Object.fromEntries(results.runs.map((r) => {
+  const train = r.history.map((h) => h.trainLoss).filter((v) => Number.isFinite(v));
+  return [r.method, { first: train[0], last: train.at(-1), stop: r.final.stopReason, error: r.error }];
+}));
+
+test('noisy preset: Diagnose F finds the noise, Apply recommendation trains 5x down where default Central differences do not', async () => {
+  const { page, context, consoleProblems } = await open();
+  try {
+    await page.selectOption('#preset', 'noisy');
+    await diagnose(page);
+    const advice = await textOf(page.locator('#diagnosis-advice'));
+    assert.match(advice, /noisy/i, advice);
+    // Every component's noise is measured (a number, not "none found").
+    const rows = await page.locator('#diagnosis-rows tr').allTextContents();
+    assert.ok(rows.length === 2 && rows.every((r) => !/none found/.test(r)), rows.join(' | '));
+
+    await page.getByRole('button', { name: 'Apply recommendation' }).click();
+    assert.equal(await page.getByRole('checkbox', { name: 'Central differences', exact: true }).isChecked(), true);
+    assert.equal(await page.getByRole('checkbox', { name: 'Step from the diagnosis' }).isChecked(), true);
+    const applied = await race(page);
+    assert.ok(applied.diagnosis && applied.diagnosis.schema === 1, 'results.json carries the diagnosis');
+    assert.ok(applied.diagnosis.components.every((c) => c.noise > 0));
+    const a = losses(applied);
+    for (const m of applied.config.methods) {
+      assert.equal(a[m].error, null, `${m}: ${a[m].error}`);
+      assert.ok(a[m].last <= a[m].first / 5, `${m} with the recommendation: ${a[m].first} -> ${a[m].last}`);
+    }
+
+    // The same race with Central differences at its default step.
+    await page.getByRole('checkbox', { name: 'Step from the diagnosis' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Evolution strategies', exact: true }).uncheck();
+    const plain = losses(await race(page));
+    assert.ok(plain.central.stop === 'diverged' || !(plain.central.last <= plain.central.first / 5),
+      `default Central differences on noisy F: ${JSON.stringify(plain.central)}`);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a dF with a wrong entry is named; Export diagnosis downloads diagnosis.json; Stop ends a diagnosis', async () => {
+  const { page, context, consoleProblems } = await open();
+  try {
+    await setScript(page, `function F(x, theta) { return [theta[0] * x[0] + Math.sin(theta[1]), theta[0] * theta[1]]; }
+function dF(x, theta) { return [[x[0], Math.cos(theta[1])], [theta[1], 2 * theta[0]]]; }
+function thetaTrue(x) { return [0.5 + 0.2 * x[0], 0.3]; }
+const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 };
+`);
+    await diagnose(page);
+    const facts = await textOf(page.locator('#diagnosis-facts'));
+    assert.match(facts, /dF is wrong at output 1, θ1/, facts);
+    assert.doesNotMatch(await textOf(page.locator('#diagnosis-advice')), /Recommended: Analytic gradient/);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export diagnosis' }).click(),
+    ]);
+    const d = JSON.parse(await fs.readFile(await download.path(), 'utf8'));
+    assert.equal(d.schema, 1);
+    assert.deepEqual([d.dfCheck.ok, d.dfCheck.worst.output, d.dfCheck.worst.component], [false, 1, 1]);
+    assert.ok(d.evals > 0 && d.msPerCall > 0 && d.recommended.method);
+
+    // An F that takes a while: Stop ends the diagnosis and frees the button.
+    await setScript(page, `function F(x, theta) { let s = 0; for (let i = 0; i < 2e5; i++) s += Math.sin(i * theta[0]); return [s * 1e-9 + theta[0] * x[0]]; }
+function thetaTrue(x) { return [0.5]; }
+const problem = { xDim: 1, thetaDim: 1, samples: 16, xRange: [-1, 1], noise: 0 };
+`);
+    await page.getByRole('button', { name: 'Diagnose F' }).click();
+    await page.locator('#diagnosis-status').filter({ hasText: /diagnosing θ0/i }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Stop diagnosis' }).click();
+    await page.locator('#diagnosis-status').filter({ hasText: 'Diagnosis stopped' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByRole('button', { name: 'Diagnose F' }).isDisabled(), false);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
