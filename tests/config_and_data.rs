@@ -265,3 +265,72 @@ fn a_methods_own_learning_rate_replaces_the_shared_one_for_that_method_only() {
     let err = RunConfig::from_json(&settings("es", r#"{"ess":0.1}"#)).unwrap_err();
     assert!(err.0.contains("names no method \"ess\""), "{}", err.0);
 }
+
+/// F that fails (NaN) on every 37th call between calls 2500 and 10000: inside training, away
+/// from the data and the log points (at 0, 10000 and 20000 learning evaluations, with a
+/// budget of 20000 and 2 log points; a log point costs under 1000 calls).
+fn sometimes_failing() -> FnBlackBox {
+    let mut calls = 0u64;
+    FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: 1,
+            y: 1,
+        },
+        move |x, t, y| {
+            calls += 1;
+            let fails = (2500..10000).contains(&calls) && calls % 37 == 0;
+            y[0] = if fails {
+                f64::NAN
+            } else {
+                t[0] * x[0] + 0.5 * t[0] * t[0]
+            };
+        },
+    )
+    .with_theta_true(|x, t| t[0] = 0.8 * x[0])
+}
+
+#[test]
+fn when_f_fails_skip_drops_the_failed_samples_counts_them_and_trains_on() {
+    let edit = |skip: bool| {
+        move |r: &mut RawConfig| {
+            r.budget = 20_000;
+            r.log_points = 2;
+            r.on_failure = if skip { "skip" } else { "stop" }.into();
+        }
+    };
+    let dims = Dims {
+        x: 1,
+        theta: 1,
+        y: 1,
+    };
+    let mut stop = Session::new(
+        config("central", dims, edit(false)),
+        Box::new(sometimes_failing()),
+    )
+    .unwrap();
+    let mut ended = Ok(false);
+    while matches!(ended, Ok(false)) {
+        ended = stop.run_chunk(f64::INFINITY, u64::MAX, &|| 0.0);
+    }
+    assert!(ended.is_err(), "without skipping, the failure ends the run");
+
+    let skip = run("central", sometimes_failing(), edit(true));
+    let status = skip.status();
+    assert_eq!(status.stop_reason, Some("budget"), "{status:?}");
+    assert!(status.skipped > 0, "{status:?}");
+    assert!(
+        status
+            .notes
+            .iter()
+            .any(|n| n.contains("skipped") && n.contains("thetaBounds")),
+        "{:?}",
+        status.notes
+    );
+    assert!(
+        final_loss(&skip) < first_loss(&skip) / 5.0,
+        "{} -> {}",
+        first_loss(&skip),
+        final_loss(&skip)
+    );
+}

@@ -107,6 +107,7 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
         log_points: s.log_points,
         target: s.target,
         repeats: s.repeats,
+        on_failure: s.on_failure.clone(),
         tune: s.tune,
         tune_share: s.tune_share,
         data_seed: None,
@@ -202,6 +203,15 @@ fn strip_added(mut v: serde_json::Value) -> serde_json::Value {
         let got = got.and_then(|g| g.as_f64().or(g.as_bool().map(f64::from)));
         assert_eq!(got, Some(want), "{key} is added with its v1 value");
     }
+    // When F fails: stop, in v1.
+    let on_failure = v["settings"]
+        .as_object_mut()
+        .and_then(|o| o.remove("onFailure"));
+    assert_eq!(
+        on_failure,
+        Some(serde_json::json!("stop")),
+        "onFailure is added as \"stop\""
+    );
     // A method's own learning rate: none in v1.
     let rates = v["settings"]["optimizer"]
         .as_object_mut()
@@ -488,11 +498,19 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
             int_in(1, max_of("maxSteps")),
             int_in(0, MAX_SEED),
             int_in(2, 2000),
+            prop::bool::ANY,
         ),
     )
         .prop_map(
-            |(data, network, optimizer, method_settings, (budget, max_steps, seed, log_points))| {
+            |(
+                data,
+                network,
+                optimizer,
+                method_settings,
+                (budget, max_steps, seed, log_points, skip),
+            )| {
                 ShareSettings {
+                    on_failure: if skip { "skip" } else { "stop" }.into(),
                     data,
                     network,
                     optimizer,
@@ -676,6 +694,7 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
                 clip: 0.0,
                 method_rates: Default::default(),
             },
+            on_failure: "stop".into(),
             budget: 123_457,
             max_steps: 999,
             seed: 9_007_199_254_740_991,

@@ -282,6 +282,28 @@ export const SETTINGS = [
     "unit": "steps"
   },
   {
+    "default": "stop",
+    "help": "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES and Analytic gradient).",
+    "id": "on-failure",
+    "key": "onFailure",
+    "kind": "choice",
+    "label": "When F fails",
+    "options": [
+      {
+        "label": "stop the method",
+        "value": "stop"
+      },
+      {
+        "label": "skip the sample",
+        "value": "skip"
+      }
+    ],
+    "path": "onFailure",
+    "rangeText": "one of \"stop\", \"skip\"",
+    "scope": "run",
+    "unit": ""
+  },
+  {
     "default": false,
     "help": "Before each run, short pilot runs try 5 learning rates (the shared one × 0.1 to 10) and the run uses the best; pilot F-evaluations are counted apart.",
     "id": "tune",

@@ -296,6 +296,8 @@ pub struct RawConfig {
     pub data_seed: Option<u64>,
     /// Runs per method the page makes (seed, seed + 1, ...); one session is one of them.
     pub repeats: u64,
+    /// "stop" or "skip": what a training step does when F fails for some samples.
+    pub on_failure: String,
     /// Tune the learning rate with pilot runs first.
     pub tune: bool,
     /// Share of the budget all pilots of one run spend together.
@@ -318,6 +320,7 @@ impl Default for RawConfig {
             seed: whole("seed"),
             data_seed: None,
             repeats: whole("repeats"),
+            on_failure: choice("onFailure").into(),
             tune: flag("tune"),
             tune_share: settings::default_number("tuneShare"),
             log_points: whole("logPoints") as usize,
@@ -360,6 +363,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// The seed of the data (train/test split, noise, generated X).
     pub data_seed: u64,
+    /// Drop the samples where F fails from a step instead of ending the run.
+    pub skip_failures: bool,
     pub tune: bool,
     pub tune_share: f64,
     pub log_points: usize,
@@ -492,6 +497,7 @@ impl RunConfig {
             max_steps: raw.max_steps,
             seed: raw.seed,
             data_seed: raw.data_seed.unwrap_or(raw.seed),
+            skip_failures: raw.on_failure == "skip",
             tune: raw.tune,
             tune_share: raw.tune_share,
             log_points: raw.log_points,

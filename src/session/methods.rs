@@ -9,9 +9,9 @@ use crate::config::{DiagnosedSteps, Method, RunConfig};
 use crate::data::Dataset;
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL};
 use crate::nn::Mlp;
-use crate::problem::Purpose;
+use crate::problem::{EvalError, Purpose};
 use crate::surrogate::{Surrogate, SURROGATE_LR};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -346,9 +346,69 @@ fn step_estimator(core: &mut Core) -> Result<(), SessionError> {
         Batch::new(mb.x.view(), mb.theta.view(), mb.y.view()),
         &mut core.rng_est,
         false,
-    )?;
-    core.apply_policy_gradient(&mb.cache, lg.grad.view());
+    );
+    let grad = match lg {
+        Ok(lg) => lg.grad,
+        Err(e) if core.cfg.skip_failures => skip_failed_samples(core, est, &mb, e)?,
+        Err(e) => return Err(e.into()),
+    };
+    core.apply_policy_gradient(&mb.cache, grad.view());
     Ok(())
+}
+
+/// When F failed somewhere in a step's batch and failures are skipped: the step again,
+/// sample by sample (each charged to the budget), without the samples where F fails. Their
+/// rows of the gradient are zero and the others are scaled as a batch of the samples kept.
+/// Fails as before when F fails for every sample or the budget runs out first.
+fn skip_failed_samples(
+    core: &mut Core,
+    est: Estimator,
+    mb: &super::Minibatch,
+    first: EvalError,
+) -> Result<Array2<f64>, SessionError> {
+    let n = mb.x.nrows();
+    let per_sample = est.evals_per_sample(core.cfg.theta_dim);
+    let mut grad = Array2::zeros(mb.theta.dim());
+    let (mut kept, mut message) = (0usize, first.0.clone());
+    for i in 0..n {
+        if core.remaining_budget() < per_sample {
+            break;
+        }
+        let r = i..i + 1;
+        let one = estimate::loss_and_grad(
+            est,
+            &mut core.bb,
+            Purpose::Learning,
+            Batch::new(
+                mb.x.slice(s![r.clone(), ..]),
+                mb.theta.slice(s![r.clone(), ..]),
+                mb.y.slice(s![r, ..]),
+            ),
+            &mut core.rng_est,
+            false,
+        );
+        match one {
+            Ok(lg) => {
+                grad.row_mut(i).assign(&lg.grad.row(0));
+                kept += 1;
+            }
+            Err(e) => message = e.0,
+        }
+    }
+    if kept == 0 {
+        return Err(first.into());
+    }
+    let skipped = n - kept;
+    if skipped > 0 && core.skipped == 0 {
+        core.notes.push(format!(
+            "step {} skipped {skipped} of {n} samples where F failed ({message}); skipped samples are counted in the status. Set thetaBounds in the script's problem to keep theta where F works",
+            core.steps + 1
+        ));
+    }
+    core.skipped += skipped as u64;
+    // Each sample's gradient was that of a batch of one: average over the samples kept.
+    grad /= kept as f64;
+    Ok(grad)
 }
 
 impl Joint {

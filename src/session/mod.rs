@@ -93,6 +93,8 @@ pub(crate) struct Core {
     done: Option<StopReason>,
     message: Option<String>,
     notes: Vec<String>,
+    /// Samples dropped from steps because F failed there (When F fails: skip the sample).
+    skipped: u64,
 }
 
 /// A minibatch: inputs, targets, the policy's outputs and the cache to backpropagate.
@@ -261,6 +263,7 @@ impl Session {
             done: None,
             message: None,
             notes: Vec::new(),
+            skipped: 0,
             cfg,
         };
         Ok(Session {
@@ -443,6 +446,7 @@ impl Session {
             budget: c.cfg.budget,
             max_steps: c.cfg.max_steps,
             learning_rate: c.cfg.learning_rate,
+            skipped: c.skipped,
             done: c.done.is_some(),
             stop_reason: c.done.map(StopReason::name),
             message: c.message.clone(),

@@ -158,6 +158,8 @@ pub struct Status {
     pub max_steps: u64,
     /// The learning rate the run trains with (its own, the shared one, or the tuned one).
     pub learning_rate: f64,
+    /// Samples dropped from steps because F failed there.
+    pub skipped: u64,
     pub done: bool,
     pub stop_reason: Option<&'static str>,
     pub message: Option<String>,

@@ -204,6 +204,7 @@ impl TunedRun {
                 budget: self.cfg.budget,
                 max_steps: self.cfg.max_steps,
                 learning_rate: self.cfg.learning_rate,
+                skipped: 0,
                 done: self.stopped,
                 stop_reason: self.stopped.then_some(StopReason::Stopped.name()),
                 message: Some(if self.stopped {

@@ -92,6 +92,8 @@ pub struct ShareSettings {
     pub target: f64,
     /// Runs per method (added after v1 was first written; v1 links without it take 1).
     pub repeats: u64,
+    /// "stop" or "skip" when F fails (added after v1; v1 links: "stop").
+    pub on_failure: String,
     /// Learning-rate tuning with pilot runs (added after v1; v1 links: off, share 0.2).
     pub tune: bool,
     pub tune_share: f64,

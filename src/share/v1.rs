@@ -53,6 +53,7 @@ pub fn v1_defaults() -> ShareState {
             log_points: 60,
             target: 0.05,
             repeats: 1,
+            on_failure: "stop".into(),
             tune: false,
             tune_share: 0.2,
             method_settings: MethodSettings {
@@ -120,7 +121,7 @@ mod tests {
             r#""data":{"source":"generated","testFraction":0.2,"csv":""},"#,
             r#""network":{"hidden":[32,32],"activation":"tanh"},"#,
             r#""optimizer":{"kind":"adam","learningRate":0.01,"batchSize":32,"clip":10.0,"methodRates":{}},"#,
-            r#""budget":200000,"maxSteps":3000,"seed":1,"logPoints":60,"target":0.05,"repeats":1,"tune":false,"tuneShare":0.2,"#,
+            r#""budget":200000,"maxSteps":3000,"seed":1,"logPoints":60,"target":0.05,"repeats":1,"onFailure":"stop","tune":false,"tuneShare":0.2,"#,
             r#""methodSettings":{"hRel":0.0,"k":4,"sigma":0.05,"lambda":1.0,"exploration":0.1,"#,
             r#""rounds":3,"collectShare":0.5,"surrogateHidden":[64,64],"alpha":0.5,"#,
             r#""jointGate":0.0,"literalLoss":false,"fitOnlyRho":false,"autoStep":false}},"#,

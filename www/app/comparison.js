@@ -64,6 +64,8 @@ export class Run {
       steps: last?.step ?? 0,
       wallMs: last?.wallMs ?? 0,
       stopReason: this.status?.stopReason ?? (this.error ? 'error' : null),
+      // Samples dropped because F failed there (When F fails: skip the sample); only when any.
+      ...(this.status?.skipped ? { skipped: this.status.skipped } : {}),
       ...this.outcome,
     };
   }

@@ -71,7 +71,7 @@ export function comparisonFromResults(text, name, id) {
     run.status = {
       evals: num(f.evals) ?? last?.evals ?? 0, steps: num(f.steps) ?? last?.step ?? 0, wallMs: num(f.wallMs) ?? last?.wallMs ?? 0,
       monitorEvals: last?.monitorEvals ?? null, done: true, stopReason: typeof f.stopReason === 'string' ? f.stopReason : null,
-      learningRate: num(raw.learningRate), tuning: isObject(raw.tuning) ? raw.tuning : null,
+      learningRate: num(raw.learningRate), tuning: isObject(raw.tuning) ? raw.tuning : null, skipped: num(f.skipped) ?? 0,
       ...(typeof f.outcome === 'string' ? { outcome: f.outcome, outcomeWhy: typeof f.outcomeWhy === 'string' ? f.outcomeWhy : '' } : {}),
     };
     run.error = typeof raw.error === 'string' ? raw.error : null;

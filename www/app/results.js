@@ -98,8 +98,10 @@ function runModels(runs) {
       cells: r.error ? [] : [
         cell('train', fmtNum(cols.train)),
         cell('test', fmtNum(cols.test)),
-        cell('evals', fmtCount(evals), `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`
-          + (Number.isFinite(r.status?.tuning?.evals) ? `, ${r.status?.tuning?.evals} in learning-rate pilots (chose ${r.status?.tuning?.chosen ?? '…'})` : '')),
+        cell('evals', fmtCount(evals) + (r.status?.skipped ? ` (${fmtCount(r.status.skipped)} skipped)` : ''),
+          `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`
+          + (Number.isFinite(r.status?.tuning?.evals) ? `, ${r.status?.tuning?.evals} in learning-rate pilots (chose ${r.status?.tuning?.chosen ?? '…'})` : '')
+          + (r.status?.skipped ? `; ${r.status.skipped} samples skipped where F failed (set thetaBounds to keep θ where F works)` : '')),
         cell('wall', fmtMs(/** @type {number} */ (cols.wall)), wallTitle(r.status, /** @type {number} */ (cols.wall))),
         cell('cos', fmtNum(cols.cos)),
       ],
