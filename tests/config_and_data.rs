@@ -279,7 +279,7 @@ fn sometimes_failing() -> FnBlackBox {
         },
         move |x, t, y| {
             calls += 1;
-            let fails = (2500..10000).contains(&calls) && calls % 37 == 0;
+            let fails = (2500..10000).contains(&calls) && calls.is_multiple_of(37);
             y[0] = if fails {
                 f64::NAN
             } else {
