@@ -24,7 +24,7 @@ import {
   bindSettingsForm, loadSettings, prepareSettingsForm, resetInputs, syncForm,
 } from './app/settings-form.js';
 import { bindDiagnosis } from './app/diagnosis.js';
-import { LINK_RE, bindShare, openLink } from './app/share.js';
+import { isLinkFragment, bindShare, openLink } from './app/share.js';
 import { state, set, subscribe, touch } from './app/state.js';
 import { bindStatus, setStatus, showAlert } from './app/status.js';
 
@@ -114,7 +114,7 @@ function boot() {
   showPresetOf(initial);
   markMethodAvailability(initial);
   if (saved && !presetFor(initial)) $('saved-note').textContent = 'Your script from last time, restored from this browser.';
-  if (LINK_RE.test(location.hash)) set({ linkPending: location.hash.slice(1) });
+  if (isLinkFragment(location.hash)) set({ linkPending: location.hash.slice(1) });
 
   setStatus('idle', state.linkPending ? 'Opening the shared link…' : idleText());
   charts.reset();

@@ -27,13 +27,20 @@ pub(super) fn pack(payload: &str, embed: bool) -> String {
 }
 
 /// The link's version and what follows `v<version>.`, from a fragment with or without `#`
-/// or a whole URL.
-pub(super) fn fragment(text: &str) -> Result<(u32, &str), ShareError> {
+/// or a whole URL. Percent escapes are decoded and whitespace anywhere is dropped first:
+/// mail and chat programs break links with spaces, and browsers write them as `%20`.
+pub(super) fn fragment(text: &str) -> Result<(u32, String), ShareError> {
     let text = match text.find('#') {
         Some(i) => &text[i + 1..],
         None => text,
     };
-    let text = text.trim();
+    if text.len() > 3 * MAX_LINK_CHARS {
+        return err(format!(
+            "This share link is too long ({} characters; a link is at most {MAX_LINK_CHARS}): it cannot have been made by the playground.",
+            text.len()
+        ));
+    }
+    let text = unescape_and_squeeze(text);
     if text.is_empty() {
         return err("This share link is empty.");
     }
@@ -43,12 +50,61 @@ pub(super) fn fragment(text: &str) -> Result<(u32, &str), ShareError> {
             text.len()
         ));
     }
-    split_version(text).ok_or_else(|| {
-        ShareError(format!(
+    match split_version(&text) {
+        Some((v, rest)) => Ok((v, rest.to_string())),
+        None if looks_like_payload(&text) => err(format!(
+            "This is not a whole share link: it should start with \"v{VERSION}.\" but starts with {:?}, as if its beginning was cut off. Copy the whole link again.",
+            text.chars().take(12).collect::<String>()
+        )),
+        None => err(format!(
             "This is not a share link: it should start with \"v{VERSION}.\" but starts with {:?}.",
             text.chars().take(12).collect::<String>()
-        ))
-    })
+        )),
+    }
+}
+
+/// `%XX` escapes decoded (when they make text) and whitespace removed.
+fn unescape_and_squeeze(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let s = String::from_utf8_lossy(&out);
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether bytes read as the text a payload is: UTF-8 with no control characters (the
+/// writer's JSON escapes them all). A cut may split the last character: that one is allowed.
+fn clean_text(data: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(data) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    !valid.chars().any(char::is_control)
+}
+
+/// Whether a fragment is clearly the data of a link (long, and nearly all base64url).
+fn looks_like_payload(text: &str) -> bool {
+    let n = text.chars().count();
+    let data = text
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+' | b'/'))
+        .count();
+    n >= 24 && data * 10 >= n * 9
 }
 
 fn split_version(text: &str) -> Option<(u32, &str)> {
@@ -118,9 +174,15 @@ pub(super) fn unpack(rest: &str) -> Result<Unpacked, ShareError> {
         return err("This share link holds no data after \"v1.\": it was cut off.");
     }
 
-    let (mut data, inflate) = inflate(&bytes);
+    let (mut data, mut inflate) = inflate(&bytes);
     if let Some(nul) = data.iter().position(|&b| b == 0) {
         data.truncate(nul); // JSON never holds a raw NUL; the rest is the unfilled buffer
+    }
+    // A stream that ends early is a cut link only when what it gave is clean JSON text so
+    // far: a changed character makes the decoder write bytes no payload holds (control
+    // characters, invalid UTF-8) before it runs out.
+    if inflate == Inflate::Truncated && !clean_text(&data) {
+        inflate = Inflate::Damaged;
     }
     let text = match std::str::from_utf8(&data) {
         Ok(t) => t,
@@ -143,7 +205,8 @@ impl Unpacked {
         let why = match self.inflate {
             Inflate::Ok => "its data is not a playground state",
             Inflate::TooLarge => "it holds more than 64 KiB",
-            _ => "it is damaged or cut off",
+            Inflate::Truncated => "it is cut off",
+            Inflate::Checksum | Inflate::Damaged => "it is damaged (characters were changed)",
         };
         ShareError(format!("This share link could not be read: {why}."))
     }
@@ -166,6 +229,12 @@ impl Unpacked {
             Inflate::Checksum => out.push(
                 "This link is damaged (its checksum does not match): some characters were changed. \
                  What could be read was restored; check the script and settings before you run."
+                    .into(),
+            ),
+            Inflate::Damaged => out.push(
+                "This link is damaged: some characters were changed, so the rest of it cannot be \
+                 read. What could be read was restored; the rest takes its defaults. Check the \
+                 script and settings before you run."
                     .into(),
             ),
             Inflate::Truncated => out.push(
@@ -192,6 +261,8 @@ pub(super) enum Inflate {
     TooLarge,
     Checksum,
     Truncated,
+    /// The stream holds invalid data: characters were changed, not only cut off.
+    Damaged,
 }
 
 fn inflate(bytes: &[u8]) -> (Vec<u8>, Inflate) {
@@ -203,7 +274,10 @@ fn inflate(bytes: &[u8]) -> (Vec<u8>, Inflate) {
             let kind = match status {
                 TINFLStatus::HasMoreOutput => Inflate::TooLarge,
                 TINFLStatus::Adler32Mismatch => Inflate::Checksum,
-                _ => Inflate::Truncated,
+                TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+                    Inflate::Truncated
+                }
+                _ => Inflate::Damaged,
             };
             (output, kind)
         }

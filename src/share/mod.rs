@@ -198,7 +198,7 @@ pub fn encode_json(state_json: &str) -> Result<String, ShareError> {
 pub fn decode(text: &str) -> Result<Decoded, ShareError> {
     let (version, rest) = codec::fragment(text)?;
     match version {
-        1 => decode_v1(rest),
+        1 => decode_v1(&rest),
         0 => err("This share link has version 0, which never existed: the link is damaged."),
         v => err(format!(
             "This link was made by a newer version of the playground (link format v{v}); this page reads links up to v{VERSION}. Open it where it was made, or update the page."
@@ -224,6 +224,12 @@ fn decode_v1(rest: &str) -> Result<Decoded, ShareError> {
         Some(_) => return err("This share link does not hold a playground state: it is damaged."),
         None => return Err(u.unreadable()),
     };
+    let mut u = u;
+    if u.inflate == codec::Inflate::Truncated && parsed.complete {
+        // The whole payload came out, yet the stream did not end as it should: its end
+        // was changed, not cut.
+        u.inflate = codec::Inflate::Damaged;
+    }
     let damaged = u.inflate != codec::Inflate::Ok || u.utf8_cut || !parsed.complete;
     for w in u.damage_warnings(damaged) {
         r.warn(w);

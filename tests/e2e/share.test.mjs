@@ -182,6 +182,9 @@ test('corrupt, truncated and newer links show a message and leave a working page
     { hash: 'v9.eJyrVkrOzyspSk0uUbIqKSpN1VEqSCxRslIqLkksKU1Rqs0FAF5wCJo', want: /newer version/ },
     { hash: link.slice(0, Math.floor(link.length * 0.6)), want: /cut off|damaged/ },
     { hash: flipped, want: /damaged|could not be opened/ },
+    // Data that is not a playground link, and a link whose "v1." was cut: said, not ignored.
+    { hash: 'zz9.Q2hlY2sgdGhpcyBvdXQgaXQgaXMgbm90IGEgbGluaw', want: /not a whole share link/ },
+    { hash: link.slice(3), want: /beginning was cut off/ },
   ];
   for (const [i, c] of cases.entries()) {
     const o = await openReady(`${env.url}#${c.hash}`);
@@ -289,6 +292,23 @@ test('a problem too large for a link says so and the page keeps working', async 
     await alert.waitFor({ state: 'visible' });
     assert.match(await textOf(alert), /too large for a link.*64 KiB/s);
     assert.equal(await status(page).getAttribute('data-state'), 'idle');
+    assert.deepEqual(o.consoleProblems, []);
+  } finally {
+    await o.context.close();
+  }
+});
+
+test('a link with %20 or spaces inserted (as mail programs do) opens with its script and no damage message', async () => {
+  const golden = JSON.parse(await fs.readFile(path.join(goldenDir, 'v1/custom-every-setting.json'), 'utf8'));
+  const link = golden.link;
+  const half = Math.floor(link.length / 2);
+  const o = await openReady(`${env.url}#${link.slice(0, half)}%20${link.slice(half, half + 20)}%20%20${link.slice(half + 20)}`);
+  try {
+    assert.equal(await editorText(o.page), golden.state.script);
+    const alert = alertBox(o.page);
+    const text = (await alert.isVisible()) ? await alert.textContent() : '';
+    assert.doesNotMatch(text, /damaged|cut off|could not/, text);
+    assert.match(text, /came from a/, 'the usual notice for code from a link');
     assert.deepEqual(o.consoleProblems, []);
   } finally {
     await o.context.close();

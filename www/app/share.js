@@ -16,7 +16,18 @@ import { state, set, subscribe, touch } from './state.js';
 import { setStatus, showAlert } from './status.js';
 
 /** A fragment that is a share link (others, like #editor-panel, are not). */
-export const LINK_RE = /^#?v\d+\./;
+const LINK_RE = /^#?v\d+\./;
+
+/**
+ * Whether a fragment is for the link reader: a share link, also with spaces or `%20` a mail
+ * program put in, or clearly the data of one (long and base64-like: a link whose beginning
+ * was cut off), which the reader then explains. Element ids like #editor-panel are not.
+ * @param {string} hash
+ */
+export function isLinkFragment(hash) {
+  const squeezed = hash.replace(/%20|\s/g, '');
+  return LINK_RE.test(squeezed) || /^#?[A-Za-z0-9_\-.+/%=]{24,}$/.test(squeezed);
+}
 
 /**
  * The state a link carries, as the core's codec reads it.
@@ -105,7 +116,7 @@ function copyShareField() {
 function markLinkStale() {
   if (state.applyingLink || !state.sharedFragment) return;
   set({ sharedFragment: null });
-  if (LINK_RE.test(location.hash)) history.replaceState(null, '', location.pathname + location.search);
+  if (isLinkFragment(location.hash)) history.replaceState(null, '', location.pathname + location.search);
   if (!$('share-box').hidden) {
     $('share-info').textContent = 'The page changed since this link was made: press Share link again for a link to what you see now.';
     $('share-info').classList.add('stale');
@@ -216,7 +227,7 @@ export function bindShare() {
   }
   subscribe((changed) => { if (changed.has('edited')) markLinkStale(); });
   window.addEventListener('hashchange', () => {
-    if (!LINK_RE.test(location.hash) || location.hash.slice(1) === state.sharedFragment) return;
+    if (!isLinkFragment(location.hash) || location.hash.slice(1) === state.sharedFragment) return;
     if (state.wasm) openLink(location.hash.slice(1));
     else set({ linkPending: location.hash.slice(1) });
   });
