@@ -16,9 +16,9 @@ import {
 import { $, storage, STORAGE } from './app/dom.js';
 import { bindEarlier } from './app/earlier.js';
 import {
-  DEFAULT_METHODS, markMethodAvailability, renderMethods, restoreSelectedMethods, setSelectedMethods,
+  defaultMethodsFor, markMethodAvailability, renderMethods, restoreSelectedMethods, setSelectedMethods,
 } from './app/methods.js';
-import { bindPresetMenu, presetFor, scriptSaver, showPresetOf } from './app/presets-ui.js';
+import { adoptSavedScript, bindPresetMenu, presetFor, scriptSaver, showPresetOf } from './app/presets-ui.js';
 import { bindExports } from './app/results.js';
 import {
   bindSettingsForm, loadSettings, prepareSettingsForm, resetInputs, syncForm,
@@ -36,7 +36,7 @@ const PAGE_WASM = 'pkg/page_bg.wasm';
 /** Restore defaults: every setting and the methods as a new page has them. */
 function restoreDefaults() {
   resetInputs();
-  setSelectedMethods(DEFAULT_METHODS);
+  setSelectedMethods(defaultMethodsFor(state.editor?.getText() ?? ''));
 }
 
 /** Loads the page's wasm module (charts, share links), then opens a link waiting for it. */
@@ -94,16 +94,17 @@ function boot() {
   $('defaults').addEventListener('click', restoreDefaults);
 
   loadSettings();
-  restoreSelectedMethods();
+  const saved = storage.get(STORAGE.script);
+  adoptSavedScript(saved);
+  const initial = saved && saved.trim() ? saved : DEFAULT_PRESET.script;
+  restoreSelectedMethods(initial);
   syncForm();
 
-  const saved = storage.get(STORAGE.script);
-  const initial = saved && saved.trim() ? saved : DEFAULT_PRESET.script;
   const saveScript = scriptSaver();
   const editor = createEditor($('editor'), {
     doc: initial,
-    onChange: (/** @type {string} */ text) => {
-      saveScript(text);
+    onChange: (/** @type {string} */ text, /** @type {boolean} */ byUser) => {
+      saveScript(text, byUser);
       showPresetOf(text);
       markMethodAvailability(text);
       touch('edited');

@@ -7,7 +7,7 @@
 // authority and its errors (syntax or runtime, with a line) are shown with `showError`.
 import { EditorView, basicSetup } from 'codemirror';
 import { keymap } from '@codemirror/view';
-import { EditorState } from '@codemirror/state';
+import { EditorState, Transaction } from '@codemirror/state';
 import { javascript } from '@codemirror/lang-javascript';
 import { syntaxTree, ensureSyntaxTree } from '@codemirror/language';
 import { linter, lintGutter, setDiagnostics } from '@codemirror/lint';
@@ -39,11 +39,11 @@ function syntaxDiagnostics(state) {
 
 /**
  * Creates the editor inside `parent`.
- * options: { doc: string, onChange(text), onRun() (Ctrl/Cmd+Enter), label = 'Problem script' }
+ * options: { doc: string, onChange(text, byUser), onRun() (Ctrl/Cmd+Enter), label = 'Problem script' }
  * Returns { view, getText, setText, showError(line, message, severity?), clearErrors, focus,
  *           syntaxErrors() }.
  * @param {HTMLElement} parent
- * @param {{doc?: string, onChange?: (text: string) => void, onRun?: () => void, label?: string}} [options]
+ * @param {{doc?: string, onChange?: (text: string, byUser: boolean) => void, onRun?: () => void, label?: string}} [options]
  */
 export function createEditor(parent, { doc = '', onChange = () => {}, onRun = () => {},
   label = 'Problem script' } = {}) {
@@ -67,7 +67,9 @@ export function createEditor(parent, { doc = '', onChange = () => {}, onRun = ()
         EditorView.updateListener.of((update) => {
           if (update.docChanged) {
             external = [];
-            onChange(update.state.doc.toString());
+            // Typed, pasted, undone by the person (not set by the page: a preset, a link).
+            const byUser = update.transactions.some((tr) => tr.annotation(Transaction.userEvent) !== undefined);
+            onChange(update.state.doc.toString(), byUser);
           }
         }),
         EditorView.theme({

@@ -89,6 +89,8 @@ export const storage = {
 /** Keys of what the page keeps in local storage. */
 export const STORAGE = Object.freeze({
   script: 'bbp.script', settings: 'bbp.settings', preset: 'bbp.preset', methods: 'bbp.methods',
+  // The person's own script ("My script" in the Preset menu), kept whatever preset is shown.
+  myScript: 'bbp.myScript',
 });
 
 /**

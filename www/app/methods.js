@@ -23,8 +23,13 @@ export const METHODS = Object.freeze(METHOD_SPECS.map((m) => Object.freeze({
 /** The methods by name. @type {Readonly<Record<string, Method>>} */
 export const METHOD = Object.freeze(Object.fromEntries(METHODS.map((m) => [m.name, m])));
 
-/** What a new page (and Restore defaults) selects. */
-export const DEFAULT_METHODS = Object.freeze(['central']);
+/** What a new page (and Restore defaults) selects: a race of three families, so the first
+ * Run shows what the playground is for (Analytic gradient joins when the script has dF:
+ * markMethodAvailability). */
+export const DEFAULT_METHODS = Object.freeze(['central', 'spsa', 'joint', 'exact']);
+
+/** The default methods for a script: Analytic gradient only when it has dF. @param {string} script */
+export const defaultMethodsFor = (script) => DEFAULT_METHODS.filter((m) => m !== 'exact' || scriptHas(script, 'dF'));
 
 const checkbox = (/** @type {string} */ name) => input(`m-${name}`);
 
@@ -70,12 +75,12 @@ export function setSelectedMethods(names) {
   touch('methods');
 }
 
-/** The methods selected last time (from local storage), else the defaults. */
-export function restoreSelectedMethods() {
+/** The methods selected last time (from local storage), else the defaults for `script`. @param {string} script */
+export function restoreSelectedMethods(script) {
   try {
     const saved = JSON.parse(storage.get(STORAGE.methods) ?? 'null');
-    setSelectedMethods(Array.isArray(saved) && saved.length ? saved : DEFAULT_METHODS);
-  } catch { setSelectedMethods(DEFAULT_METHODS); }
+    setSelectedMethods(Array.isArray(saved) && saved.length ? saved : defaultMethodsFor(script));
+  } catch { setSelectedMethods(defaultMethodsFor(script)); }
 }
 
 /**

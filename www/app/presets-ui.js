@@ -47,18 +47,54 @@ export function showPresetOf(script) {
 }
 
 /**
- * Saves the script a moment after the last edit (a closure, made once at boot, holds the timer).
- * @returns {(text: string) => void}
+ * Saves the script a moment after the last edit (a closure, made once at boot, holds the timer);
+ * a script the person edited that is no preset's is also kept as "My script".
+ * @returns {(text: string, byUser?: boolean) => void}
  */
 export function scriptSaver() {
   let timer = 0;
-  return (text) => {
+  let mine = false;
+  /** @type {string | null} */
+  let pending = null;
+  const save = () => {
     clearTimeout(timer);
-    timer = window.setTimeout(() => {
-      storage.set(STORAGE.script, text);
-      $('saved-note').textContent = 'Saved in this browser.';
-    }, 300);
+    if (pending === null) return;
+    storage.set(STORAGE.script, pending);
+    if (mine && !presetFor(pending) && pending.trim()) storage.set(STORAGE.myScript, pending);
+    mine = false;
+    pending = null;
+    $('saved-note').textContent = 'Saved in this browser.';
   };
+  // Typing is saved a moment after the last key, and before the page goes away.
+  window.addEventListener('pagehide', save);
+  return (text, byUser = false) => {
+    clearTimeout(timer);
+    if (byUser) {
+      mine = true;
+      pending = text;
+      timer = window.setTimeout(save, 300);
+      return;
+    }
+    // A script the page put in (a preset, "My script", a link) is saved at once, after what
+    // was typed before it; it is never taken for the person's own.
+    save();
+    pending = text;
+    save();
+  };
+}
+
+/** The person's own script, kept in this browser, or null. */
+export const myScript = () => {
+  const s = storage.get(STORAGE.myScript);
+  return s && s.trim() ? s : null;
+};
+
+/**
+ * Keeps a script from an earlier visit, saved before "My script" existed, as the person's own.
+ * @param {string | null} saved
+ */
+export function adoptSavedScript(saved) {
+  if (saved && saved.trim() && !presetFor(saved) && !myScript()) storage.set(STORAGE.myScript, saved);
 }
 
 /**
@@ -86,7 +122,7 @@ export function applyPreset(preset, { methods = true } = {}) {
   }
   if (wasCustom) {
     showAlert({ kind: 'notice', title: `Loaded the preset "${preset.name}".`,
-      message: 'Your own script was replaced; it can be brought back.',
+      message: 'Your own script stays under "My script" in the Preset menu.',
       actions: [{ label: 'Restore my script', run: () => { editor.setText(previous); } }] });
   }
 }
@@ -94,10 +130,20 @@ export function applyPreset(preset, { methods = true } = {}) {
 /** Fills the menu (presets marked hidden, kept for old share links, stay out) and wires it. */
 export function bindPresetMenu() {
   for (const p of PRESETS) if (!p.hidden) menu().append(el('option', { value: p.id }, p.name));
-  menu().append(el('option', { value: CUSTOM }, 'Custom script'));
+  menu().append(el('option', { value: CUSTOM }, 'My script'));
   menu().addEventListener('change', () => {
     const p = PRESETS.find((q) => q.id === menu().value);
-    if (p) applyPreset(p);
-    else menu().value = presetFor(state.editor?.getText() ?? '')?.id ?? CUSTOM;
+    if (p) {
+      applyPreset(p);
+      return;
+    }
+    // "My script": the person's own script back, exactly as last edited.
+    const mine = myScript();
+    const editor = state.editor;
+    if (mine && editor && editor.getText() !== mine) {
+      editor.setText(mine);
+      storage.set(STORAGE.script, mine);
+    }
+    menu().value = presetFor(state.editor?.getText() ?? '')?.id ?? CUSTOM;
   });
 }

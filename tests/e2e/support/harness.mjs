@@ -85,11 +85,23 @@ export function useBrowser() {
 
 /**
  * Opens a page and records console errors/warnings and page errors (from every frame and worker).
+ * Tests start with Central differences alone ticked, as if chosen on an earlier visit, so a
+ * Run is one method unless the test ticks more; `firstVisit` opens the page as a new visitor
+ * sees it (the page's own default race).
  * @param {import('playwright-core').Browser} browser
  * @param {string} url
+ * @param {{width?: number, height?: number, firstVisit?: boolean}} [options]
  */
-export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
+export async function openPage(browser, url, { width = 1280, height = 900, firstVisit = false } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  if (!firstVisit) {
+    await context.addInitScript(() => {
+      if (location.pathname.endsWith('sandbox.html')) return;
+      try {
+        if (localStorage.getItem('bbp.methods') === null) localStorage.setItem('bbp.methods', '["central"]');
+      } catch { /* storage unavailable: the page's defaults apply */ }
+    });
+  }
   const page = await context.newPage();
   /** @type {string[]} */
   const consoleProblems = [];

@@ -1,0 +1,56 @@
+// End-to-end tests of work that is never lost and a first visit that races: a script of the
+// person's own survives choosing a preset and a reload ("My script" in the Preset menu); a
+// fresh page has at least three methods ticked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, openPage, setScript, waitForState } from './support/harness.mjs';
+
+const env = useBrowser();
+
+const MINE = `// My own black box.
+function F(x, theta) { return [theta[0] * Math.cos(x[0]) + theta[1]]; }
+function thetaTrue(x) { return [0.7, 0.1 * x[0]]; }
+const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 };
+`;
+
+const editorText = (page) => page.evaluate(() => {
+  const content = /** @type {any} */ (document.querySelector('.cm-content'));
+  return String((content.cmTile ?? content.cmView)?.view.state.doc.toString());
+});
+
+test('a fresh page ticks at least three methods, Analytic gradient among them when the script has dF', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url, { firstVisit: true });
+  try {
+    await waitForState(page, 'idle', 15_000);
+    const ticked = await page.locator('#method-list input[type=checkbox]:checked').count();
+    assert.ok(ticked >= 3, `${ticked} methods ticked`);
+    assert.equal(await page.locator('#m-exact').isChecked(), true, 'the default preset has dF');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('my own script survives choosing a preset and a reload, and comes back from "My script"', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 15_000);
+    await setScript(page, MINE);
+    // Saved a moment after the last edit.
+    await page.locator('#saved-note', { hasText: 'Saved in this browser' }).waitFor({ timeout: 10_000 });
+    await page.selectOption('#preset', 'pharma');
+    assert.notEqual(await editorText(page), MINE);
+    await page.reload();
+    await waitForState(page, 'idle', 15_000);
+    assert.notEqual(await editorText(page), MINE, 'the preset shown last is what reloads');
+    await page.selectOption('#preset', { label: 'My script' });
+    assert.equal(await editorText(page), MINE);
+    // And back and forth once more, exactly.
+    await page.selectOption('#preset', 'smooth');
+    await page.selectOption('#preset', { label: 'My script' });
+    assert.equal(await editorText(page), MINE);
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
