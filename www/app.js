@@ -77,7 +77,7 @@ function boot() {
   bindSettingsForm();
   bindDiagnosis();
   const charts = new Charts();
-  bindExports(chartCanvases());
+  bindExports(chartCanvases(), (key, canvas) => charts.pngBlob(key, canvas));
   bindShare();
   bindEarlier();
   subscribe((changed) => {

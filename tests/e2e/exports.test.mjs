@@ -137,6 +137,11 @@ test('each export downloads a valid file', async () => {
       assert.match(d.suggestedFilename(), /\.png$/);
       const body = await fs.readFile(await d.path());
       assert.deepEqual([...body.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+      // At least twice the chart's CSS width (IHDR: width at bytes 16-19, big-endian).
+      const width = body.readUInt32BE(16);
+      const id = d.suggestedFilename().replace(/\.png$/, '');
+      const css = await page.evaluate((i) => /** @type {HTMLElement} */ (document.getElementById(i)).clientWidth, id);
+      assert.ok(width >= 2 * css, `${id}: ${width} px wide, on screen ${css} px`);
     }
     assert.deepEqual(consoleProblems, []);
   } finally {

@@ -331,7 +331,7 @@ export class Charts {
   #pending = new Map();
   /** @type {Record<string, string>} what each canvas shows now (size and spec), to skip same redraws */
   #drawn = {};
-  /** @type {Record<string, {geometry: Geometry, spec: ChartSpec} | null>} for the hover readout */
+  /** @type {Record<string, {geometry: Geometry, spec: ChartSpec, json: string} | null>} for the hover readout and PNG exports */
   #plotted = {};
   #frame = 0;
   #lastDraw = 0;
@@ -411,6 +411,28 @@ export class Charts {
   }
 
   /**
+   * The chart `key` as a PNG, drawn again at twice its on-screen size (the canvas as it is
+   * when nothing is plotted, or the page's wasm is missing).
+   * @param {string} key @param {HTMLCanvasElement} canvas
+   * @returns {Promise<Blob | null>}
+   */
+  pngBlob(key, canvas) {
+    const p = this.#plotted[key];
+    const wasm = state.wasm;
+    let target = canvas;
+    if (p && wasm) {
+      const big = document.createElement('canvas');
+      big.width = 2 * canvas.width;
+      big.height = 2 * canvas.height;
+      try {
+        wasm.drawChart(big, p.json);
+        target = big;
+      } catch { /* the on-screen canvas then */ }
+    }
+    return new Promise((resolve) => { target.toBlob(resolve, 'image/png'); });
+  }
+
+  /**
    * Matches the canvas's pixels to its laid-out size; false while it is hidden.
    * @param {HTMLCanvasElement} canvas
    */
@@ -460,7 +482,7 @@ export class Charts {
     if (!this.#fit(canvas)) return true;
     try {
       const geometry = JSON.parse(wasm.drawChart(canvas, json) || 'null');
-      this.#plotted[key] = geometry ? { geometry, spec } : null;
+      this.#plotted[key] = geometry ? { geometry, spec, json } : null;
     } catch (e) {
       this.#plotted[key] = null;
       this.#placeholder(canvas, `Could not draw this chart: ${String(/** @type {Error} */ (e)?.message ?? e).slice(0, 120)}`);

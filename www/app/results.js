@@ -358,15 +358,17 @@ function weightsJson() {
 /**
  * Wires the export buttons.
  * @param {Record<string, HTMLCanvasElement>} canvases the charts, by key
+ * @param {(key: string, canvas: HTMLCanvasElement) => Promise<Blob | null>} png a chart as a
+ *   PNG at twice its on-screen size
  */
-export function bindExports(canvases) {
+export function bindExports(canvases, png) {
   button('export').addEventListener('click', () => download('results.json', jsonBlob(resultsJson())));
   button('export-csv').addEventListener('click', () => download('curves.csv', new Blob([curvesCsv()], { type: 'text/csv' })));
   button('export-weights').addEventListener('click', () => download('weights.json', jsonBlob(weightsJson())));
   button('export-png').addEventListener('click', () => {
     for (const [key, canvas] of Object.entries(canvases)) {
       if (canvas.offsetParent === null) continue;
-      canvas.toBlob((blob) => { if (blob) download(`chart-${key}.png`, blob); }, 'image/png');
+      png(key, canvas).then((blob) => { if (blob) download(`chart-${key}.png`, blob); });
     }
   });
 }
