@@ -35,6 +35,8 @@ pub struct ChartSpec {
     pub series: Vec<Series>,
     /// Draw the diagonal y = x (predicted against observed).
     pub diagonal: bool,
+    /// Bounds the y axis never goes beyond (a cosine: [-1, 1]).
+    pub y_limits: Option<(f64, f64)>,
 }
 
 /// Where the plot landed, so the page can map a mouse position back to data.
@@ -79,12 +81,19 @@ fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
         return if log { (1e-3, 1.0) } else { (0.0, 1.0) };
     }
     if log {
-        if hi / lo < 10.0 {
-            let mid = (hi * lo).sqrt();
-            (mid / 4.0, mid * 4.0)
-        } else {
-            (lo / 1.5, hi * 1.5)
+        // Whole decades, at least two of them: a log axis then has three or more labelled
+        // powers of ten (a narrower one had a single tick).
+        let mut a = lo.log10().floor();
+        let mut b = hi.log10().ceil();
+        while b - a < 2.0 {
+            // Grow on the side the data sit closer to.
+            if lo.log10() - a < b - hi.log10() {
+                a -= 1.0;
+            } else {
+                b += 1.0;
+            }
         }
+        (10f64.powf(a), 10f64.powf(b))
     } else if hi - lo < 1e-12 * hi.abs().max(1.0) {
         (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0))
     } else {
@@ -108,6 +117,13 @@ pub fn draw_chart<DB: DrawingBackend>(
     };
     let mut xr = axis_range(pts().map(|p| p.0), spec.log_x);
     let mut yr = axis_range(pts().map(|p| p.1), spec.log_y);
+    if let Some((lo, hi)) = spec.y_limits {
+        // A quantity with known bounds (a cosine) never gets an axis beyond them.
+        yr = (yr.0.max(lo), yr.1.min(hi));
+        if yr.0 >= yr.1 {
+            yr = (lo, hi);
+        }
+    }
     if spec.diagonal {
         let lo = xr.0.min(yr.0);
         let hi = xr.1.max(yr.1);

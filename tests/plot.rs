@@ -58,8 +58,8 @@ fn a_loss_chart_has_its_title_axis_labels_legend_and_lines() {
             || svg.to_lowercase().contains("#1f77b4")
             || svg.contains("rgb(31,119,180)")
     );
-    // The log axis spans the positive data, padded, and ignores the negative point.
-    assert!(g.y_min > 0.0 && g.y_min < 0.01 && g.y_max > 1.2, "{g:?}");
+    // The log axis spans the positive data in whole decades and ignores the negative point.
+    assert!(g.y_min > 0.0 && g.y_min <= 0.01 && g.y_max > 1.2, "{g:?}");
     assert!(g.left < g.right && g.top < g.bottom);
 }
 
@@ -181,4 +181,37 @@ fn a_band_of_repeats_is_drawn_filled_under_its_line() {
     let banded = with_band(vec![(0.0, 0.8, 1.3), (1e4, 0.05, 0.2), (2e4, 0.004, 0.03)]);
     assert!(!plain.contains("<polygon"), "no band, no polygon");
     assert!(banded.contains("<polygon"), "the band is a filled polygon");
+}
+
+fn one_series(points: Vec<(f64, f64)>, log_y: bool, y_limits: Option<(f64, f64)>) -> ChartSpec {
+    ChartSpec {
+        title: "t".into(),
+        log_y,
+        y_limits,
+        series: vec![Series {
+            label: "s".into(),
+            color: "#1f77b4".into(),
+            points,
+            light: false,
+            band: vec![],
+        }],
+        ..ChartSpec::default()
+    }
+}
+
+#[test]
+fn a_log_axis_over_less_than_a_decade_still_spans_three_powers_of_ten() {
+    let (_, g) = render(&one_series(vec![(0.0, 0.031), (1.0, 0.047)], true, None));
+    let decades = (g.y_max / g.y_min).log10();
+    assert!(decades >= 2.0 - 1e-9, "{g:?}");
+    assert!(g.y_min <= 0.031 && g.y_max >= 0.047, "{g:?}");
+}
+
+#[test]
+fn a_cosine_axis_stays_within_minus_one_and_one() {
+    // All ones: the old padding ran the axis to 1.5.
+    let (_, g) = render(&one_series(vec![(0.0, 1.0), (1.0, 1.0)], false, Some((-1.0, 1.0))));
+    assert!(g.y_max <= 1.0 && g.y_min >= -1.0 && g.y_min < 1.0, "{g:?}");
+    let (_, g) = render(&one_series(vec![(0.0, -0.2), (1.0, 0.99)], false, Some((-1.0, 1.0))));
+    assert!(g.y_max <= 1.0 && g.y_min <= -0.2, "{g:?}");
 }

@@ -348,6 +348,15 @@ test('CSV data with an error names the row and column', async () => {
     assert.equal(await waitForState(page, ['finished', 'error'], 10_000), 'error');
     assert.match(await textOf(page.getByRole('alert')), /row 5, column 3: "oops" is not a finite number/);
     assert.equal(await page.getByLabel('CSV data', { exact: true }).getAttribute('aria-invalid'), 'true');
+    // The message also stands right under the box, in view with it (at 400 px too).
+    const note = page.locator('#csv-error');
+    assert.match(await textOf(note), /row 5, column 3/);
+    await page.setViewportSize({ width: 400, height: 800 });
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.waitForFunction(() => {
+      const r = /** @type {HTMLElement} */ (document.getElementById('csv-error')).getBoundingClientRect();
+      return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+    }, null, { timeout: 10_000 });
     assert.deepEqual(consoleProblems, []);
   } finally {
     await context.close();

@@ -54,3 +54,26 @@ test('my own script survives choosing a preset and a reload, and comes back from
     await context.close();
   }
 });
+
+test('when the script fails for every method, one message says so (not "the other methods go on")', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 15_000);
+    await setScript(page, `function F(x, theta) { throw new Error('my simulator is broken'); }
+function thetaTrue(x) { return [0.5]; }
+const problem = { xDim: 1, thetaDim: 1, yDim: 1, samples: 16, xRange: [-1, 1], noise: 0 };
+`);
+    await page.getByRole('checkbox', { name: 'SPSA', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'Evolution strategies', exact: true }).check();
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'error');
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'Every method failed' }).waitFor({ timeout: 10_000 });
+    const text = await alert.textContent();
+    assert.match(text ?? '', /my simulator is broken/);
+    assert.doesNotMatch(text ?? '', /other methods go on/);
+    assert.ok(consoleProblems.every((p) => /my simulator is broken/.test(p)), consoleProblems.join('\n'));
+  } finally {
+    await context.close();
+  }
+});

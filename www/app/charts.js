@@ -22,7 +22,7 @@ import { state, set } from './state.js';
  * @typedef {{label: string, hoverLabel?: string, color: string, points: number[][], light: boolean,
  *   band?: number[][], clip?: boolean}} Series
  * @typedef {{title: string, xLabel: string, yLabel: string, logX: boolean, logY: boolean,
- *   kind: 'line'|'scatter', diagonal?: boolean, series: Series[]}} ChartSpec
+ *   kind: 'line'|'scatter', diagonal?: boolean, yLimits?: number[], series: Series[]}} ChartSpec
  * @typedef {{left: number, right: number, top: number, bottom: number, xMin: number, xMax: number,
  *   yMin: number, yMax: number, logX: boolean, logY: boolean}} Geometry  what drawChart returns
  */
@@ -170,7 +170,7 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
   const specs = {
     loss: { title: 'Loss', xLabel: 'F-evaluations (learning)', yLabel: 'MSE', logX: false, logY: logLoss, kind: 'line', series: strip(clipDiverged(loss)) },
     grad: { title: 'Gradient-estimate error', xLabel: 'F-evaluations (learning)', yLabel: 'relative L2 error', logX: false, logY: true, kind: 'line', series: strip(clipDiverged(grad)) },
-    cos: { title: 'Gradient cosine', xLabel: 'F-evaluations', yLabel: 'cos(estimate, reference)', logX: false, logY: false, kind: 'line', series: cos },
+    cos: { title: 'Gradient cosine', xLabel: 'F-evaluations', yLabel: 'cos(estimate, reference)', logX: false, logY: false, kind: 'line', series: cos, yLimits: [-1, 1] },
     fit: fitSpec(firsts),
     sweep: sweepSpec(firsts),
   };

@@ -4,6 +4,7 @@
 // runs the user's script itself (its CSP forbids eval). Also the controls that start, pause,
 // step, stop and reset a comparison. A comparison loaded from a results.json (earlier.js) is
 // one that is over from the start.
+import { $ } from './dom.js';
 import { SandboxRunner } from '../runner.js';
 import { decodeRows } from '../protocol.js';
 import { METHOD, selectedMethods, scriptHas } from './methods.js';
@@ -100,8 +101,8 @@ export class Comparison {
     this.stoppedByUser = false;
     /** @type {Map<string, Run>} by run id, in the order started */
     this.runs = new Map();
-    /** @type {Set<string>} error messages shown already (several methods may fail alike) */
-    this.errorShown = new Set();
+    /** @type {Map<string, Run[]>} the runs that failed, by message */
+    this.errorShown = new Map();
     this.startedAt = performance.now();
     /** @type {number | null} */
     this.endedAt = null;
@@ -185,13 +186,19 @@ export class Comparison {
    */
   reportError(run, message, line) {
     if (line) state.editor?.showError(line, message);
-    if (this.errorShown.has(message)) return; // the same error from several methods: once
-    this.errorShown.add(message);
-    const others = [...this.runs.values()].filter((r) => r !== run && !r.error).length;
+    // The same error from several methods is one message that names them all.
+    const runs = this.errorShown.get(message) ?? [];
+    runs.push(run);
+    this.errorShown.set(message, runs);
+    if (this.errorShown.size > 1 && runs.length > 1) return; // the alert shows another error
+    const others = [...this.runs.values()].filter((r) => !r.error && r !== run && !runs.includes(r)).length;
     const where = line ? ` (line ${line} of the script)` : '';
+    const labels = [...new Set(runs.map((r) => r.info.label))];
+    const who = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;
+    const every = others === 0 && this.errorShown.size === 1 && [...this.runs.values()].every((r) => r.error || runs.includes(r));
     showAlert({
-      title: `${run.label} failed${where}.`,
-      message: others && this.errorShown.size === 1 ? 'The other methods go on.' : '',
+      title: every && runs.length > 1 ? `Every method failed${where}: your script has an error.` : `${who} failed${where}.`,
+      message: every ? 'Fix the script and press Run again.' : (others && this.errorShown.size === 1 ? 'The other methods go on.' : ''),
       detail: message,
     });
   }
@@ -290,7 +297,14 @@ export async function startComparison({ paused = false } = {}) {
     set({ comparison: null });
     showAlert({ title: 'The run could not start.', message: e.message });
     setStatus('error', `Could not start: ${e.message}`);
-    if (e.id) document.getElementById(e.id)?.focus();
+    if (e.id === 'csv') {
+      // The box may be far from the alert: its message goes right under it, in view.
+      const note = $('csv-error');
+      note.textContent = e.message;
+      note.hidden = false;
+      note.scrollIntoView({ block: 'center' });
+    }
+    if (e.id) document.getElementById(e.id)?.focus({ preventScroll: e.id === 'csv' });
     return;
   }
   if (methods.includes('exact') && !scriptHas(script, 'dF')) {

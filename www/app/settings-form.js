@@ -127,6 +127,7 @@ export function markInvalid(/** @type {string | null} */ id) {
 /** The run settings the inputs hold, checked; throws a SettingsError for the first refused one. */
 export function readSettings() {
   for (const input of document.querySelectorAll('[aria-invalid="true"]')) input.removeAttribute('aria-invalid');
+  $('csv-error').hidden = true;
   if (readInput('data-source') === 'csv') {
     const problem = checkCsv(String(readInput('csv')));
     if (problem) throw new SettingsError('csv', problem);
