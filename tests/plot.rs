@@ -210,8 +210,16 @@ fn a_log_axis_over_less_than_a_decade_still_spans_three_powers_of_ten() {
 #[test]
 fn a_cosine_axis_stays_within_minus_one_and_one() {
     // All ones: the old padding ran the axis to 1.5.
-    let (_, g) = render(&one_series(vec![(0.0, 1.0), (1.0, 1.0)], false, Some((-1.0, 1.0))));
+    let (_, g) = render(&one_series(
+        vec![(0.0, 1.0), (1.0, 1.0)],
+        false,
+        Some((-1.0, 1.0)),
+    ));
     assert!(g.y_max <= 1.0 && g.y_min >= -1.0 && g.y_min < 1.0, "{g:?}");
-    let (_, g) = render(&one_series(vec![(0.0, -0.2), (1.0, 0.99)], false, Some((-1.0, 1.0))));
+    let (_, g) = render(&one_series(
+        vec![(0.0, -0.2), (1.0, 0.99)],
+        false,
+        Some((-1.0, 1.0)),
+    ));
     assert!(g.y_max <= 1.0 && g.y_min <= -0.2, "{g:?}");
 }

@@ -77,3 +77,29 @@ const problem = { xDim: 1, thetaDim: 1, yDim: 1, samples: 16, xRange: [-1, 1], n
     await context.close();
   }
 });
+
+test('at 1280, 1024 and 400 px the run controls and status stay in view beside the results, with no sideways scrolling', async () => {
+  for (const width of [1280, 1024, 400]) {
+    const { page, context, consoleProblems } = await openPage(env.browser, env.url, { width, height: 800 });
+    try {
+      await waitForState(page, 'idle', 15_000);
+      await page.locator('#results').scrollIntoViewIfNeeded();
+      const seen = await page.evaluate(() => {
+        const inView = (/** @type {string} */ id) => {
+          const r = /** @type {HTMLElement} */ (document.getElementById(id)).getBoundingClientRect();
+          return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+        };
+        return {
+          run: inView('run'), stop: inView('stop'), status: inView('status'), results: inView('results'),
+          overflow: document.documentElement.scrollWidth - window.innerWidth,
+          header: /** @type {HTMLElement} */ (document.querySelector('.topbar')).getBoundingClientRect().height,
+        };
+      });
+      assert.deepEqual({ ...seen, header: undefined }, { run: true, stop: true, status: true, results: true, overflow: 0, header: undefined }, `${width} px`);
+      assert.ok(seen.header <= 140, `${width} px: the header is ${seen.header} px tall`);
+      assert.deepEqual(consoleProblems, []);
+    } finally {
+      await context.close();
+    }
+  }
+});

@@ -113,6 +113,10 @@ const PROGRESS_MS = 250;
 
 function makeProgress() {
   let timer = 0;
+  // The time left, smoothed: counted down between ticks and blended with each new estimate,
+  // so it does not jump from seconds to a minute when a run's rate wobbles.
+  /** @type {{comparison: unknown, left: number, at: number} | null} */
+  let eta = null;
 
   function tick() {
     clearTimeout(timer);
@@ -151,7 +155,14 @@ function makeProgress() {
     const rate = rates.length ? rates.reduce((a, b) => a + b, 0) * 1000 : elapsed > 0 ? evals / (elapsed / 1000) : 0;
     const parts = [`${Math.round(frac * 100)}%`, `${fmtCount(evals)} evals`];
     if (rate > 0) parts.push(`${fmtCount(rate)}/s`);
-    if (!c.over && left > 0 && state.runState === 'running') parts.push(`~${fmtMs(left)} left`);
+    const now = performance.now();
+    if (eta && eta.comparison === c && left > 0) {
+      const counted = Math.max(0, eta.left - (now - eta.at));
+      eta = { comparison: c, left: 0.75 * counted + 0.25 * left, at: now };
+    } else {
+      eta = left > 0 ? { comparison: c, left, at: now } : null;
+    }
+    if (!c.over && eta && state.runState === 'running') parts.push(`~${fmtMs(eta.left)} left`);
     setText(text, parts.join(' · '));
     setProp(text, 'title', text.textContent ?? ''); // in full, when the bar is too narrow for it
     if (!c.over) timer = window.setTimeout(tick, PROGRESS_MS);
