@@ -302,6 +302,57 @@ impl Mlp {
         (grad, d_in)
     }
 
+    /// Takes the weights of a network written by [`Mlp::to_json`] (a `weights.json` entry),
+    /// which must have this network's sizes, activation and output bounds; the message says
+    /// what differs and what to change.
+    pub fn load_json(&mut self, v: &serde_json::Value) -> Result<(), String> {
+        let sizes: Vec<usize> = serde_json::from_value(v["sizes"].clone()).map_err(|_| {
+            "the loaded weights have no network sizes: load a weights.json the page exported"
+                .to_string()
+        })?;
+        if sizes != self.sizes {
+            return Err(format!(
+                "the loaded weights are for a network of sizes {sizes:?}, this run's is {:?}: set Hidden layers (and the problem's xDim and thetaDim) to match, or load other weights",
+                self.sizes
+            ));
+        }
+        let activation: Activation = serde_json::from_value(v["activation"].clone())
+            .map_err(|_| "the loaded weights name no activation".to_string())?;
+        if activation != self.activation {
+            return Err(format!(
+                "the loaded weights use the {activation:?} activation, this run {:?}: set Activation to match",
+                self.activation
+            ));
+        }
+        let bounds: Option<Vec<(f64, f64)>> = serde_json::from_value(v["outputBounds"].clone())
+            .map_err(|_| "the loaded weights' output bounds are not readable".to_string())?;
+        if bounds != self.output_bounds {
+            return Err("the loaded weights were trained with other thetaBounds than this problem's: load weights of this problem".into());
+        }
+        let layers = v["layers"]
+            .as_array()
+            .filter(|l| l.len() == self.layers())
+            .ok_or_else(|| format!("the loaded weights do not have {} layers", self.layers()))?;
+        let mut params = Vec::with_capacity(self.params.len());
+        for (l, layer) in layers.iter().enumerate() {
+            let (i, o) = (self.sizes[l], self.sizes[l + 1]);
+            let w: Vec<Vec<f64>> = serde_json::from_value(layer["weights"].clone())
+                .map_err(|_| format!("layer {l} of the loaded weights has no weights matrix"))?;
+            let b: Vec<f64> = serde_json::from_value(layer["bias"].clone())
+                .map_err(|_| format!("layer {l} of the loaded weights has no bias"))?;
+            if w.len() != i || w.iter().any(|r| r.len() != o) || b.len() != o {
+                return Err(format!("layer {l} of the loaded weights is not {i} x {o}"));
+            }
+            params.extend(w.iter().flatten().copied());
+            params.extend_from_slice(&b);
+        }
+        if !params.iter().all(|p| p.is_finite()) {
+            return Err("the loaded weights hold numbers that are not finite".into());
+        }
+        self.params = params;
+        Ok(())
+    }
+
     /// The network as JSON: sizes, activation, bounds and per-layer weights.
     pub fn to_json(&self) -> serde_json::Value {
         let layers: Vec<_> = (0..self.layers())

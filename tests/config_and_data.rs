@@ -334,3 +334,42 @@ fn when_f_fails_skip_drops_the_failed_samples_counts_them_and_trains_on() {
         final_loss(&skip)
     );
 }
+
+#[test]
+fn a_run_from_loaded_weights_starts_where_the_exporting_run_ended() {
+    let edit = |r: &mut RawConfig| {
+        r.budget = 3000;
+        r.log_points = 4;
+    };
+    let first = run("central", rounded_map(), edit);
+    let weights = first.policy().to_json();
+    let end = final_loss(&first);
+    // Through JSON text, as the page's weights.json travels.
+    let weights: serde_json::Value = serde_json::from_str(&weights.to_string()).unwrap();
+    let next = run("spsa", rounded_map(), |r| {
+        edit(r);
+        r.initial_weights = Some(weights.clone());
+    });
+    assert_eq!(
+        first_loss(&next),
+        end,
+        "the same data and network: the same loss, bit for bit"
+    );
+
+    // Weights of another shape are refused with what to change.
+    let dims = blackbox_playground::BlackBox::dims(&rounded_map());
+    let cfg = config("central", dims, |r| {
+        edit(r);
+        r.network.hidden = vec![8];
+        r.initial_weights = Some(weights);
+    });
+    let e = Session::new(cfg, Box::new(rounded_map()))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.starts_with("Load weights: the loaded weights are for a network of sizes"),
+        "{e}"
+    );
+    assert!(e.contains("Hidden layers"), "{e}");
+}

@@ -112,6 +112,7 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
         tune_share: s.tune_share,
         data_seed: None,
         method_settings: s.method_settings.clone(),
+        initial_weights: None,
     };
     RunConfig::from_raw(raw).map_err(|e| e.to_string())
 }

@@ -24,6 +24,7 @@ import {
   bindSettingsForm, loadSettings, prepareSettingsForm, resetInputs, syncForm,
 } from './app/settings-form.js';
 import { bindDiagnosis } from './app/diagnosis.js';
+import { bindWeights } from './app/weights.js';
 import { isLinkFragment, bindShare, openLink } from './app/share.js';
 import { state, set, subscribe, touch } from './app/state.js';
 import { bindStatus, setStatus, showAlert } from './app/status.js';
@@ -76,6 +77,7 @@ function boot() {
   bindPresetMenu();
   bindSettingsForm();
   bindDiagnosis();
+  bindWeights();
   const charts = new Charts();
   bindExports(chartCanvases(), (key, canvas) => charts.pngBlob(key, canvas));
   bindShare();

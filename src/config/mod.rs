@@ -306,6 +306,10 @@ pub struct RawConfig {
     /// Fraction of the first logged loss a run must reach to have "reached" the target.
     pub target: f64,
     pub method_settings: MethodSettings,
+    /// A network (`weights.json`'s format) the policy starts from instead of a random one
+    /// (the page's "Load weights"; never in a link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_weights: Option<serde_json::Value>,
 }
 impl Default for RawConfig {
     fn default() -> Self {
@@ -326,6 +330,7 @@ impl Default for RawConfig {
             log_points: whole("logPoints") as usize,
             target: settings::default_number("target"),
             method_settings: MethodSettings::default(),
+            initial_weights: None,
         }
     }
 }
@@ -370,6 +375,8 @@ pub struct RunConfig {
     pub log_points: usize,
     pub target: f64,
     pub settings: MethodSettings,
+    /// The network the policy starts from (`None`: a random one from the seed).
+    pub initial_weights: Option<serde_json::Value>,
 }
 
 /// Limits of the problem's shape (the script's `problem` object).
@@ -503,6 +510,7 @@ impl RunConfig {
             log_points: raw.log_points,
             target: raw.target,
             settings: s.clone(),
+            initial_weights: raw.initial_weights.clone(),
         })
     }
 

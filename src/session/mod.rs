@@ -234,12 +234,19 @@ impl Session {
         let mut sizes = vec![cfg.x_dim];
         sizes.extend_from_slice(&cfg.hidden);
         sizes.push(cfg.theta_dim);
-        let policy = Mlp::new(
+        let mut policy = Mlp::new(
             &sizes,
             cfg.activation,
             cfg.theta_bounds.clone(),
             &mut rng_init,
         );
+        // Loaded weights replace the drawn ones (drawn all the same, so every other stream
+        // of the seed stays as it was).
+        if let Some(w) = &cfg.initial_weights {
+            policy
+                .load_json(w)
+                .map_err(|e| SessionError::Config(format!("Load weights: {e}.")))?;
+        }
         let opt = Optimizer::new(
             cfg.optimizer,
             cfg.learning_rate,

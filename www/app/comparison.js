@@ -12,6 +12,7 @@ import { raceSummary } from './race.js';
 import { SETTING_BY_ID, SettingsError } from './settings.js';
 import { readSettings, readPageSetting, markInvalid } from './settings-form.js';
 import { diagnosedSteps } from './diagnosis.js';
+import { initialWeightsFor } from './weights.js';
 import { state, set, touch } from './state.js';
 import { setStatus, showAlert, clearAlert } from './status.js';
 
@@ -344,7 +345,9 @@ export async function startComparison({ paused = false } = {}) {
       const seed = base + repeat;
       const run = new Run(method, runId, { repeat, seed, repeats });
       comparison.runs.set(runId, run);
-      runner.start(runId, JSON.stringify({ method, ...config, seed, dataSeed: base }), script, comparison.handlers(run), { method, label: run.label });
+      // Loaded weights (Load weights): the method's own network, else the file's only one.
+      const initialWeights = initialWeightsFor(method) ?? undefined;
+      runner.start(runId, JSON.stringify({ method, ...config, seed, dataSeed: base, initialWeights }), script, comparison.handlers(run), { method, label: run.label });
       if (paused) runner.control(runId, 'pause');
     }
   }

@@ -1,0 +1,230 @@
+// Trained networks in and out: "Load weights" takes a weights.json the page exported and the
+// next Run starts from those networks (each method from its own, or all from the only one);
+// "Export Python" writes the trained network as a self-contained Python file.
+import { $, button, download, input, setProp } from './dom.js';
+import { state, subscribe } from './state.js';
+import { showAlert, clearAlert } from './status.js';
+
+/** A network as weights.json holds it (src/nn.rs `Mlp::to_json`). @typedef {Record<string, any>} Network */
+
+/** The loaded networks: by method, or `*` for one network for every method. @type {{name: string, networks: Record<string, Network>} | null} */
+let loaded = null;
+
+const MAX_BYTES = 50e6;
+
+/** Whether a value looks like one network of weights.json. @param {unknown} v @returns {v is Network} */
+const isNetwork = (v) => typeof v === 'object' && v !== null && Array.isArray(/** @type {any} */ (v).sizes) && Array.isArray(/** @type {any} */ (v).layers);
+
+/**
+ * The networks of a weights.json: one network (for every method), or one per method (with
+ * repeats, a list: the first repeat's is taken).
+ * @param {unknown} json
+ * @returns {Record<string, Network>}
+ */
+export function networksOf(json) {
+  if (isNetwork(json)) return { '*': json };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('It is not a weights.json: expected the networks by method, as Export weights writes them.');
+  /** @type {Record<string, Network>} */
+  const out = {};
+  for (const [method, v] of Object.entries(json)) {
+    const net = Array.isArray(v) ? v.find(isNetwork) : v;
+    if (isNetwork(net)) out[method] = net;
+  }
+  if (!Object.keys(out).length) throw new Error('It holds no network: expected what Export weights writes ({"central": {"sizes": [...], "layers": [...]}, ...}).');
+  return out;
+}
+
+/**
+ * The network a run of `method` starts from, if weights were loaded: its own, else the only
+ * one in the file.
+ * @param {string} method
+ * @returns {Network | null}
+ */
+export function initialWeightsFor(method) {
+  if (!loaded) return null;
+  const n = loaded.networks;
+  const keys = Object.keys(n);
+  return n[method] ?? n['*'] ?? (keys.length === 1 ? n[keys[0]] : null);
+}
+
+function showNote() {
+  const note = $('weights-note');
+  note.hidden = !loaded;
+  if (!loaded) return;
+  const which = Object.keys(loaded.networks).filter((k) => k !== '*');
+  $('weights-text').textContent = `Loaded ${loaded.name}: the next Run starts from ${which.length ? `the networks of ${which.join(', ')}` : 'its network'} (each method from its own, else from the only one). `;
+}
+
+/** @param {File} file */
+async function load(file) {
+  clearAlert();
+  try {
+    if (file.size > MAX_BYTES) throw new Error(`It has ${file.size} bytes; the limit is ${MAX_BYTES / 1e6} MB.`);
+    loaded = { name: file.name, networks: networksOf(JSON.parse(await file.text())) };
+  } catch (e) {
+    showAlert({ title: `${file.name} cannot be loaded as weights.`, message: /** @type {Error} */ (e).message });
+    return;
+  }
+  showNote();
+}
+
+// ------------------------------------------------------------------------------------------
+// Export Python.
+
+/** A Python float literal that reads back to the same double. @param {number} v */
+const py = (v) => {
+  if (Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}.0`;
+  return String(v); // JavaScript writes the shortest text that reads back exactly; so does Python
+};
+
+/**
+ * A self-contained Python file with the network: `policy(x)` returns theta (bounds included),
+ * standard library only (NumPy is used when present), the problem script as a comment.
+ * `checks`: inputs and the theta the page computed for them, which `python3 policy.py --check`
+ * compares with its own.
+ * @param {Network} net @param {string} method @param {string} script
+ * @param {{x: number[], theta: number[]}[]} [checks]
+ */
+export function pythonSource(net, method, script, checks = []) {
+  const layers = net.layers.map((/** @type {any} */ l) => `    (\n      [${l.weights.map((/** @type {number[]} */ r) => `[${r.map(py).join(', ')}]`).join(',\n       ')}],\n      [${l.bias.map(py).join(', ')}],\n    )`).join(',\n');
+  const bounds = Array.isArray(net.outputBounds) ? `[${net.outputBounds.map((/** @type {number[]} */ b) => `(${py(b[0])}, ${py(b[1])})`).join(', ')}]` : 'None';
+  const comment = script.split('\n').map((line) => `# ${line}`).join('\n');
+  return `"""The policy network trained by the Blackbox Gradients Playground (method: ${method}).
+
+policy(x) returns theta for an input x (a list of ${net.sizes[0]} numbers): a network
+${net.sizes.join(' -> ')} with ${net.activation} hidden layers, a linear last layer${bounds === 'None' ? '' : ', then each output squashed into its bounds by a scaled tanh'}.
+Standard library only; NumPy is used for batches when it is installed (policy_batch).
+"""
+import math
+
+SIZES = [${net.sizes.join(', ')}]
+ACTIVATION = "${net.activation}"
+# Per layer: (weights[i][o] mapping input i to output o, bias[o]); y = act(x W + b).
+LAYERS = [
+${layers},
+]
+OUTPUT_BOUNDS = ${bounds}
+# Inputs and the theta the page computed for them (python3 this_file.py --check compares).
+CHECKS = [
+${checks.map((c) => `    ([${c.x.map(py).join(', ')}], [${c.theta.map(py).join(', ')}]),`).join('\n')}
+]
+
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+def _act(z):
+    if ACTIVATION == "tanh":
+        return math.tanh(z)
+    if ACTIVATION == "relu":
+        return z if z > 0.0 else 0.0
+    return 0.5 * z * (1.0 + math.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
+
+
+def policy(x):
+    """theta for one input x (a sequence of ${net.sizes[0]} numbers)."""
+    a = [float(v) for v in x]
+    if len(a) != SIZES[0]:
+        raise ValueError("x must have %d numbers, got %d" % (SIZES[0], len(a)))
+    last = len(LAYERS) - 1
+    for l, (w, b) in enumerate(LAYERS):
+        z = list(b)
+        for i, ai in enumerate(a):
+            row = w[i]
+            for o in range(len(z)):
+                z[o] += ai * row[o]
+        a = z if l == last else [_act(v) for v in z]
+    if OUTPUT_BOUNDS is not None:
+        a = [lo + (hi - lo) * 0.5 * (math.tanh(v) + 1.0) for v, (lo, hi) in zip(a, OUTPUT_BOUNDS)]
+    return a
+
+
+def policy_batch(xs):
+    """theta for many inputs: NumPy when installed, else one policy(x) per row."""
+    try:
+        import numpy as np
+    except ImportError:
+        return [policy(x) for x in xs]
+    a = np.asarray(xs, dtype=float)
+    for l, (w, b) in enumerate(LAYERS):
+        a = a @ np.asarray(w) + np.asarray(b)
+        if l < len(LAYERS) - 1:
+            if ACTIVATION == "tanh":
+                a = np.tanh(a)
+            elif ACTIVATION == "relu":
+                a = np.maximum(a, 0.0)
+            else:
+                a = 0.5 * a * (1.0 + np.tanh(_GELU_C * (a + 0.044715 * a ** 3)))
+    if OUTPUT_BOUNDS is not None:
+        lo = np.array([b[0] for b in OUTPUT_BOUNDS])
+        hi = np.array([b[1] for b in OUTPUT_BOUNDS])
+        a = lo + (hi - lo) * 0.5 * (np.tanh(a) + 1.0)
+    return a.tolist()
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    if sys.argv[1:] == ["--check"]:
+        # The largest difference from the page's theta, relative to max(|theta|, 1).
+        worst = 0.0
+        for x, want in CHECKS:
+            got = policy(x)
+            worst = max([worst] + [abs(g - w) / max(abs(w), 1.0) for g, w in zip(got, want)])
+        print(json.dumps({"checks": len(CHECKS), "maxError": worst}))
+    else:
+        # Reads inputs (a JSON list of x) on stdin, writes theta for each as JSON.
+        print(json.dumps([policy(x) for x in json.load(sys.stdin)]))
+
+# The problem script this network was trained on:
+${comment}
+`;
+}
+
+/** The trained network of each method of the race shown (the first repeat's with repeats),
+ * with up to 5 inputs and the theta the run computed there (its fit report). */
+function trainedNetworks() {
+  /** @type {Record<string, {net: Network, checks: {x: number[], theta: number[]}[]}>} */
+  const out = {};
+  for (const r of state.comparison?.runs.values() ?? []) {
+    if (!r.weights || out[r.method]) continue;
+    /** @type {unknown} */
+    let net = null;
+    try { net = JSON.parse(r.weights); } catch { /* not a network */ }
+    if (!isNetwork(net)) continue;
+    const fit = /** @type {Record<string, any> | null} */ (r.fit);
+    const checks = [];
+    if (fit && Array.isArray(fit.x) && Array.isArray(fit.thetaLearned)) {
+      const n = Math.min(5, Math.floor(fit.x.length / fit.xDim));
+      for (let i = 0; i < n; i++) {
+        checks.push({ x: fit.x.slice(i * fit.xDim, (i + 1) * fit.xDim), theta: fit.thetaLearned.slice(i * fit.thetaDim, (i + 1) * fit.thetaDim) });
+      }
+    }
+    out[r.method] = { net, checks };
+  }
+  return out;
+}
+
+function exportPython() {
+  const c = state.comparison;
+  for (const [method, { net, checks }] of Object.entries(trainedNetworks())) {
+    const text = pythonSource(net, method, c?.script ?? '', checks);
+    download(`policy-${method}.py`, new Blob([text], { type: 'text/x-python' }));
+  }
+}
+
+/** Wires Load weights, Forget them and Export Python. */
+export function bindWeights() {
+  const file = input('load-weights');
+  file.addEventListener('change', () => {
+    const chosen = file.files?.[0];
+    file.value = '';
+    if (chosen) load(chosen);
+  });
+  button('forget-weights').addEventListener('click', () => { loaded = null; showNote(); });
+  button('export-python').addEventListener('click', exportPython);
+  subscribe((changed) => {
+    if (changed.has('comparison') || changed.has('runs')) {
+      setProp(button('export-python'), 'disabled', !Object.keys(trainedNetworks()).length);
+    }
+  });
+}
