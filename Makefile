@@ -20,10 +20,11 @@ setup:
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 	@if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
-## setup-browser: Debian's Chromium and ChromeDriver for the browser tests.
+## setup-browser: Debian's Chromium and ChromeDriver for the browser tests (and python3, which
+## runs the exported Python policy in an e2e test).
 setup-browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! command -v python3 >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver python3; fi
 
 ## build: leaves a static site in www/ (www/pkg and the editor bundle are generated).
 build: setup wasm bundle
