@@ -37,6 +37,42 @@ pub struct ChartSpec {
     pub diagonal: bool,
     /// Bounds the y axis never goes beyond (a cosine: [-1, 1]).
     pub y_limits: Option<(f64, f64)>,
+    /// Light text and grid on a dark background (the page in dark mode).
+    pub dark: bool,
+}
+
+/// The colours of a chart's background, text, grid and legend box.
+struct Palette {
+    bg: RGBColor,
+    ink: RGBColor,
+    grid_light: RGBColor,
+    grid_bold: RGBColor,
+    frame: RGBColor,
+    axis: RGBColor,
+}
+
+impl Palette {
+    fn of(spec: &ChartSpec) -> Palette {
+        if spec.dark {
+            Palette {
+                bg: RGBColor(24, 27, 38),
+                ink: RGBColor(226, 229, 238),
+                grid_light: RGBColor(44, 48, 62),
+                grid_bold: RGBColor(64, 69, 86),
+                frame: RGBColor(90, 96, 116),
+                axis: RGBColor(150, 156, 176),
+            }
+        } else {
+            Palette {
+                bg: WHITE,
+                ink: BLACK,
+                grid_light: RGBColor(235, 235, 235),
+                grid_bold: RGBColor(215, 215, 215),
+                frame: RGBColor(200, 200, 200),
+                axis: BLACK,
+            }
+        }
+    }
 }
 
 /// Where the plot landed, so the page can map a mouse position back to data.
@@ -160,6 +196,7 @@ fn draw_legend<DB: DrawingBackend>(
     plot: (std::ops::Range<i32>, std::ops::Range<i32>),
     entries: &[(&str, RGBColor, bool)],
     ink: &[(i32, i32)],
+    palette: &Palette,
 ) -> Result<(), String> {
     if entries.is_empty() {
         return Ok(());
@@ -188,17 +225,17 @@ fn draw_legend<DB: DrawingBackend>(
     let (x0, y0) = *corners.iter().min_by_key(|c| covered(c)).unwrap();
     root.draw(&Rectangle::new(
         [(x0, y0), (x0 + w, y0 + h)],
-        WHITE.mix(0.85).filled(),
+        palette.bg.mix(0.85).filled(),
     ))
     .map_err(err)?;
     root.draw(&Rectangle::new(
         [(x0, y0), (x0 + w, y0 + h)],
-        RGBColor(200, 200, 200).stroke_width(1),
+        palette.frame.stroke_width(1),
     ))
     .map_err(err)?;
     let text_style = font
         .clone()
-        .color(&BLACK)
+        .color(&palette.ink)
         .pos(plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Left,
             plotters::style::text_anchor::VPos::Center,
@@ -236,9 +273,13 @@ where
     X::CoordDescType: ValueFormatter<f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    root.fill(&WHITE).map_err(err)?;
+    let palette = Palette::of(spec);
+    root.fill(&palette.bg).map_err(err)?;
     let mut chart = ChartBuilder::on(root)
-        .caption(&spec.title, ("sans-serif", 15).into_font())
+        .caption(
+            &spec.title,
+            ("sans-serif", 15).into_font().color(&palette.ink),
+        )
         .margin(10)
         .x_label_area_size(38)
         .y_label_area_size(62)
@@ -250,9 +291,11 @@ where
         .y_desc(&spec.y_label)
         .x_labels(6)
         .y_labels(6)
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .label_style(("sans-serif", 12))
+        .light_line_style(palette.grid_light)
+        .bold_line_style(palette.grid_bold)
+        .axis_style(palette.axis)
+        .label_style(("sans-serif", 12).into_font().color(&palette.ink))
+        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.ink))
         .x_label_formatter(&|v| short_number(*v))
         .y_label_formatter(&|v| short_number(*v))
         .draw()
@@ -337,7 +380,7 @@ where
         }
     }
     let (px, py) = chart.plotting_area().get_pixel_range();
-    draw_legend(root, (px.clone(), py.clone()), &legend, &ink)?;
+    draw_legend(root, (px.clone(), py.clone()), &legend, &ink, &palette)?;
     root.present().map_err(err)?;
     Ok(PlotGeometry {
         left: px.start,

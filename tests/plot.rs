@@ -223,3 +223,17 @@ fn a_cosine_axis_stays_within_minus_one_and_one() {
     ));
     assert!(g.y_max <= 1.0 && g.y_min <= -0.2, "{g:?}");
 }
+
+#[test]
+fn a_dark_chart_has_a_dark_background_and_light_text() {
+    let mut spec = one_series(vec![(0.0, 1.0), (1.0, 2.0)], false, None);
+    spec.dark = true;
+    let (svg, _) = render(&spec);
+    assert!(
+        svg.contains("#181B26") || svg.to_lowercase().contains("#181b26"),
+        "dark background"
+    );
+    assert!(svg.to_lowercase().contains("#e2e5ee"), "light text");
+    let (light, _) = render(&one_series(vec![(0.0, 1.0), (1.0, 2.0)], false, None));
+    assert!(!light.to_lowercase().contains("#181b26"));
+}

@@ -103,3 +103,29 @@ test('at 1280, 1024 and 400 px the run controls and status stay in view beside t
     }
   }
 });
+
+test('dark mode follows the system: a dark page and dark charts', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url, { colorScheme: 'dark' });
+  try {
+    await waitForState(page, 'idle', 15_000);
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
+    assert.ok(r + g + b < 120, `the page is dark: ${bg}`);
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 120_000), 'finished');
+    // The loss chart's corner (its background) is dark once drawn.
+    await page.waitForFunction(() => {
+      const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById('chart-loss'));
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const ctx = /** @type {CanvasRenderingContext2D} */ (copy.getContext('2d'));
+      ctx.drawImage(canvas, 0, 0);
+      const [pr, pg, pb] = ctx.getImageData(3, 3, 1, 1).data;
+      return pr + pg + pb < 150;
+    }, null, { timeout: 15_000, polling: 200 });
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});

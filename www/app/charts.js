@@ -29,6 +29,10 @@ import { state, set } from './state.js';
 
 const REDRAW_MS = 250; // charts redraw at most 4 times a second
 
+/** The system's dark mode: the charts follow it as the page does. */
+const DARK = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+export const darkMode = () => Boolean(DARK?.matches);
+
 /** What an empty chart says. @type {Readonly<Record<string, string>>} */
 const PLACEHOLDER = Object.freeze({
   loss: 'The loss appears here while the methods train.',
@@ -348,6 +352,7 @@ export class Charts {
       }
       this.schedule();
     });
+    DARK?.addEventListener('change', () => this.schedule()); // redrawn in the other colours
     for (const [key, canvas] of Object.entries(this.#canvases)) {
       observer.observe(canvas);
       this.#addReadout(key, canvas);
@@ -452,9 +457,9 @@ export class Charts {
   #placeholder(canvas, text) {
     if (!this.#fit(canvas)) return;
     const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
-    ctx.fillStyle = '#ffffff';
+    ctx.fillStyle = darkMode() ? '#181b26' : '#ffffff';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.fillStyle = '#7b8194';
+    ctx.fillStyle = darkMode() ? '#9aa1b5' : '#7b8194';
     ctx.font = '13px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
@@ -468,7 +473,7 @@ export class Charts {
   #drawNow(key, spec) {
     const canvas = this.#canvases[key];
     const size = this.#size.get(canvas);
-    const json = JSON.stringify(spec);
+    const json = JSON.stringify({ ...spec, dark: darkMode() });
     const { wasm, chartError } = state;
     const drawn = `${size?.w}x${size?.h} ${Boolean(wasm)} ${chartError ? 1 : 0} ${json}`;
     if (this.#drawn[key] === drawn && canvas.width > 0) return false;

@@ -6,6 +6,7 @@
 import { $, button, el, field, setText, download } from './dom.js';
 import { fmtCount, fmtNum } from './format.js';
 import { ensureRunner } from './comparison.js';
+import { darkMode } from './charts.js';
 import { setSelectedMethods, scriptHas, METHOD } from './methods.js';
 import { PRESET_KEYS, SettingsError } from './settings.js';
 import { readSettings, saveSettings, markInvalid } from './settings-form.js';
@@ -164,7 +165,7 @@ function drawLevels(/** @type {Record<string, any>} */ report) {
   const h = canvas.clientHeight || 200;
   canvas.width = 2 * w;
   canvas.height = 2 * h;
-  const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#a16207', '#334155'];
+  const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#a16207', '#64748b'];
   const series = report.components
     .filter((/** @type {any} */ c) => c.levels.length && c.levels.every((/** @type {number} */ v) => v > 0))
     .slice(0, palette.length)
@@ -172,7 +173,7 @@ function drawLevels(/** @type {Record<string, any>} */ report) {
       label: `θ${c.index}`, color: palette[i], light: false, band: [],
       points: c.levels.map((/** @type {number} */ v, /** @type {number} */ k) => [k + 1, v]),
     }));
-  const spec = { title: '', xLabel: 'order of the difference', yLabel: 'noise level', logX: false, logY: true, kind: 'line', series };
+  const spec = { title: '', xLabel: 'order of the difference', yLabel: 'noise level', logX: false, logY: true, kind: 'line', series, dark: darkMode() };
   try { wasm.drawChart(canvas, JSON.stringify(spec)); } catch { /* the table says it all */ }
 }
 

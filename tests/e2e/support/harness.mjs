@@ -90,10 +90,10 @@ export function useBrowser() {
  * sees it (the page's own default race).
  * @param {import('playwright-core').Browser} browser
  * @param {string} url
- * @param {{width?: number, height?: number, firstVisit?: boolean}} [options]
+ * @param {{width?: number, height?: number, firstVisit?: boolean, colorScheme?: 'light' | 'dark'}} [options]
  */
-export async function openPage(browser, url, { width = 1280, height = 900, firstVisit = false } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+export async function openPage(browser, url, { width = 1280, height = 900, firstVisit = false, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, colorScheme });
   if (!firstVisit) {
     await context.addInitScript(() => {
       if (location.pathname.endsWith('sandbox.html')) return;
