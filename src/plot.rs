@@ -166,10 +166,26 @@ pub fn draw_chart<DB: DrawingBackend>(
         xr = (lo, hi);
         yr = (lo, hi);
     }
-    match (spec.log_x, spec.log_y) {
-        (false, false) => draw_in(root, spec, xr.0..xr.1, yr.0..yr.1, xr, yr),
-        (true, false) => draw_in(root, spec, (xr.0..xr.1).log_scale(), yr.0..yr.1, xr, yr),
-        (false, true) => draw_in(root, spec, xr.0..xr.1, (yr.0..yr.1).log_scale(), xr, yr),
+    let draw = |room: LegendRoom| match (spec.log_x, spec.log_y) {
+        (false, false) => draw_in(root, spec, xr.0..xr.1, yr.0..yr.1, xr, yr, room),
+        (true, false) => draw_in(
+            root,
+            spec,
+            (xr.0..xr.1).log_scale(),
+            yr.0..yr.1,
+            xr,
+            yr,
+            room,
+        ),
+        (false, true) => draw_in(
+            root,
+            spec,
+            xr.0..xr.1,
+            (yr.0..yr.1).log_scale(),
+            xr,
+            yr,
+            room,
+        ),
         (true, true) => draw_in(
             root,
             spec,
@@ -177,8 +193,60 @@ pub fn draw_chart<DB: DrawingBackend>(
             (yr.0..yr.1).log_scale(),
             xr,
             yr,
+            room,
         ),
+    };
+    let (geometry, covered) = draw(LegendRoom::Inside)?;
+    if covered == 0 {
+        return Ok(geometry);
     }
+    // Every corner of the plot holds a line: the legend goes outside it, to the right, or
+    // below on a narrow chart.
+    let labels: Vec<&str> = spec
+        .series
+        .iter()
+        .filter(|s| !s.label.is_empty())
+        .map(|s| s.label.as_str())
+        .collect();
+    let (w, h) = legend_size(root, &labels)?;
+    let (width, _) = root.dim_in_pixel();
+    // Beside the plot while that leaves it 300 px; else below it.
+    let room = if width as i32 - (w + 16) >= 300 {
+        LegendRoom::Right(w + 16)
+    } else {
+        LegendRoom::Below(h + 10)
+    };
+    Ok(draw(room)?.0)
+}
+
+/// Where the legend goes: in a corner of the plot, or in room kept beside or under it.
+#[derive(Clone, Copy)]
+enum LegendRoom {
+    Inside,
+    Right(i32),
+    Below(i32),
+}
+
+const LEGEND_FONT: (&str, u32) = ("sans-serif", 12);
+const LEGEND_PAD: i32 = 5;
+const LEGEND_LINE: i32 = 18;
+const LEGEND_GAP: i32 = 6;
+const LEGEND_ROW: i32 = 16;
+
+/// The legend box's width and height for these labels.
+fn legend_size<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &[&str],
+) -> Result<(i32, i32), String> {
+    let font: TextStyle = LEGEND_FONT.into();
+    let mut text_w = 0;
+    for label in labels {
+        text_w = text_w.max(root.estimate_text_size(label, &font).map_err(err)?.0 as i32);
+    }
+    Ok((
+        LEGEND_PAD + LEGEND_LINE + LEGEND_GAP + text_w + LEGEND_PAD,
+        LEGEND_PAD + LEGEND_ROW * labels.len() as i32 + LEGEND_PAD - 4,
+    ))
 }
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
@@ -197,18 +265,15 @@ fn draw_legend<DB: DrawingBackend>(
     entries: &[(&str, RGBColor, bool)],
     ink: &[(i32, i32)],
     palette: &Palette,
-) -> Result<(), String> {
+    room: LegendRoom,
+) -> Result<usize, String> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    let font: TextStyle = ("sans-serif", 12).into();
-    let (pad, line_w, gap, row_h) = (5, 18, 6, 16);
-    let mut text_w = 0;
-    for (label, _, _) in entries {
-        text_w = text_w.max(root.estimate_text_size(label, &font).map_err(err)?.0 as i32);
-    }
-    let w = pad + line_w + gap + text_w + pad;
-    let h = pad + row_h * entries.len() as i32 + pad - 4;
+    let font: TextStyle = LEGEND_FONT.into();
+    let (pad, line_w, gap, row_h) = (LEGEND_PAD, LEGEND_LINE, LEGEND_GAP, LEGEND_ROW);
+    let labels: Vec<&str> = entries.iter().map(|e| e.0).collect();
+    let (w, h) = legend_size(root, &labels)?;
     let (xs, ys) = plot;
     let corners = [
         (xs.end - 6 - w, ys.start + 6),
@@ -221,8 +286,19 @@ fn draw_legend<DB: DrawingBackend>(
             .filter(|&&(x, y)| x >= x0 - 3 && x <= x0 + w + 3 && y >= y0 - 3 && y <= y0 + h + 3)
             .count()
     };
-    // min_by_key keeps the first of equals: upper right, then upper left, lower right, lower left.
-    let (x0, y0) = *corners.iter().min_by_key(|c| covered(c)).unwrap();
+    let (x0, y0, hits) = match room {
+        // min_by_key keeps the first of equals: upper right, then upper left, lower right,
+        // lower left.
+        LegendRoom::Inside => {
+            let c = *corners.iter().min_by_key(|c| covered(c)).unwrap();
+            (c.0, c.1, covered(&c))
+        }
+        LegendRoom::Right(_) => (xs.end + 10, ys.start, 0),
+        LegendRoom::Below(_) => {
+            let (_, height) = root.dim_in_pixel();
+            (xs.start, height as i32 - h - 4, 0)
+        }
+    };
     root.draw(&Rectangle::new(
         [(x0, y0), (x0 + w, y0 + h)],
         palette.bg.mix(0.85).filled(),
@@ -255,7 +331,7 @@ fn draw_legend<DB: DrawingBackend>(
         root.draw_text(label, &text_style, (x0 + pad + line_w + gap, y))
             .map_err(err)?;
     }
-    Ok(())
+    Ok(hits)
 }
 
 fn draw_in<DB, X, Y>(
@@ -265,7 +341,8 @@ fn draw_in<DB, X, Y>(
     y: Y,
     xr: (f64, f64),
     yr: (f64, f64),
-) -> Result<PlotGeometry, String>
+    room: LegendRoom,
+) -> Result<(PlotGeometry, usize), String>
 where
     DB: DrawingBackend,
     X: AsRangedCoord<Value = f64>,
@@ -275,7 +352,12 @@ where
 {
     let palette = Palette::of(spec);
     root.fill(&palette.bg).map_err(err)?;
-    let mut chart = ChartBuilder::on(root)
+    let area = match room {
+        LegendRoom::Inside => root.clone(),
+        LegendRoom::Right(w) => root.margin(0, 0, 0, w),
+        LegendRoom::Below(h) => root.margin(0, h, 0, 0),
+    };
+    let mut chart = ChartBuilder::on(&area)
         .caption(
             &spec.title,
             ("sans-serif", 15).into_font().color(&palette.ink),
@@ -380,9 +462,16 @@ where
         }
     }
     let (px, py) = chart.plotting_area().get_pixel_range();
-    draw_legend(root, (px.clone(), py.clone()), &legend, &ink, &palette)?;
+    let covered = draw_legend(
+        root,
+        (px.clone(), py.clone()),
+        &legend,
+        &ink,
+        &palette,
+        room,
+    )?;
     root.present().map_err(err)?;
-    Ok(PlotGeometry {
+    let geometry = PlotGeometry {
         left: px.start,
         top: py.start,
         right: px.end,
@@ -393,7 +482,8 @@ where
         y_max: yr.1,
         log_x: spec.log_x,
         log_y: spec.log_y,
-    })
+    };
+    Ok((geometry, covered))
 }
 
 /// Axis tick text: short and readable across many decades (50k, 1.5M, 2e-7, 0.25).

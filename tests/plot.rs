@@ -237,3 +237,41 @@ fn a_dark_chart_has_a_dark_background_and_light_text() {
     let (light, _) = render(&one_series(vec![(0.0, 1.0), (1.0, 2.0)], false, None));
     assert!(!light.to_lowercase().contains("#181b26"));
 }
+
+#[test]
+fn a_legend_that_would_cover_a_line_in_every_corner_goes_beside_the_plot() {
+    // Lines through all four corners of the plot.
+    let line = |label: &str, points: Vec<(f64, f64)>| Series {
+        label: label.into(),
+        color: "#1f77b4".into(),
+        points,
+        light: false,
+        band: vec![],
+    };
+    let crossing = |labels: bool| ChartSpec {
+        title: "t".into(),
+        series: vec![
+            line(
+                if labels { "rising" } else { "" },
+                vec![(0.0, 0.0), (1.0, 1.0)],
+            ),
+            line(
+                if labels { "falling" } else { "" },
+                vec![(0.0, 1.0), (1.0, 0.0)],
+            ),
+        ],
+        ..ChartSpec::default()
+    };
+    let (_, without) = render(&crossing(false));
+    let (svg, with) = render(&crossing(true));
+    assert!(svg.contains("rising") && svg.contains("falling"));
+    assert!(
+        with.right < without.right - 40,
+        "the plot makes room for the legend: {} against {}",
+        with.right,
+        without.right
+    );
+    // A legend that fits in a free corner stays inside: the loss chart's plot is full width.
+    let (_, loss) = render(&loss_spec());
+    assert_eq!(loss.right, without.right);
+}
