@@ -405,7 +405,9 @@ describe('a hostile problem script', () => {
   });
 
   test('cannot break the worker\'s messaging or forge messages, for itself or for another run', async () => {
-    const { page, context } = await openRunnerPage({ watchdog: 3000 });
+    // The default watchdog (10 s): two workers booting the core on a loaded 2-core machine
+    // took over 3 s once; a hijacked channel would still end the test, by the waits below.
+    const { page, context } = await openRunnerPage({ watchdog: 10_000 });
     const script = `
 const realPost = self.postMessage.bind(self);
 const forged = (runId) => [
