@@ -92,13 +92,15 @@ const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 }
     assert.deepEqual([d.dfCheck.ok, d.dfCheck.worst.output, d.dfCheck.worst.component], [false, 1, 1]);
     assert.ok(d.evals > 0 && d.msPerCall > 0 && d.recommended.method);
 
-    // An F that takes a while: Stop ends the diagnosis and frees the button.
-    await setScript(page, `function F(x, theta) { let s = 0; for (let i = 0; i < 2e5; i++) s += Math.sin(i * theta[0]); return [s * 1e-9 + theta[0] * x[0]]; }
-function thetaTrue(x) { return [0.5]; }
-const problem = { xDim: 1, thetaDim: 1, samples: 16, xRange: [-1, 1], noise: 0 };
+    // An F of about 10 ms a call and four components (a diagnosis works one component at a
+    // time, about a second each here): Stop, pressed once the second one has begun, ends it
+    // before the last.
+    await setScript(page, `function F(x, theta) { let s = 0; for (let i = 0; i < 1e6; i++) s += Math.sin(i * theta[0]); return [s * 1e-12 + theta[0] * x[0] + theta[1] + theta[2] * theta[3]]; }
+function thetaTrue(x) { return [0.5, 0.1, 0.2, 0.3]; }
+const problem = { xDim: 1, thetaDim: 4, samples: 16, xRange: [-1, 1], noise: 0 };
 `);
     await page.getByRole('button', { name: 'Diagnose F' }).click();
-    await page.locator('#diagnosis-status').filter({ hasText: /diagnosing θ0/i }).waitFor({ timeout: 30_000 });
+    await page.locator('#diagnosis-status').filter({ hasText: /diagnosing θ1 of 4/i }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Stop diagnosis' }).click();
     await page.locator('#diagnosis-status').filter({ hasText: 'Diagnosis stopped' }).waitFor({ timeout: 10_000 });
     assert.equal(await page.getByRole('button', { name: 'Diagnose F' }).isDisabled(), false);
