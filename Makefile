@@ -8,7 +8,7 @@ PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: setup setup-browser build wasm wasm-session wasm-page bundle serve test test-native test-js test-wasm test-e2e lint lint-js bench fmt clean screenshots
+.PHONY: setup setup-browser setup-browsers test-browsers build wasm wasm-session wasm-page bundle serve test test-native test-js test-wasm test-e2e lint lint-js bench fmt clean screenshots
 
 ## setup: Rust target and tools, npm packages (idempotent).
 setup:
@@ -25,6 +25,12 @@ setup:
 setup-browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! command -v python3 >/dev/null; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver python3; fi
+
+## setup-browsers: the other engines of the smoke tests: Debian's Firefox ESR (driven over
+## WebDriver BiDi by puppeteer-core) and WebKitGTK's MiniBrowser with WebKitWebDriver, under Xvfb.
+setup-browsers:
+	@if [ ! -x /usr/bin/firefox-esr ] || [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends firefox-esr webkit2gtk-driver xvfb xauth; fi
 
 ## build: leaves a static site in www/ (www/pkg and the editor bundle are generated).
 build: setup wasm bundle
@@ -58,7 +64,7 @@ serve: build
 	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory www
 
 ## test: every test, from a fresh machine.
-test: setup setup-browser lint test-native test-js build test-wasm test-e2e
+test: setup setup-browser setup-browsers lint test-native test-js build test-wasm test-e2e test-browsers
 
 lint: lint-js
 	cargo fmt --check
@@ -85,6 +91,10 @@ test-wasm:
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
+
+## test-browsers: smoke tests in Firefox ESR and WebKitGTK against Chromium (tests/browsers).
+test-browsers: setup-browsers
+	xvfb-run -a node --test --test-concurrency=1 tests/browsers/
 
 ## bench: one table, against plain JS, TF.js (cpu, wasm) and native Rust (about 3 minutes after the build).
 bench: setup-browser build

@@ -43,6 +43,16 @@
   const eventData = /** @type {() => any} */ (/** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data')).get);
   const stopEvent = Event.prototype.stopImmediatePropagation;
 
+  // Storage that outlives a run has no place in one. Chromium and Firefox refuse Cache Storage
+  // to an opaque origin, WebKit opens one (tests/browsers found it): these are taken out of
+  // the global before the user's code runs, whatever the engine.
+  for (const name of ['caches', 'indexedDB']) {
+    for (let o = /** @type {any} */ (self); o; o = Object.getPrototypeOf(o)) {
+      if (Object.getOwnPropertyDescriptor(o, name)?.configurable) delete o[name];
+    }
+    if (name in self) Object.defineProperty(self, name, { value: undefined });
+  }
+
   // Yielding between chunks through a private MessageChannel: faster than setTimeout(0)
   // (which is clamped to 4 ms once nested) and out of the user's reach.
   const channel = new MessageChannel();
@@ -209,6 +219,15 @@
     + 'dF: typeof dF === "function" ? dF : undefined, '
     + 'thetaTrue: typeof thetaTrue === "function" ? thetaTrue : undefined, '
     + 'problem: typeof problem === "object" && problem !== null ? problem : undefined };';
+
+  // Math.sin, Math.exp, ... from the core, before the script runs: the same bits in every
+  // engine, so a link reproduces its run in every browser (src/wasm/math.rs).
+  function installPortableMath(glue) {
+    for (const key of Object.keys(glue)) {
+      const m = exec(/^portable_(\w+)$/, key);
+      if (m) Object.defineProperty(Math, m[1], { value: glue[key], writable: true, configurable: true, enumerable: false });
+    }
+  }
 
   function compileProblemScript(script) {
     return new FunctionCtor(script + TRAILER);
@@ -596,6 +615,7 @@
       }
       const glue = await import(msg.glue);
       await glue.default({ module_or_path: msg.wasm });
+      installPortableMath(glue);
       const found = await loadScript(msg.script);
       let problemJson;
       try {

@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "session")]
 mod diagnose;
+#[cfg(feature = "session")]
+mod math;
 #[cfg(feature = "page")]
 mod page;
 #[cfg(feature = "session")]
