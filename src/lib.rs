@@ -28,4 +28,4 @@ pub mod wasm;
 
 pub use config::{Method, RunConfig};
 pub use problem::{BlackBox, Dims, EvalError, FnBlackBox};
-pub use session::{HistoryRow, Outcome, Session, SessionError, StopReason};
+pub use session::{ChunkEnd, HistoryRow, Outcome, Session, SessionError, StopReason};

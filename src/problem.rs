@@ -3,6 +3,8 @@
 //! counting of every call by purpose.
 
 use ndarray::{Array2, ArrayView2};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Shapes of a problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +18,20 @@ pub struct Dims {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{0}")]
 pub struct EvalError(pub String);
+
+/// What a deferred batch answers when its rows are not evaluated yet (never shown to anyone).
+const PENDING: &str = "\u{0}F batch pending";
+
+impl EvalError {
+    /// A deferred batch's rows are out for evaluation elsewhere: the step is to be taken
+    /// again from its start once their values are in (`Session::run_chunk_resumable`).
+    pub fn pending() -> EvalError {
+        EvalError(PENDING.into())
+    }
+    pub fn is_pending(&self) -> bool {
+        self.0 == PENDING
+    }
+}
 
 /// A function we can only evaluate. Rows are samples; `xs` is `n x dims.x` row-major,
 /// `thetas` is `n x dims.theta`, `out` is `n x dims.y`.
@@ -153,9 +169,72 @@ pub enum Purpose {
     Data,
 }
 
-/// A black box that counts every row it evaluates, by purpose.
+/// Learning and monitoring batches of a step that can be taken again
+/// (`Session::run_chunk_resumable`), evaluated elsewhere: the first batch of a step not
+/// evaluated yet is left `pending` (the step is undone), and once its values are `supply`-ed
+/// the step is taken again from its start and finds them, batch by batch, in order.
+#[derive(Default)]
+pub struct Deferred {
+    /// Whether batches are deferred now (only inside a step that can be taken again).
+    pub active: bool,
+    /// The values of this step's batches so far, in order, with their inputs.
+    done: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)>,
+    /// Batches of this attempt at the step handed out so far.
+    next: usize,
+    /// The rows of the batch waiting for its values: xs, thetas.
+    pub pending: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+impl Deferred {
+    /// Fills `out` with a batch's values when known (true); when deferring and unknown, leaves
+    /// the rows pending and fails with `EvalError::pending()`; else false (evaluate here).
+    fn take(&mut self, xs: &[f64], ts: &[f64], out: &mut [f64]) -> Result<bool, EvalError> {
+        if !self.active {
+            return Ok(false);
+        }
+        let k = self.next;
+        self.next += 1;
+        match self.done.get(k) {
+            // The same step from the same state asks for the same rows; checked all the same.
+            Some((x, t, v)) if x == xs && t == ts && v.len() == out.len() => {
+                out.copy_from_slice(v);
+                Ok(true)
+            }
+            _ => {
+                self.done.truncate(k);
+                self.pending = Some((xs.to_vec(), ts.to_vec()));
+                Err(EvalError::pending())
+            }
+        }
+    }
+    /// A new attempt at the step: its batches are handed out from the first again.
+    pub fn restart(&mut self) {
+        self.next = 0;
+    }
+    /// The step is taken: its batches' values are of no more use.
+    pub fn forget(&mut self) {
+        self.done.clear();
+        self.next = 0;
+        self.pending = None;
+    }
+    /// The values of the pending batch (`n x dims.y`, row-major).
+    pub fn supply(&mut self, values: Vec<f64>) -> Result<(), String> {
+        let (xs, ts) = self
+            .pending
+            .take()
+            .ok_or("no batch of F is waiting for values")?;
+        self.done.push((xs, ts, values));
+        Ok(())
+    }
+}
+
+/// A black box that counts every row it evaluates, by purpose. Cloning shares the box and
+/// copies the counts (a session's snapshot).
+#[derive(Clone)]
 pub struct CountedBox {
-    inner: Box<dyn BlackBox>,
+    inner: Rc<RefCell<Box<dyn BlackBox>>>,
+    /// Batches evaluated elsewhere (other workers), shared by the clones.
+    deferred: Rc<RefCell<Deferred>>,
     pub learning_evals: u64,
     pub monitoring_evals: u64,
     pub data_evals: u64,
@@ -165,21 +244,26 @@ pub struct CountedBox {
 impl CountedBox {
     pub fn new(inner: Box<dyn BlackBox>) -> Self {
         CountedBox {
-            inner,
+            inner: Rc::new(RefCell::new(inner)),
+            deferred: Rc::default(),
             learning_evals: 0,
             monitoring_evals: 0,
             data_evals: 0,
             jacobian_evals: 0,
         }
     }
+    /// The batches evaluated elsewhere (`Deferred`).
+    pub fn deferred(&self) -> &Rc<RefCell<Deferred>> {
+        &self.deferred
+    }
     pub fn dims(&self) -> Dims {
-        self.inner.dims()
+        self.inner.borrow().dims()
     }
     pub fn has_jacobian(&self) -> bool {
-        self.inner.has_jacobian()
+        self.inner.borrow().has_jacobian()
     }
     pub fn has_theta_true(&self) -> bool {
-        self.inner.has_theta_true()
+        self.inner.borrow().has_theta_true()
     }
 
     fn charge(&mut self, purpose: Purpose, rows: usize) {
@@ -205,11 +289,14 @@ impl CountedBox {
         let xs = x.as_standard_layout();
         let ts = theta.as_standard_layout();
         self.charge(purpose, n);
-        self.inner.eval_batch(
+        let (xs, ts, o) = (
             xs.as_slice().unwrap(),
             ts.as_slice().unwrap(),
             out.as_slice_mut().unwrap(),
-        )?;
+        );
+        if purpose == Purpose::Data || !self.deferred.borrow_mut().take(xs, ts, o)? {
+            self.inner.borrow_mut().eval_batch(xs, ts, o)?;
+        }
         check_finite("F", &out)?;
         Ok(out)
     }
@@ -226,7 +313,7 @@ impl CountedBox {
         let xs = x.as_standard_layout();
         let ts = theta.as_standard_layout();
         self.jacobian_evals += n as u64;
-        self.inner.jacobian_batch(
+        self.inner.borrow_mut().jacobian_batch(
             xs.as_slice().unwrap(),
             ts.as_slice().unwrap(),
             out.as_slice_mut().unwrap(),
@@ -241,6 +328,7 @@ impl CountedBox {
         let mut out = Array2::zeros((x.nrows(), d.theta));
         let xs = x.as_standard_layout();
         self.inner
+            .borrow_mut()
             .theta_true_batch(xs.as_slice().unwrap(), out.as_slice_mut().unwrap())?;
         check_finite("thetaTrue", &out)?;
         Ok(out)

@@ -15,6 +15,7 @@ pub const BUFFER_CAPACITY: usize = 50_000;
 /// Learning rate of the surrogate's Adam (a common default for small MLP regression).
 pub const SURROGATE_LR: f64 = 3e-3;
 
+#[derive(Clone)]
 pub struct Surrogate {
     net: Mlp,
     opt: Optimizer,
@@ -30,6 +31,7 @@ pub struct Surrogate {
     buf_next: usize,
 }
 
+#[derive(Clone)]
 pub struct SurrogateCache {
     net: ForwardCache,
 }

@@ -33,8 +33,13 @@ export const LIMITS = Object.freeze({
 export function initMessage(glue, wasm, worker) {
   return { type: 'init', glue, wasm, worker };
 }
-export function startMessage(runId, config, script) {
-  return { type: 'start', runId, config, script };
+/**
+ * @param {string} runId @param {string} config @param {string} script
+ * @param {{count: number, auto: boolean}} [workers]  F-workers the run may use (auto: the
+ *   worker chooses up to `count` from F's cost)
+ */
+export function startMessage(runId, config, script, workers = { count: 1, auto: false }) {
+  return { type: 'start', runId, config, script, workers };
 }
 export function controlMessage(runId, action) {
   if (!CONTROL_ACTIONS.includes(action)) {

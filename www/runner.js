@@ -196,15 +196,17 @@ export class SandboxRunner {
    * waits for a core (maxWorkers others compute), onWaiting(false) that it has one; a run
    * starts out waiting until the first onWaiting(false), which may come from inside start().
    * `options.label` names the method in watchdog messages (default: the method name from the
-   * config). Resolves with how the run ended.
+   * config). `options.workers`: F-workers the run may use, and whether its worker chooses
+   * how many from F's cost (auto); the run counts as one computing run all the same.
+   * Resolves with how the run ended.
    * @param {string} runId
    * @param {string} configJson
    * @param {string} script
    * @param {RunHandlers} [handlers]
-   * @param {{method?: string, label?: string}} [options]
+   * @param {{method?: string, label?: string, workers?: {count: number, auto: boolean}}} [options]
    * @returns {Promise<'done' | 'error' | 'killed'>}
    */
-  start(runId, configJson, script, handlers = {}, { method, label } = {}) {
+  start(runId, configJson, script, handlers = {}, { method, label, workers } = {}) {
     if (!this.#isReady) throw new Error('SandboxRunner.start() before the sandbox is ready: await runner.ready first.');
     if (typeof runId !== 'string' || !runId || runId.length > 200) throw new Error('runId must be a non-empty string of at most 200 characters.');
     if (this.#runs.has(runId)) throw new Error(`A run with id ${JSON.stringify(runId)} is still active.`);
@@ -226,7 +228,7 @@ export class SandboxRunner {
       started: false,       // it has a worker
       held: false,          // started, and to run, but kept paused until a core is free
       waiting: true,        // what onWaiting said last
-      startMessage: startMessage(runId, configJson, script),
+      startMessage: startMessage(runId, configJson, script, workers),
     };
     this.#runs.set(runId, run);
     this.#schedule();

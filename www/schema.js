@@ -384,6 +384,23 @@ export const SETTINGS = [
     "unit": "s"
   },
   {
+    "default": 1,
+    "help": "F-workers that share each method's batches of F. Blank = auto: more than one only once F proves costly enough to gain, and no more than the cores the other methods leave. Same results with any number.",
+    "id": "workers",
+    "int": true,
+    "key": "workersPerMethod",
+    "kind": "number",
+    "label": "Workers per method",
+    "max": 64.0,
+    "min": 1.0,
+    "minExclusive": false,
+    "optional": true,
+    "path": "workersPerMethod",
+    "rangeText": "a whole number from 1 to 64",
+    "scope": "page",
+    "unit": ""
+  },
+  {
     "default": 0.0,
     "help": "Finite-difference step relative to max(|theta_j|, 1); 0 = the method's own (cbrt(eps) central, sqrt(eps) forward).",
     "id": "h-rel",

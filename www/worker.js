@@ -70,6 +70,13 @@
    * @property {() => string} stepSweepJson
    * @property {() => void} stop
    * @property {() => void} free
+   * @property {(maxMillis: number, maxSteps: number) => number} runChunkResumable  0 more, 1 ended, 2 a batch is pending
+   * @property {() => number} pendingRowCount
+   * @property {() => Float64Array} pendingXs
+   * @property {() => Float64Array} pendingThetas
+   * @property {() => number} yDim
+   * @property {(values: Float64Array) => void} supply
+   * @property {(ms: number) => void} addWaitMs
    */
   /** @type {string | null} */
   let nonce = null;
@@ -80,6 +87,36 @@
   let tickScheduled = false;
   let rowsSent = 0;
   let scriptLines = 0;
+
+  // ---- Several F-workers for one method (README, "Workers per method") ------------------
+  // This worker (the coordinator) runs the core; helpers, started by the sandbox on its
+  // request, each with its own compiled copy of the script, evaluate slices of F's batches.
+  // The core's step is then resumable (Session.runChunkResumable): a step whose batch is out
+  // is undone and taken again once the values are in, so the run is the same bit for bit
+  // whoever evaluated F. This worker stays free for pause, step and stop meanwhile.
+  /** @type {MessagePort[]} */
+  let helpers = [];
+  // How many F-workers this run may use (the page's setting, or its cap for auto), whether
+  // the count is to be chosen from F's cost, and whether helpers were asked for.
+  let workersAllowed = 1;
+  let workersAuto = false;
+  let helpersAsked = false;
+  // A batch is out with the helpers; a resolver per helper for the answer it owes.
+  let batchOut = false;
+  let lastProgressAt = 0;
+  /** @type {Map<number, (answer: any) => void>} */
+  const owed = new Map();
+  let nextBatchId = 1;
+  // F's measured cost here (calls of the batch wrapper): what auto decides from.
+  const fCost = { batches: 0, rows: 0, ms: 0 };
+  // Auto splits F's batches once one batch takes this long here: below it, sending the rows
+  // to other workers and taking the step again costs about what splitting saves (README).
+  const AUTO_MIN_BATCH_MS = 2;
+  const AUTO_MIN_BATCHES = 4;
+  // This worker's own share of a batch goes in pieces of about this long (ms).
+  const PIECE_MS = 20;
+  /** @type {((xs: Float64Array, thetas: Float64Array, n: number, out: Float64Array) => void) | null} */
+  let ownF = null;
 
 
   function send(msg) {
@@ -470,6 +507,8 @@
   function readStatus() {
     const status = jsonParse(live().statusJson());
     status.paused = state === 'paused';
+    // F-workers evaluating this run's batches (this one when it has no helpers).
+    status.workers = helpers.length + 1;
     return status;
   }
 
@@ -480,6 +519,7 @@
     const rows = new Array(fresh.length);
     for (let i = 0; i < fresh.length; i++) rows[i] = fresh[i];
     send({ type: 'progress', rows, status: readStatus() });
+    lastProgressAt = performance.now();
   }
 
   // An Error from the wasm core says what to change in words (JsError); a RuntimeError is a
@@ -557,11 +597,13 @@
 
   function tick() {
     tickScheduled = false;
-    if (!session || state === 'ended' || state === 'paused') return;
+    if (!session || state === 'ended' || state === 'paused' || batchOut) return;
     try {
       if (state === 'stopping') { finish(true); return; }
+      if (helpers.length) { farmChunk().catch(sendError); return; }
       const ended = session.runChunk(30, 1e9);
       if (ended) { finish(false); return; }
+      considerHelpers();
       sendProgress();
       schedule();
     } catch (e) {
@@ -569,6 +611,45 @@
     }
   }
   channel.port1.onmessage = tick;
+
+  // Steps for up to 30 ms with F's batches evaluated by the helpers. At most one batch is out
+  // at a time; while it is, this worker answers pause, step and stop at once (a stopped run
+  // ends where its last step ended).
+  async function farmChunk() {
+    const end = live().runChunkResumable(30, 1e9);
+    if (end === 1) { finish(false); return; }
+    if (end === 0) { sendProgress(); schedule(); return; }
+    if (!(await serveBatch())) return;
+    // Heard from often enough for the page's watchdog and charts, not on every batch.
+    if (performance.now() - lastProgressAt > 100) sendProgress();
+    if (state === 'running') schedule();
+  }
+
+  // The pending batch, evaluated by the helpers and supplied to the core; false when the run
+  // ended meanwhile.
+  async function serveBatch() {
+    batchOut = true;
+    const sentAt = performance.now();
+    const wasRunning = state === 'running';
+    let values;
+    try {
+      values = await evaluateSplit();
+    } finally {
+      batchOut = false;
+    }
+    if (state === 'ended' || !session) return false;
+    // The run's clock counts the wait for the helpers (not a pause's).
+    if (wasRunning && state === 'running') live().addWaitMs(performance.now() - sentAt);
+    if (values === undefined) return false;
+    if (values) {
+      live().supply(values);
+    } else if (live().runChunk(1e9, 1)) { // F failed in a helper: the step again, here
+      finish(false);
+      return false;
+    }
+    if (state === 'stopping') { finish(true); return false; }
+    return true;
+  }
 
   // Exactly one training step while paused; the progress it sends is the reply.
   function stepOnce() {
@@ -578,6 +659,34 @@
       else sendProgress();
     } catch (e) {
       sendError(e);
+    }
+  }
+
+  // The 'step' requests while paused, one after another; with helpers a step may wait for
+  // batches, and the requests that come meanwhile follow it.
+  let stepping = false;
+  async function stepWhilePaused() {
+    if (stepping || batchOut) return;
+    stepping = true;
+    try {
+      while (state === 'paused' && queuedSteps > 0 && session) {
+        queuedSteps--;
+        if (!helpers.length) { stepOnce(); continue; }
+        for (;;) { // attempts until the step is taken
+          const end = live().runChunkResumable(1e9, 1);
+          if (end === 1) { finish(false); return; }
+          if (end === 0) { sendProgress(); break; }
+          if (!(await serveBatch())) return;
+          if (state !== 'paused') { // resumed meanwhile: the running loop goes on
+            if (state === 'running') schedule();
+            return;
+          }
+        }
+      }
+    } catch (e) {
+      sendError(e);
+    } finally {
+      stepping = false;
     }
   }
 
@@ -595,13 +704,15 @@
         break;
       case 'step':
         if (state !== 'paused') break;
-        if (session) stepOnce();
-        else queuedSteps++;
+        queuedSteps++;
+        if (session) stepWhilePaused();
         break;
       case 'stop':
         if (!session) { state = 'stopping'; break; }
         state = 'stopping';
-        schedule();
+        // A batch out with the helpers is not waited for: the step it belongs to was undone.
+        if (batchOut) finish(true);
+        else schedule();
         break;
       default:
         break;
@@ -624,23 +735,154 @@
         throw new UserError(`The script's \`problem\` object could not be read: ${describeError(e)}`);
       }
       const wrappers = makeWrappers(found);
+      ownF = wrappers.f;
+      const timedF = (xs, thetas, n, out) => {
+        const t0 = performance.now();
+        try {
+          wrappers.f(xs, thetas, n, out);
+        } finally {
+          fCost.batches++;
+          fCost.rows += n;
+          fCost.ms += performance.now() - t0;
+        }
+      };
       const probe = (xs, thetas) => probeYDim(found, xs, thetas);
       try {
         // The core completes the settings from the script's problem and probes yDim.
         // Diagnose F runs like a race of one, through a Diagnosis handle (same arguments).
         diagnosing = jsonParse(msg.config)?.diagnose === true;
         const Handle = diagnosing ? glue.Diagnosis : glue.Session;
-        session = new Handle(msg.config, problemJson, wrappers.f, wrappers.df, wrappers.thetaTrue, probe);
+        session = new Handle(msg.config, problemJson, timedF, wrappers.df, wrappers.thetaTrue, probe);
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError(wasmMessage(e));
       }
+      if (!diagnosing && isFiniteNumber(msg.workers) && msg.workers >= 1) {
+        workersAllowed = Math.min(64, Math.floor(msg.workers));
+        workersAuto = msg.workersAuto === true;
+        if (!workersAuto) askForHelpers();
+      }
       if (state === 'stopping') { finish(true); return; }
       sendProgress();
-      while (state === 'paused' && queuedSteps > 0 && session) { queuedSteps--; stepOnce(); }
+      if (state === 'paused' && queuedSteps > 0) stepWhilePaused();
       schedule();
     } catch (e) {
       sendError(e);
+    }
+  }
+
+  // Asks the sandbox for the helpers: the F-workers but this one, which evaluates a share too.
+  function askForHelpers() {
+    if (helpersAsked || workersAllowed < 2) return;
+    helpersAsked = true;
+    send({ type: 'helpers', count: workersAllowed - 1 });
+  }
+
+  // Auto: F costly enough per batch that other workers are worth it (measured here).
+  function considerHelpers() {
+    if (!workersAuto || helpersAsked || fCost.batches < AUTO_MIN_BATCHES) return;
+    if (fCost.ms / fCost.batches >= AUTO_MIN_BATCH_MS) askForHelpers();
+  }
+
+  // The helpers' ports, from the sandbox; each says 'ready' once its copy of the script is
+  // compiled, and only then gets batches.
+  function takeHelpers(ports) {
+    for (const port of ports) {
+      port.onmessage = (ev) => {
+        const a = ev.data;
+        if (a === null || typeof a !== 'object') return;
+        if (a.ready === true) { helpers.push(port); return; }
+        const settle = owed.get(a.id);
+        if (settle) { owed.delete(a.id); settle(a); }
+      };
+    }
+  }
+
+  // The pending batch in slices, one per F-worker: the helpers' are sent first, and this
+  // worker evaluates its own meanwhile, in pieces of about PIECE_MS with a turn of the event
+  // loop between them, so that pause, step and stop are answered. Resolves with the values;
+  // null when F failed somewhere (the step is then taken here, where the error gets its usual
+  // message, or its sample skipped); undefined when the run ended meanwhile.
+  async function evaluateSplit() {
+    const s = live();
+    const n = s.pendingRowCount();
+    const xs = s.pendingXs();
+    const ts = s.pendingThetas();
+    const yDim = s.yDim();
+    const xDim = xs.length / n;
+    const tDim = ts.length / n;
+    const per = Math.ceil(n / (helpers.length + 1));
+    const values = new F64(n * yDim);
+    const answers = [];
+    for (let w = 0; w < helpers.length; w++) {
+      const a = Math.min(n, (w + 1) * per);
+      const b = Math.min(n, a + per);
+      if (a === b) continue;
+      const id = nextBatchId++;
+      const xPart = xs.slice(a * xDim, b * xDim);
+      const tPart = ts.slice(a * tDim, b * tDim);
+      answers.push(new Promise((resolve) => { owed.set(id, resolve); }).then((ans) => {
+        if (!(ans.out instanceof F64) || ans.out.length !== (b - a) * yDim) return false;
+        values.set(ans.out, a * yDim);
+        return true;
+      }));
+      // The rows travel as transferred buffers, not copies.
+      helpers[w].postMessage({ id, xs: xPart, thetas: tPart, n: b - a, yDim }, [xPart.buffer, tPart.buffer]);
+    }
+    let ok = true;
+    const own = Math.min(n, per);
+    for (let i = 0; i < own;) {
+      const msPerRow = fCost.rows ? fCost.ms / fCost.rows : 0;
+      const m = Math.max(1, Math.min(own - i, msPerRow > 0 ? Math.floor(PIECE_MS / msPerRow) : own));
+      const t0 = performance.now();
+      try {
+        ownF(xs.subarray(i * xDim, (i + m) * xDim), ts.subarray(i * tDim, (i + m) * tDim), m, values.subarray(i * yDim, (i + m) * yDim));
+      } catch {
+        ok = false;
+        break;
+      } finally {
+        fCost.rows += m;
+        fCost.ms += performance.now() - t0;
+      }
+      i += m;
+      if (i < own) {
+        await nextTurn();
+        if (state === 'ended' || state === 'stopping') return undefined;
+      }
+    }
+    const answered = await Promise.all(answers);
+    return ok && answered.every(Boolean) ? values : null;
+  }
+
+  // A turn of the event loop (messages first), through a private channel.
+  const turnChannel = new MessageChannel();
+  /** @type {(() => void)[]} */
+  const turns = [];
+  turnChannel.port1.onmessage = () => { turns.shift()?.(); };
+  const nextTurn = () => new Promise((resolve) => { turns.push(() => resolve(undefined)); turnChannel.port2.postMessage(0); });
+
+  // A helper: F's batches from the coordinator's port, answered with their values (the
+  // rows' buffers come transferred, the values go back the same way).
+  async function bootHelper(msg) {
+    const port = /** @type {MessagePort} */ (msg.port);
+    try {
+      const glue = await import(msg.glue);
+      await glue.default({ module_or_path: msg.wasm });
+      installPortableMath(glue);
+      const { f } = makeWrappers(await loadScript(msg.script));
+      port.onmessage = (ev) => {
+        const job = ev.data;
+        const out = new F64(job.n * job.yDim);
+        try {
+          f(job.xs, job.thetas, job.n, out);
+          port.postMessage({ id: job.id, out }, [out.buffer]);
+        } catch (e) {
+          port.postMessage({ id: job.id, error: describeError(e) });
+        }
+      };
+      port.postMessage({ ready: true });
+    } catch (e) {
+      port.postMessage({ failed: describeError(e) });
     }
   }
 
@@ -655,6 +897,11 @@
       boot(m);
     } else if (m.type === 'control' && nonce !== null) {
       control(m.action);
+    } else if (m.type === 'helpers' && nonce !== null && isArray(m.ports)) {
+      takeHelpers(m.ports);
+    } else if (m.type === 'helper' && nonce === null && m.port instanceof MessagePort) {
+      nonce = 'helper'; // one start only
+      bootHelper(m);
     }
   }, { capture: true });
 })();

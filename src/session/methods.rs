@@ -50,6 +50,7 @@ const JOINT_REPLAY: usize = 2;
 const GUIDED_FIT: usize = 2;
 
 /// The machinery of the run's method.
+#[derive(Clone)]
 pub(crate) enum Machinery {
     /// Central, forward, SPSA, ES and the analytic gradient: an `Estimator` per step.
     Estimator,
@@ -59,6 +60,7 @@ pub(crate) enum Machinery {
 }
 
 /// A surrogate with its smoothed out-of-sample error.
+#[derive(Clone)]
 pub(crate) struct Fitted {
     net: Surrogate,
     /// Smoothed error on fresh rows, measured before F~ was fitted on them.
@@ -137,6 +139,7 @@ enum Phase {
     },
 }
 
+#[derive(Clone)]
 pub(crate) struct TwoStage {
     s: Fitted,
     quotas: Vec<u64>,
@@ -149,12 +152,14 @@ pub(crate) struct TwoStage {
     best_params: Vec<f64>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Joint {
     s: Fitted,
     /// pi trains once F~ is validated (or the warm-up share of the budget is spent).
     training_pi: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct GuidedEs {
     s: Fitted,
 }
@@ -349,7 +354,9 @@ fn step_estimator(core: &mut Core) -> Result<(), SessionError> {
     );
     let grad = match lg {
         Ok(lg) => lg.grad,
-        Err(e) if core.cfg.skip_failures => skip_failed_samples(core, est, &mb, e)?,
+        Err(e) if core.cfg.skip_failures && !e.is_pending() => {
+            skip_failed_samples(core, est, &mb, e)?
+        }
         Err(e) => return Err(e.into()),
     };
     core.apply_policy_gradient(&mb.cache, grad.view());
@@ -392,6 +399,7 @@ fn skip_failed_samples(
                 grad.row_mut(i).assign(&lg.grad.row(0));
                 kept += 1;
             }
+            Err(e) if e.is_pending() => return Err(e.into()),
             Err(e) => message = e.0,
         }
     }

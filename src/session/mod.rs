@@ -27,6 +27,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use std::rc::Rc;
 
 /// RNG streams, one per purpose, so that e.g. monitoring never changes training.
 #[derive(Clone, Copy)]
@@ -76,11 +77,13 @@ fn rows(a: &Array2<f64>, idx: &[usize]) -> Array2<f64> {
     a.select(Axis(0), idx)
 }
 
-/// Everything of a run but the method's own machinery: what every method steps with.
+/// Everything of a run but the method's own machinery: what every method steps with. A clone
+/// is a snapshot (the settings and the data, which no step changes, are shared).
+#[derive(Clone)]
 pub(crate) struct Core {
-    cfg: RunConfig,
+    cfg: Rc<RunConfig>,
     bb: CountedBox,
-    data: Dataset,
+    data: Rc<Dataset>,
     policy: Mlp,
     opt: Optimizer,
     rng_batches: ChaCha8Rng,
@@ -188,6 +191,17 @@ impl Core {
     }
 }
 
+/// Where `Session::run_chunk_resumable` left off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkEnd {
+    /// The run has ended.
+    Ended,
+    /// Time or steps ran out; call again.
+    More,
+    /// A deferred batch awaits its values; the step was undone, to be taken again.
+    Pending,
+}
+
 /// Rows of numbers (samples, thetas) as plain vectors.
 pub type Rows = Vec<Vec<f64>>;
 
@@ -257,7 +271,7 @@ impl Session {
         let n_train = data.x_train.nrows();
         let core = Core {
             bb,
-            data,
+            data: Rc::new(data),
             policy,
             opt,
             rng_batches: rng_for(cfg.seed, Stream::Batches),
@@ -271,7 +285,7 @@ impl Session {
             message: None,
             notes: Vec::new(),
             skipped: 0,
-            cfg,
+            cfg: Rc::new(cfg),
         };
         Ok(Session {
             core,
@@ -391,6 +405,86 @@ impl Session {
             return Err(e);
         }
         Ok(self.core.done.is_some())
+    }
+
+    /// `run_chunk` for a black box that evaluates F elsewhere (other workers): its learning
+    /// and monitoring batches may answer "pending". Each step is then undone to where it
+    /// began, and this returns `Pending`; the caller gets the rows evaluated and calls again,
+    /// and the step, taken again from the same state, finds their values. Whatever evaluates
+    /// the rows, the run is the one `run_chunk` gives, bit for bit (tests/parallel.rs).
+    pub fn run_chunk_resumable(
+        &mut self,
+        max_ms: f64,
+        max_steps: u64,
+        now: &dyn Fn() -> f64,
+    ) -> Result<ChunkEnd, SessionError> {
+        let start = now();
+        let mut taken = 0;
+        loop {
+            let snapshot = (
+                self.core.clone(),
+                self.method.clone(),
+                self.history.len(),
+                self.next_eval_mark,
+                self.next_step_mark,
+            );
+            let deferred = self.core.bb.deferred().clone();
+            deferred.borrow_mut().restart();
+            deferred.borrow_mut().active = true;
+            let left = (max_ms - (now() - start)).max(0.0);
+            let result = self.run_chunk(left, 1, now);
+            deferred.borrow_mut().active = false;
+            match result {
+                Err(SessionError::Eval(e)) if e.is_pending() => {
+                    let (core, method, len, eval_mark, step_mark) = snapshot;
+                    self.core = core;
+                    self.method = method;
+                    self.history.truncate(len);
+                    (self.next_eval_mark, self.next_step_mark) = (eval_mark, step_mark);
+                    return Ok(ChunkEnd::Pending);
+                }
+                Err(e) => return Err(e),
+                Ok(true) => return Ok(ChunkEnd::Ended),
+                Ok(false) => deferred.borrow_mut().forget(),
+            }
+            taken += 1;
+            if taken >= max_steps || now() - start >= max_ms {
+                return Ok(ChunkEnd::More);
+            }
+        }
+    }
+
+    /// Time spent outside `run_chunk*` on the run's behalf (waiting for other workers'
+    /// values), counted in its clock (`wall_ms`).
+    pub fn add_wait_ms(&mut self, ms: f64) {
+        if ms.is_finite() && ms > 0.0 {
+            self.elapsed_ms += ms;
+        }
+    }
+
+    /// The rows of the batch `run_chunk_resumable` left pending: xs and thetas, row-major.
+    pub fn pending_rows(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        self.core.bb.deferred().borrow().pending.clone()
+    }
+
+    /// The values of the pending batch, evaluated elsewhere (`n x yDim`, row-major).
+    pub fn supply(&mut self, values: Vec<f64>) -> Result<(), SessionError> {
+        let want = self
+            .pending_rows()
+            .map_or(0, |(xs, _)| xs.len() / self.core.cfg.x_dim);
+        if values.len() != want * self.core.cfg.y_dim {
+            return Err(SessionError::Config(format!(
+                "{} values came for a batch of {want} rows of {} outputs",
+                values.len(),
+                self.core.cfg.y_dim
+            )));
+        }
+        self.core
+            .bb
+            .deferred()
+            .borrow_mut()
+            .supply(values)
+            .map_err(SessionError::Config)
     }
 
     /// Ends the run on the user's request (the history stays).

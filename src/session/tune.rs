@@ -161,6 +161,24 @@ impl TunedRun {
         Ok(false)
     }
 
+    /// `Session::run_chunk_resumable` for the run itself; the tuning pilots before it
+    /// evaluate F here and now (they end in `More` or `Ended`, never `Pending`).
+    pub fn run_chunk_resumable(
+        &mut self,
+        max_ms: f64,
+        max_steps: u64,
+        now: &dyn Fn() -> f64,
+    ) -> Result<super::ChunkEnd, SessionError> {
+        if let Some(main) = &mut self.main {
+            return main.run_chunk_resumable(max_ms, max_steps, now);
+        }
+        Ok(if self.run_chunk(max_ms, max_steps, now)? {
+            super::ChunkEnd::Ended
+        } else {
+            super::ChunkEnd::More
+        })
+    }
+
     /// The run itself, once tuning is over.
     pub fn session(&self) -> Option<&Session> {
         self.main.as_ref()

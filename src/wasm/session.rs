@@ -2,7 +2,7 @@
 
 use crate::config::{self, RunConfig};
 use crate::problem::{BlackBox, Dims, EvalError};
-use crate::session::{SessionError, TunedRun};
+use crate::session::{ChunkEnd, Session, SessionError, TunedRun};
 use js_sys::{Float64Array, Function};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -258,6 +258,73 @@ impl WasmSession {
         self.inner
             .run_chunk(max_ms, steps, &now_ms)
             .map_err(|e| to_js(e, &self.thrown))
+    }
+
+    /// `runChunk` with F evaluated by other workers: 0 when time or steps ran out, 1 when the
+    /// run has ended, 2 when a batch of F awaits its values (`pendingXs`, `pendingThetas`,
+    /// then `supply`); the step was undone and is taken again on the next call.
+    #[wasm_bindgen(js_name = runChunkResumable)]
+    pub fn run_chunk_resumable(&mut self, max_ms: f64, max_steps: f64) -> Result<u8, JsValue> {
+        let steps = if max_steps.is_finite() && max_steps >= 0.0 {
+            max_steps as u64
+        } else {
+            u64::MAX
+        };
+        self.inner
+            .run_chunk_resumable(max_ms, steps, &now_ms)
+            .map(|end| match end {
+                ChunkEnd::More => 0,
+                ChunkEnd::Ended => 1,
+                ChunkEnd::Pending => 2,
+            })
+            .map_err(|e| to_js(e, &self.thrown))
+    }
+
+    /// The inputs of the batch awaiting its values, row-major (empty when none).
+    #[wasm_bindgen(js_name = pendingXs)]
+    pub fn pending_xs(&self) -> Float64Array {
+        let rows = self.inner.session().and_then(Session::pending_rows);
+        Float64Array::from(rows.as_ref().map_or(&[][..], |(xs, _)| &xs[..]))
+    }
+
+    /// The thetas of the batch awaiting its values, row-major (empty when none).
+    #[wasm_bindgen(js_name = pendingThetas)]
+    pub fn pending_thetas(&self) -> Float64Array {
+        let rows = self.inner.session().and_then(Session::pending_rows);
+        Float64Array::from(rows.as_ref().map_or(&[][..], |(_, ts)| &ts[..]))
+    }
+
+    /// Rows in the batch awaiting its values (0 when none).
+    #[wasm_bindgen(js_name = pendingRowCount)]
+    pub fn pending_row_count(&self) -> usize {
+        self.inner.session().map_or(0, |s| {
+            s.pending_rows()
+                .map_or(0, |(xs, _)| xs.len() / s.config().x_dim)
+        })
+    }
+
+    /// Numbers F returns per row (yDim).
+    #[wasm_bindgen(js_name = yDim)]
+    pub fn y_dim(&self) -> usize {
+        self.inner.session().map_or(0, |s| s.config().y_dim)
+    }
+
+    /// The values of the pending batch (`n x yDim`, row-major), as the other workers gave them.
+    pub fn supply(&mut self, values: &[f64]) -> Result<(), JsValue> {
+        let run = self
+            .inner
+            .session_mut()
+            .ok_or_else(|| JsError::new("no batch of F is waiting for values"))?;
+        run.supply(values.to_vec())
+            .map_err(|e| to_js(e, &self.thrown))
+    }
+
+    /// Milliseconds spent waiting for other workers' values, added to the run's clock.
+    #[wasm_bindgen(js_name = addWaitMs)]
+    pub fn add_wait_ms(&mut self, ms: f64) {
+        if let Some(run) = self.inner.session_mut() {
+            run.add_wait_ms(ms);
+        }
     }
 
     #[wasm_bindgen(js_name = historyLen)]

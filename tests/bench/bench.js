@@ -42,9 +42,14 @@ async function init() {
   };
 }
 
-/** One run of one method in a real worker, to its end. Resolves with status, rows, weights. */
-function runSession(config, script) {
+/**
+ * One run of one method in a real worker, to its end. Resolves with status, rows, weights.
+ * `workers`: F-workers it may use (www/sandbox.html's part: helpers started on its request).
+ */
+function runSession(config, script, workers = { count: 1, auto: false }) {
   const worker = new Worker(workerUrl);
+  const helpers = [];
+  const end = () => { worker.terminate(); for (const h of helpers) h.terminate(); };
   const nonce = `bench-${++counter}`;
   const rows = [];
   const progress = []; // [steps, wallMs] of every chunk
@@ -53,20 +58,32 @@ function runSession(config, script) {
     worker.onmessage = (ev) => {
       const d = ev.data;
       if (!d || d.nonce !== nonce) return;
-      if (d.type === 'progress') {
+      if (d.type === 'helpers') {
+        const ports = [];
+        for (let i = 0; i < d.count; i++) {
+          const h = new Worker(workerUrl);
+          helpers.push(h);
+          const ch = new MessageChannel();
+          const b = wasmBytes.slice(0);
+          h.postMessage({ type: 'helper', glue: glueUrl, wasm: b, script, port: ch.port2 }, [b, ch.port2]);
+          ports.push(ch.port1);
+        }
+        worker.postMessage({ type: 'helpers', ports }, ports);
+      } else if (d.type === 'progress') {
         for (const v of d.rows) rows.push(v);
         if (d.status) progress.push([d.status.steps, d.status.wallMs]);
       } else if (d.type === 'done') {
-        worker.terminate();
+        end();
         resolve({ status: d.status, rows, progress, weights: d.weights, clockMs: performance.now() - t0 });
       } else if (d.type === 'error') {
-        worker.terminate();
+        end();
         reject(new Error(d.message));
       }
     };
-    worker.onerror = (e) => { worker.terminate(); reject(new Error(e.message || 'worker failed')); };
+    worker.onerror = (e) => { end(); reject(new Error(e.message || 'worker failed')); };
     const bytes = wasmBytes.slice(0);
-    worker.postMessage({ type: 'start', nonce, glue: glueUrl, wasm: bytes, config: JSON.stringify(config), script }, [bytes]);
+    worker.postMessage({ type: 'start', nonce, glue: glueUrl, wasm: bytes, config: JSON.stringify(config), script,
+      workers: workers.count, workersAuto: workers.auto }, [bytes]);
   });
 }
 
@@ -261,4 +278,44 @@ async function parallel({ methodsToRun, equalBudget = 1_000_000 }) {
   return { mixed, equal, cores: navigator.hardwareConcurrency };
 }
 
-window.bench = { init, throughput, stepInit, stepRep, stepCheck, presetRuns, parallel };
+// ---- Workers per method: F-evaluations per second with 1 and n F-workers ----------------------
+// A costly F (a loop of arithmetic, about `loops / 200` µs a call here) in a `central` run:
+// all F rows (learning and monitoring) per second of the run, with one worker and with n,
+// interleaved repetitions; and the cheap smooth preset with one worker against auto.
+const COSTLY = (loops) => `function F(x, theta) {
+  let s = 0;
+  for (let i = 0; i < ${loops}; i++) s = s * 0.999 + (i & 7) * 1e-9;
+  return [theta[0] * x[0] + theta[1] + s * 1e-6, theta[0] * theta[1]];
+}
+function thetaTrue(x) { return [Math.sin(x[0]), 0.5 * x[1]]; }
+const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0 };`;
+
+async function fWorkers({ loops = 6000, budget = 20_000, reps = 3, n = navigator.hardwareConcurrency }) {
+  const p = preset('smooth');
+  const config = { ...presetConfig(p, 'central'), budget, logPoints: 10 };
+  const rate = (s) => (s.status.evals + s.status.monitorEvals) / s.status.wallMs * 1000;
+  const costly = { one: [], many: [], msPerCall: [] };
+  const cheap = { one: [], auto: [] };
+  const smooth = { ...presetConfig(p, 'central') };
+  for (let r = 0; r < reps; r++) {
+    const a = await runSession(config, COSTLY(loops), { count: 1, auto: false });
+    const b = await runSession(config, COSTLY(loops), { count: n, auto: false });
+    costly.one.push(rate(a));
+    costly.many.push(rate(b));
+    costly.msPerCall.push(a.status.wallMs / (a.status.evals + a.status.monitorEvals));
+    const W = HISTORY_FIELDS.indexOf('wallMs');
+    const noClock = (rows) => JSON.stringify(rows.filter((_, i) => i % HISTORY_FIELDS.length !== W));
+    if (noClock(a.rows) !== noClock(b.rows)) throw new Error('1 and n workers gave different histories');
+    cheap.one.push((await runSession(smooth, p.script, { count: 1, auto: false })).status.wallMs);
+    cheap.auto.push((await runSession(smooth, p.script, { count: n, auto: true })).status.wallMs);
+  }
+  return {
+    n, loops, usPerCall: 1000 * median(costly.msPerCall),
+    oneRate: median(costly.one), manyRate: median(costly.many),
+    speedup: median(costly.one.map((v, i) => costly.many[i] / v)),
+    cheapOneMs: median(cheap.one), cheapAutoMs: median(cheap.auto),
+    cheapAutoOverOne: median(cheap.one.map((v, i) => cheap.auto[i] / v)),
+  };
+}
+
+window.bench = { init, throughput, stepInit, stepRep, stepCheck, presetRuns, parallel, fWorkers };

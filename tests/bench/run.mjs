@@ -3,7 +3,7 @@
 // target/bench/results.json. Needs `make build` and the native benchmark binary
 // (target/release/bench); the Makefile's `bench` target builds both first.
 //
-//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask]
+//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers]
 //                            [--pkg=DIR]   (serve another wasm-bindgen output as /pkg/: A/B builds)
 //   node tests/bench/run.mjs --print          (the table of the last run again)
 //
@@ -21,7 +21,10 @@
 //     defaults plus the preset's own settings), two workers at a time.
 //  4. parallel: four methods, and four equal runs: one after another, two at a time, all at once.
 //  5. longtask: the real page (www/index.html) runs four methods, five times; PerformanceObserver
-//     'longtask' entries and, from a Chromium trace, the longest main-thread task of each run.
+//     'longtask' entries and, from a Chromium trace, the longest main-thread task of each run;
+//     then once more with 100,000 samples (the largest data the page accepts).
+//  6. workers: a costly F (tens of µs a call) in a `central` run with 1 and with n F-workers
+//     (Workers per method), F rows per second of the run; the smooth preset with 1 and auto.
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -273,6 +276,11 @@ function table(r) {
       L.push(`| ${what}, smooth preset, wall clock, one worker each | all at once: ${fmt(p.allAtOnce / 1000, 1)} s; 2 at a time: ${fmt(p.twoAtOnce / 1000, 1)} s | one after another: ${fmt(p.sequential / 1000, 1)} s | speed-up ${ratio(p.sequential, p.allAtOnce)} (all), ${ratio(p.sequential, p.twoAtOnce)} (2 at a time) | ${r.parallel.cores} cores |`);
     }
   }
+  for (const w of [r.workers, r.workersSlow]) {
+    if (!w) continue;
+    L.push(`| F-evals/s of a \`central\` run (learning and monitoring rows / run time), a costly F of ${fmt(w.usPerCall, 0)} µs a call, ${w.n} F-workers (Workers per method) | ${si(w.manyRate)}/s | 1 worker: ${si(w.oneRate)}/s | ${fmt(w.speedup, 2)}x (median of the side-by-side ratios; histories identical) | >= ${fmt(0.8 * w.n, 1)}x |`);
+    if (w === r.workers) L.push(`| run time, smooth preset (cheap F), \`central\`, Workers per method auto | ${fmt(w.cheapAutoMs, 0)} ms | 1 worker: ${fmt(w.cheapOneMs, 0)} ms | auto/1 = ${fmt(w.cheapAutoOverOne, 2)} | about 1 |`);
+  }
   if (r.longtask) {
     const l = r.longtask;
     const per = (l.perRunTrace ?? [l.traceLongestMs]).map((v) => fmt(v, 0)).join(', ');
@@ -368,6 +376,11 @@ async function main() {
     if (!skip.has('parallel')) {
       log('parallel workers');
       results.parallel = await call('parallel', { methodsToRun: FOUR });
+    }
+    if (!skip.has('workers')) {
+      log('workers per method: a costly F with 1 and n F-workers; the smooth preset with 1 and auto');
+      results.workers = await call('fWorkers', { reps: quick ? 1 : 3, loops: 6000 });
+      results.workersSlow = await call('fWorkers', { reps: quick ? 1 : 3, loops: 40000 });
     }
     await context.close();
     if (!skip.has('longtask')) {

@@ -248,6 +248,9 @@ export class Comparison {
   }
 }
 
+/** Workers per method for the comparison being started (null: auto). */
+let workersPerMethod = /** @type {number | null} */ (null);
+
 /** The sandbox runner, made on first need; resolves once the sandbox is ready. */
 export function ensureRunner() {
   if (!state.runnerReady) {
@@ -290,8 +293,10 @@ export async function startComparison({ paused = false } = {}) {
       const steps = diagnosedSteps(script);
       if (steps) config.methodSettings.diagnosedSteps = steps;
     }
-    // A page setting, not part of the run: how long an F may stay silent before its worker ends.
+    // Page settings, not part of the run: how long an F may stay silent before its worker
+    // ends, and how many F-workers each method may use (blank: auto).
     set({ watchdogMs: 1000 * /** @type {number} */ (readPageSetting('watchdog')) });
+    workersPerMethod = /** @type {number | undefined} */ (readPageSetting('workers')) ?? null;
   } catch (e) {
     if (!(e instanceof SettingsError)) throw e;
     markInvalid(e.id);
@@ -336,6 +341,11 @@ export async function startComparison({ paused = false } = {}) {
   const runner = state.runner;
   if (state.comparison !== comparison || comparison.over || !runner) return; // stopped or reset while the sandbox was starting
   runner.watchdogMs = state.watchdogMs;
+  // Auto: at most the cores left when every run of the race that computes at once has one.
+  const computingAtOnce = Math.min(runner.maxWorkers, methods.length * repeats);
+  const workers = workersPerMethod === null
+    ? { count: Math.max(1, Math.floor(runner.maxWorkers / computingAtOnce)), auto: true }
+    : { count: workersPerMethod, auto: false };
   // Repeat by repeat, so that every method gets its first run early. Repeats share the data
   // (dataSeed: the base seed) but not the network's start, minibatches or estimator noise.
   const base = config.seed;
@@ -347,7 +357,7 @@ export async function startComparison({ paused = false } = {}) {
       comparison.runs.set(runId, run);
       // Loaded weights (Load weights): the method's own network, else the file's only one.
       const initialWeights = initialWeightsFor(method) ?? undefined;
-      runner.start(runId, JSON.stringify({ method, ...config, seed, dataSeed: base, initialWeights }), script, comparison.handlers(run), { method, label: run.label });
+      runner.start(runId, JSON.stringify({ method, ...config, seed, dataSeed: base, initialWeights }), script, comparison.handlers(run), { method, label: run.label, workers });
       if (paused) runner.control(runId, 'pause');
     }
   }

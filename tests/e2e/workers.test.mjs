@@ -1,0 +1,88 @@
+// Several F-workers per method ("Workers per method"): the same results.json with 1 or 2
+// workers for a pure F, helpers that really run, and Stop that ends a multi-worker run at once
+// and leaves no worker behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  useBrowser, openPage, setScript, fill, waitForState, exportResults, withoutWallClock, textOf,
+} from './support/harness.mjs';
+
+const env = useBrowser();
+
+/** A pure F costing about `loops / 200` µs a call here (a loop of arithmetic). */
+const costly = (loops) => `// Costly: a loop of arithmetic per call.
+function F(x, theta) {
+  let s = 0;
+  for (let i = 0; i < ${loops}; i++) s = s * 0.999 + (i & 7) * 1e-9;
+  return [theta[0] * x[0] + theta[1] + s * 1e-6, theta[0] * theta[1]];
+}
+function thetaTrue(x) { return [Math.sin(x[0]), 0.5 * x[1]]; }
+const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0 };
+`;
+
+/** The page's workers (the sandbox's, in its frame, included). */
+const workerCount = (page) => page.workers().length;
+
+async function runWith(workers, methods, script, budget) {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 20_000);
+    for (const [name, on] of methods) await page.getByRole('checkbox', { name, exact: true }).setChecked(on);
+    await setScript(page, script);
+    await fill(page, 'F-evaluation budget', budget);
+    await fill(page, 'Workers per method', workers);
+    let most = 0;
+    const watch = setInterval(() => { most = Math.max(most, workerCount(page)); }, 20);
+    await page.getByRole('button', { name: 'Run' }).click();
+    const end = await waitForState(page, ['finished', 'error'], 120_000);
+    clearInterval(watch);
+    assert.equal(end, 'finished', await textOf(page.locator('[role="status"]')));
+    const results = await exportResults(page);
+    assert.deepEqual(consoleProblems, []);
+    return { results, most };
+  } finally {
+    await context.close();
+  }
+}
+
+test('one and two workers per method give the same results.json for a pure F', async () => {
+  const methods = [['Central differences', true], ['SPSA', true]];
+  const one = await runWith('1', methods, costly(4000), 8000);
+  const two = await runWith('2', methods, costly(4000), 8000);
+  assert.ok(two.most >= 4, `each of the two methods had a helper (most workers seen: ${two.most})`);
+  assert.ok(one.most <= 2, `one worker per method (most seen: ${one.most})`);
+  assert.equal(one.results.runs.length, 2);
+  assert.deepEqual(withoutWallClock(two.results), withoutWallClock(one.results));
+});
+
+test('Stop ends a two-worker run within a second and leaves no worker running', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 20_000);
+    await page.getByRole('checkbox', { name: 'Central differences', exact: true }).setChecked(false);
+    await page.getByRole('checkbox', { name: 'SPSA', exact: true }).setChecked(true);
+    // About 1 ms a call: a run of minutes.
+    await setScript(page, costly(200_000));
+    await fill(page, 'F-evaluation budget', 1e7);
+    await fill(page, 'Workers per method', '2');
+    await page.getByRole('button', { name: 'Run' }).click();
+    // Under way with its helper: two workers, and steps taken.
+    await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('#results-body')?.textContent ?? '')
+      || Number(document.querySelector('progress')?.getAttribute('value')) > 0, null, { timeout: 60_000, polling: 50 });
+    assert.ok(workerCount(page) >= 2, `the run has its helper (${workerCount(page)} workers)`);
+    const clicked = Date.now();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 10_000), 'finished');
+    const took = Date.now() - clicked;
+    assert.ok(took < 1000, `Stop took ${took} ms`);
+    // The sandbox ends the run's worker and its helper once the run's 'done' has come.
+    const deadline = Date.now() + 10_000;
+    while (workerCount(page) > 0 && Date.now() < deadline) await page.waitForTimeout(50);
+    assert.equal(workerCount(page), 0, 'no worker is left running');
+    const results = await exportResults(page);
+    assert.equal(results.runs[0].final.stopReason, 'stopped');
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
