@@ -111,3 +111,26 @@ fn supplying_values_of_the_wrong_size_is_refused_with_a_message() {
     let err = s.supply(vec![1.0; 3]).unwrap_err().to_string();
     assert!(err.contains("3 values came for a batch of"), "{err}");
 }
+
+#[test]
+fn the_fit_report_covers_every_kth_test_row_up_to_what_a_chart_shows() {
+    use blackbox_playground::session::FIT_MAX_POINTS;
+    let dims = smooth_map().dims();
+    let cfg = config("central", dims, |c| {
+        c.data.samples = 20_000;
+        c.budget = 500;
+    });
+    let mut s = Session::new(cfg, Box::new(smooth_map())).unwrap();
+    run_to_end(&mut s);
+    let test_rows = s.data().x_test.nrows();
+    assert!(test_rows > FIT_MAX_POINTS, "{test_rows} test rows");
+    let before = s.monitoring_evals();
+    let fit = s.fit_report().unwrap();
+    let n = fit.x.len() / dims.x;
+    assert!(n <= FIT_MAX_POINTS && n * 2 > FIT_MAX_POINTS, "{n} rows reported");
+    assert_eq!(s.monitoring_evals() - before, n as u64, "F is evaluated on those rows only");
+    let stride = test_rows.div_ceil(FIT_MAX_POINTS);
+    for (i, row) in fit.x.chunks(dims.x).enumerate() {
+        assert_eq!(row, s.data().x_test.row(i * stride).to_vec().as_slice());
+    }
+}

@@ -15,7 +15,9 @@ mod tune;
 pub use tune::{MakeBox, TunedRun, TuningRecord, GRID_FACTORS};
 
 pub use monitor::{DIVERGENCE_FACTOR, MONITOR_BATCH};
-pub use report::{FitReport, HistoryRow, Outcome, Status, StopReason, SweepReport, HISTORY_FIELDS};
+pub use report::{
+    FitReport, HistoryRow, Outcome, Status, StopReason, SweepReport, FIT_MAX_POINTS, HISTORY_FIELDS,
+};
 
 use crate::config::{DataSource, RunConfig};
 use crate::data::Dataset;

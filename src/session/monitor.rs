@@ -4,11 +4,13 @@
 //! `Purpose::Monitoring`, counted apart from the budget, and every random draw comes from
 //! the monitoring stream, so watching never changes training.
 
-use super::report::{FitReport, HistoryRow, StopReason, SweepDefaults, SweepReport};
+use super::report::{
+    FitReport, HistoryRow, StopReason, SweepDefaults, SweepReport, FIT_MAX_POINTS,
+};
 use super::{policy_forward, rows, Core, Session, SessionError};
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
 use crate::problem::Purpose;
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
 
 /// Samples in the fixed monitoring batch for gradient errors.
 pub const MONITOR_BATCH: usize = 64;
@@ -199,6 +201,13 @@ impl Session {
         } else {
             (&d.x_train, &d.y_train, &d.theta_train)
         };
+        // Every k-th row beyond FIT_MAX_POINTS: the charts show no more, and with 100,000
+        // samples F on every test row (and the message that carries them) cost seconds.
+        let stride = x.nrows().div_ceil(FIT_MAX_POINTS).max(1);
+        let keep: Vec<usize> = (0..x.nrows()).step_by(stride).collect();
+        let x = &x.select(Axis(0), &keep);
+        let y = &y.select(Axis(0), &keep);
+        let tt = tt.as_ref().map(|t| t.select(Axis(0), &keep));
         let theta = policy_forward(&c.policy, x.view())?.0;
         let pred = c.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
         let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<f64>>();

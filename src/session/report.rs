@@ -172,6 +172,9 @@ pub struct Status {
     pub outcome_why: Option<String>,
 }
 
+/// Test rows a fit report covers at most (every k-th beyond): what its charts can show.
+pub const FIT_MAX_POINTS: usize = 2000;
+
 /// Predicted against observed outputs for the fit chart.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -215,16 +215,19 @@ function sweepSpec(runs) {
   return { title: `Step-size sweep (vs ${against})`, xLabel: 'relative step h', yLabel: 'relative error of dL/dθ', logX: true, logY: true, kind: 'line', series };
 }
 
+// Points a fit or θ(x) chart draws per run at most (every k-th test point beyond): more than a
+// chart of a few hundred pixels can show apart.
+const MAX_CHART_POINTS = 1500;
+
 /**
  * Predicted against observed y on the test set, for every run that finished.
  * @param {Run[]} runs
  * @returns {ChartSpec}
  */
 function fitSpec(runs) {
-  const MAX_POINTS = 1500;
   const series = runs.filter((r) => r.fit).map((r) => {
     const { yTrue, yPred } = /** @type {Record<string, any>} */ (r.fit);
-    const stride = Math.max(1, Math.ceil(yTrue.length / MAX_POINTS));
+    const stride = Math.max(1, Math.ceil(yTrue.length / MAX_CHART_POINTS));
     const pts = [];
     for (let i = 0; i < yTrue.length; i += stride) {
       if (Number.isFinite(yTrue[i]) && Number.isFinite(yPred[i])) pts.push([yTrue[i], yPred[i]]);
@@ -248,7 +251,12 @@ function thetaSpec(runs) {
   const shownTrue = new Set();
   for (const r of oneD) {
     const { x, thetaLearned, thetaTrue, thetaDim } = /** @type {Record<string, any>} */ (r.fit);
-    const order = x.map((/** @type {number} */ _, /** @type {number} */ i) => i).sort((/** @type {number} */ a, /** @type {number} */ b) => x[a] - x[b]);
+    // Every stride-th test point, sorted by x: a line of MAX_CHART_POINTS points shows what
+    // one of 20,000 would, and sorting and drawing all of them held the main thread.
+    const stride = Math.max(1, Math.ceil(x.length / MAX_CHART_POINTS));
+    const order = [];
+    for (let i = 0; i < x.length; i += stride) order.push(i);
+    order.sort((/** @type {number} */ a, /** @type {number} */ b) => x[a] - x[b]);
     for (let j = 0; j < Math.min(3, thetaDim); j++) {
       if (thetaTrue && !shownTrue.has(j)) {
         shownTrue.add(j);
