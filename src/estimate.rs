@@ -89,6 +89,39 @@ pub struct LossGrad {
     pub grad: Array2<f64>,
     /// The probe rows evaluated (theta and F), for methods that learn a surrogate from them.
     pub probes: Option<(Array2<f64>, Array2<f64>, Array2<f64>)>,
+    /// Stochastic estimators: the estimate from each of the k directions alone (each `n x
+    /// p`, independent draws whose mean is `grad`): their spread is the estimate's standard
+    /// error ([`standard_error`]). Empty for deterministic estimators.
+    pub directions: Vec<Array2<f64>>,
+}
+
+/// The mean of `k` independent vector estimates and its standard error per component
+/// (`None` for fewer than 2).
+pub fn standard_errors(draws: &[Vec<f64>]) -> Option<(Vec<f64>, Vec<f64>)> {
+    let k = draws.len();
+    if k < 2 {
+        return None;
+    }
+    let len = draws[0].len();
+    let mean: Vec<f64> = (0..len)
+        .map(|j| draws.iter().map(|d| d[j]).sum::<f64>() / k as f64)
+        .collect();
+    let se = (0..len)
+        .map(|j| {
+            let ss: f64 = draws.iter().map(|d| (d[j] - mean[j]).powi(2)).sum();
+            (ss / ((k - 1) * k) as f64).sqrt()
+        })
+        .collect();
+    Some((mean, se))
+}
+
+/// The standard error of the mean of `k` independent vector estimates relative to the
+/// mean's norm: `||se|| / ||mean||` (`None` for fewer than 2 draws or a zero mean).
+pub fn standard_error(draws: &[Vec<f64>]) -> Option<f64> {
+    let (mean, se) = standard_errors(draws)?;
+    let norm = mean.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let se = se.iter().map(|v| v * v).sum::<f64>().sqrt();
+    (norm > 0.0 && norm.is_finite()).then(|| se / norm)
 }
 
 /// `w = 2 (f - y) / (n m)` and the mean squared error.
@@ -178,6 +211,7 @@ pub fn loss_and_grad(
             f,
             grad,
             probes: None,
+            directions: Vec::new(),
         });
     }
 
@@ -296,6 +330,11 @@ pub fn loss_and_grad(
     let f = out.slice(ndarray::s![..n, ..]).to_owned();
     let (w, loss) = residual_weights(&f, y);
     let mut grad = Array2::zeros((n, p));
+    let k_dirs = match est {
+        Estimator::Spsa { k, .. } | Estimator::Es { k, .. } | Estimator::GuidedEs { k, .. } => k,
+        _ => 0,
+    };
+    let mut per_direction = vec![Array2::<f64>::zeros((n, p)); k_dirs];
     for i in 0..n {
         let first = base + i * per;
         let wi = w.row(i);
@@ -328,7 +367,9 @@ pub fn loss_and_grad(
                     let s = dot_w(first + 2 * q, first + 2 * q + 1) / (2.0 * c) / k as f64;
                     // Rademacher: 1/d_j = d_j.
                     for j in 0..p {
-                        grad[[i, j]] += s * directions[i * k + q][j] / scale[j];
+                        let g = s * directions[i * k + q][j] / scale[j];
+                        grad[[i, j]] += g;
+                        per_direction[q][[i, j]] = g * k as f64;
                     }
                 }
             }
@@ -339,7 +380,9 @@ pub fn loss_and_grad(
                 for q in 0..k {
                     let s = dot_w(first + 2 * q, first + 2 * q + 1) / (2.0 * sigma) / k as f64;
                     for j in 0..p {
-                        grad[[i, j]] += s * directions[i * k + q][j] / scale[j];
+                        let g = s * directions[i * k + q][j] / scale[j];
+                        grad[[i, j]] += g;
+                        per_direction[q][[i, j]] = g * k as f64;
                     }
                 }
             }
@@ -351,6 +394,7 @@ pub fn loss_and_grad(
         loss,
         f,
         grad,
+        directions: per_direction,
         probes,
     })
 }
@@ -377,4 +421,172 @@ pub fn compare(estimate: &[f64], reference: &[f64]) -> (f64, f64) {
         f64::NAN
     };
     (rel, cos)
+}
+
+/// ES with the surrogate `F~` as a control variate (after RELAX/LAX, Grathwohl et al. 2018):
+/// per sample, with residual weights `w_i`, `s = w_i·F` and `s~ = w_i·F~`, and `k` antithetic
+/// pairs `θ ± σ ε_q`,
+/// `g_i = (1/k) Σ_q [ (s(θ+σε_q) − s(θ−σε_q)) − c∘(s~(θ+σε_q) − s~(θ−σε_q)) ] ε_q / (2σ) + c∘m_i`,
+/// where `m_i` estimates the gradient of the Gaussian-smoothed `s~` from `mc` free surrogate
+/// pairs per direction, each corrected by the surrogate's own linear part
+/// (`∇s~ + [Δs~(δ)/2σ − δ·∇s~] δ`, unbiased because `E[δδᵀ] = I`), so that only the curvature
+/// of `F~` within σ adds variance. Both ES terms estimate a smoothed gradient: the one of `F~` cancels
+/// in expectation against `m_i`, so `g_i` is unbiased for the smoothed `F` whatever `F~` and
+/// `c` (drawn before this step) are; the better `F~`, the smaller the variance. `2k + 1`
+/// F-evaluations per sample, as ES; the surrogate's work is free.
+#[derive(Clone, Copy, Debug)]
+pub struct CvEs<'a> {
+    pub k: usize,
+    pub sigma: f64,
+    pub scale: &'a [f64],
+    /// The control variate's coefficient per component (0: plain ES, 1: the plain control
+    /// variate).
+    pub c: &'a [f64],
+    /// Surrogate-only antithetic pairs per direction for `m_i`.
+    pub mc: usize,
+}
+
+/// What a `CvEs` step gives beside the estimate: per component, the sums of centred products
+/// of the F-term and the surrogate-term over the directions, and of the surrogate-term
+/// squared, from which the variance-minimising `c = Cov/Var` is estimated online.
+#[derive(Clone, Debug)]
+pub struct CvEsOut {
+    pub lg: LossGrad,
+    pub cov: Vec<f64>,
+    pub var: Vec<f64>,
+}
+
+/// `F~` on rows `(x, theta)`, `n x m`.
+pub type SurrogateFn<'a> = dyn FnMut(ArrayView2<f64>, ArrayView2<f64>) -> Array2<f64> + 'a;
+/// `J~(x_i, theta_i)^T w_i` per row: F~'s gradient of `w·F~`, `n x p`.
+pub type SurrogateGradFn<'a> =
+    dyn FnMut(ArrayView2<f64>, ArrayView2<f64>, ArrayView2<f64>) -> Array2<f64> + 'a;
+
+/// The surrogate as [`cv_es_loss_and_grad`] uses it: its values and its gradient.
+pub struct Surrogate<'s, 'a> {
+    pub values: &'s mut SurrogateFn<'a>,
+    pub grad: &'s mut SurrogateGradFn<'a>,
+}
+
+/// Estimates `L` and `dL/dtheta` by [`CvEs`].
+pub fn cv_es_loss_and_grad(
+    cv: CvEs,
+    bb: &mut CountedBox,
+    purpose: Purpose,
+    batch: Batch,
+    rng: &mut ChaCha8Rng,
+    surrogate: Surrogate,
+    keep_probes: bool,
+) -> Result<CvEsOut, EvalError> {
+    let Surrogate {
+        values: surrogate,
+        grad: surrogate_grad,
+    } = surrogate;
+    let Batch {
+        x,
+        theta,
+        y,
+        centre,
+    } = batch;
+    let (n, p) = theta.dim();
+    let (k, sigma, scale) = (cv.k, cv.sigma, cv.scale);
+    let xd = x.ncols();
+    let per = 2 * k;
+    // F's probe rows, then the surrogate-only rows (mc pairs per direction).
+    let mut xs = Array2::zeros((n * per, xd));
+    let mut ts = Array2::zeros((n * per, p));
+    let mc_rows = n * k * cv.mc * 2;
+    let mut xm = Array2::zeros((mc_rows, xd));
+    let mut tm = Array2::zeros((mc_rows, p));
+    let mut eps = Vec::with_capacity(n * k);
+    let mut deltas = Vec::with_capacity(n * k * cv.mc);
+    for i in 0..n {
+        for q in 0..k {
+            let d = guided_direction(rng, p, 1.0, None);
+            let r = i * per + 2 * q;
+            for (row, sign) in [(r, 1.0), (r + 1, -1.0)] {
+                xs.row_mut(row).assign(&x.row(i));
+                for j in 0..p {
+                    ts[[row, j]] = theta[[i, j]] + sign * sigma * scale[j] * d[j];
+                }
+            }
+            eps.push(d);
+            for a in 0..cv.mc {
+                let d = guided_direction(rng, p, 1.0, None);
+                let r = ((i * k + q) * cv.mc + a) * 2;
+                for (row, sign) in [(r, 1.0), (r + 1, -1.0)] {
+                    xm.row_mut(row).assign(&x.row(i));
+                    for j in 0..p {
+                        tm[[row, j]] = theta[[i, j]] + sign * sigma * scale[j] * d[j];
+                    }
+                }
+                deltas.push(d);
+            }
+        }
+    }
+    let f = match centre {
+        Some(c) => c.to_owned(),
+        None => bb.eval(purpose, x, theta)?,
+    };
+    let out = bb.eval(purpose, xs.view(), ts.view())?;
+    let sur = surrogate(xs.view(), ts.view());
+    let sur_mc = surrogate(xm.view(), tm.view());
+    let (w, loss) = residual_weights(&f, y);
+    let lin = surrogate_grad(x, theta, w.view());
+    let m = f.ncols();
+    let dot = |a: &Array2<f64>, r: usize, i: usize| -> f64 {
+        (0..m)
+            .map(|o| (a[[r, o]] - a[[r + 1, o]]) * w[[i, o]])
+            .sum()
+    };
+    let mut grad = Array2::zeros((n, p));
+    let mut per_direction = vec![Array2::<f64>::zeros((n, p)); k];
+    let (mut cov, mut var) = (vec![0.0; p], vec![0.0; p]);
+    let mut g_f = vec![vec![0.0; p]; k];
+    let mut g_s = vec![vec![0.0; p]; k];
+    for i in 0..n {
+        for q in 0..k {
+            let r = i * per + 2 * q;
+            let (a, b) = (dot(&out, r, i), dot(&sur, r, i));
+            let d = &eps[i * k + q];
+            // This direction's own estimate of the smoothed surrogate's gradient.
+            let mut mq: Vec<f64> = lin.row(i).to_vec();
+            for t in 0..cv.mc {
+                let r = ((i * k + q) * cv.mc + t) * 2;
+                let dl = &deltas[(i * k + q) * cv.mc + t];
+                let linear: f64 = (0..p).map(|j| scale[j] * dl[j] * lin[[i, j]]).sum();
+                let s = (dot(&sur_mc, r, i) / (2.0 * sigma) - linear) / cv.mc as f64;
+                for j in 0..p {
+                    mq[j] += s * dl[j] / scale[j];
+                }
+            }
+            for j in 0..p {
+                g_f[q][j] = a / (2.0 * sigma) * d[j] / scale[j];
+                g_s[q][j] = b / (2.0 * sigma) * d[j] / scale[j];
+                let g = g_f[q][j] - cv.c[j] * (g_s[q][j] - mq[j]);
+                per_direction[q][[i, j]] = g;
+                grad[[i, j]] += g / k as f64;
+            }
+        }
+        for j in 0..p {
+            let mf = g_f.iter().map(|v| v[j]).sum::<f64>() / k as f64;
+            let ms = g_s.iter().map(|v| v[j]).sum::<f64>() / k as f64;
+            for q in 0..k {
+                cov[j] += (g_f[q][j] - mf) * (g_s[q][j] - ms);
+                var[j] += (g_s[q][j] - ms) * (g_s[q][j] - ms);
+            }
+        }
+    }
+    let probes = keep_probes.then_some((xs, ts, out));
+    Ok(CvEsOut {
+        lg: LossGrad {
+            loss,
+            f,
+            grad,
+            probes,
+            directions: per_direction,
+        },
+        cov,
+        var,
+    })
 }

@@ -11,7 +11,7 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-const ALL: [&str; 8] = [
+const ALL: [&str; 9] = [
     "central",
     "forward",
     "spsa",
@@ -19,6 +19,7 @@ const ALL: [&str; 8] = [
     "surrogate",
     "joint",
     "guided-es",
+    "cv-es",
     "exact",
 ];
 
@@ -181,7 +182,7 @@ fn a_step_that_would_overshoot_is_shrunk_and_said_so() {
     );
 }
 
-fn comparable(s: &Session) -> Vec<[f64; 9]> {
+fn comparable(s: &Session) -> Vec<[f64; 10]> {
     s.history()
         .iter()
         .map(|h| {
@@ -192,7 +193,7 @@ fn comparable(s: &Session) -> Vec<[f64; 9]> {
         .collect()
 }
 
-fn bits(rows: &[[f64; 9]]) -> Vec<u64> {
+fn bits(rows: &[[f64; 10]]) -> Vec<u64> {
     rows.iter()
         .flat_map(|r| r.iter().map(|v| v.to_bits()))
         .collect()
@@ -246,4 +247,47 @@ fn every_method_name_round_trips_through_its_design_name() {
         assert_eq!(Method::from_name(m.name()), Some(m));
         assert!(!m.label().is_empty());
     }
+}
+
+/// Median of the gradient's relative error over the log points after the first quarter
+/// (once a surrogate has data).
+fn median_grad_error(s: &Session) -> f64 {
+    let h = s.history();
+    let mut e: Vec<f64> = h[h.len() / 4..]
+        .iter()
+        .filter_map(|r| r.grad_rel_err)
+        .collect();
+    e.sort_by(f64::total_cmp);
+    e[e.len() / 2]
+}
+
+#[test]
+fn es_with_the_surrogate_as_control_variate_halves_es_gradient_error_in_sixteen_dimensions() {
+    let edit = |c: &mut blackbox_playground::config::RawConfig| {
+        c.budget = 60_000;
+        c.log_points = 40;
+    };
+    let es = run("es", curve(16), edit);
+    let cv = run("cv-es", curve(16), edit);
+    let (a, b) = (median_grad_error(&es), median_grad_error(&cv));
+    assert!(
+        b <= 0.5 * a,
+        "median relative error: ES {a:.3}, cv-es {b:.3}"
+    );
+    // Its error bars: every log point of a stochastic method has one, none of a deterministic.
+    assert!(cv
+        .history()
+        .iter()
+        .all(|h| h.grad_se.is_some_and(|v| v > 0.0)));
+    assert!(run("central", curve(16), edit)
+        .history()
+        .iter()
+        .all(|h| h.grad_se.is_none()));
+}
+
+#[test]
+fn es_with_the_surrogate_as_control_variate_still_learns_a_rounded_function() {
+    let s = run("cv-es", rounded_map(), |c| c.budget = 60_000);
+    let (first, last) = (first_loss(&s), final_loss(&s));
+    assert!(last <= first / 3.0, "loss {first:e} -> {last:e}");
 }

@@ -127,8 +127,15 @@ fn the_fit_report_covers_every_kth_test_row_up_to_what_a_chart_shows() {
     let before = s.monitoring_evals();
     let fit = s.fit_report().unwrap();
     let n = fit.x.len() / dims.x;
-    assert!(n <= FIT_MAX_POINTS && n * 2 > FIT_MAX_POINTS, "{n} rows reported");
-    assert_eq!(s.monitoring_evals() - before, n as u64, "F is evaluated on those rows only");
+    assert!(
+        n <= FIT_MAX_POINTS && n * 2 > FIT_MAX_POINTS,
+        "{n} rows reported"
+    );
+    assert_eq!(
+        s.monitoring_evals() - before,
+        n as u64,
+        "F is evaluated on those rows only"
+    );
     let stride = test_rows.div_ceil(FIT_MAX_POINTS);
     for (i, row) in fit.x.chunks(dims.x).enumerate() {
         assert_eq!(row, s.data().x_test.row(i * stride).to_vec().as_slice());

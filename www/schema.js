@@ -696,6 +696,18 @@ export const METHODS = [
     ]
   },
   {
+    "cost": "2k + 1",
+    "formula": "g = mean_k [Δs(ε) − c∘Δs̃(ε)] ε/2σs + c∘m,  Δs(ε) = s(θ + σsε) − s(θ − σsε),  s = w·F,  s̃ = w·F̃,  m ≈ ∇(smoothed s̃)",
+    "idea": "ES's probes, minus what the surrogate F̃ predicts for the same probes, plus the surrogate's own smoothed gradient from free probes: the two surrogate terms cancel on average, so the estimate stays unbiased for the smoothed F however wrong F̃ is. Where F̃ is good, the difference is small and so is the variance; c per component is set online to minimise it (c = 0 is plain ES). It sits between ES (honest, noisy) and the joint surrogate (smooth, biased where F̃ is wrong), after RELAX/LAX (Grathwohl et al. 2018).",
+    "label": "ES with surrogate control variate",
+    "name": "cv-es",
+    "settings": [
+      "methodSettings.k",
+      "methodSettings.sigma",
+      "methodSettings.surrogateHidden"
+    ]
+  },
+  {
     "cost": "1 F + 1 dF",
     "formula": "g = J_Fᵀ ∂L/∂F,  J_F = dF(x, θ) from your script",
     "idea": "The oracle: uses your dF. Every other method is measured against it (or against Richardson-extrapolated differences when there is no dF).",
@@ -715,7 +727,8 @@ export const HISTORY_FIELDS = [
   "testLoss",
   "gradRelErr",
   "gradCos",
-  "surrogateErr"
+  "surrogateErr",
+  "gradSE"
 ];
 
 /** Charts a share link can show or hide, in page order. */

@@ -27,12 +27,14 @@ pub enum Method {
     Joint,
     #[serde(rename = "guided-es")]
     GuidedEs,
+    #[serde(rename = "cv-es")]
+    CvEs,
     #[serde(rename = "exact")]
     Exact,
 }
 
 impl Method {
-    pub const ALL: [Method; 8] = [
+    pub const ALL: [Method; 9] = [
         Method::Central,
         Method::Forward,
         Method::Spsa,
@@ -40,6 +42,7 @@ impl Method {
         Method::Surrogate,
         Method::Joint,
         Method::GuidedEs,
+        Method::CvEs,
         Method::Exact,
     ];
     pub fn name(self) -> &'static str {
@@ -80,6 +83,10 @@ impl Method {
                 "ε ~ N(0, n·Σ),  Σ = (α/n)·I + (1 − α)·uuᵀ,  u = J_F̃ᵀ(F − Y) / ‖·‖",
                 "Evolution strategies whose search leans toward the surrogate's gradient, with the paper's covariance (Maheswaranathan et al. 2019): surrogate speed, ES honesty. Plain ES until F̃ predicts fresh probes well.",
                 &["methodSettings.k", "methodSettings.sigma", "methodSettings.alpha", "methodSettings.surrogateHidden"]),
+            Method::CvEs => ("cv-es", "ES with surrogate control variate", "2k + 1",
+                "g = mean_k [Δs(ε) − c∘Δs̃(ε)] ε/2σs + c∘m,  Δs(ε) = s(θ + σsε) − s(θ − σsε),  s = w·F,  s̃ = w·F̃,  m ≈ ∇(smoothed s̃)",
+                "ES's probes, minus what the surrogate F̃ predicts for the same probes, plus the surrogate's own smoothed gradient from free probes: the two surrogate terms cancel on average, so the estimate stays unbiased for the smoothed F however wrong F̃ is. Where F̃ is good, the difference is small and so is the variance; c per component is set online to minimise it (c = 0 is plain ES). It sits between ES (honest, noisy) and the joint surrogate (smooth, biased where F̃ is wrong), after RELAX/LAX (Grathwohl et al. 2018).",
+                &["methodSettings.k", "methodSettings.sigma", "methodSettings.surrogateHidden"]),
             Method::Exact => ("exact", "Analytic gradient", "1 F + 1 dF",
                 "g = J_Fᵀ ∂L/∂F,  J_F = dF(x, θ) from your script",
                 "The oracle: uses your dF. Every other method is measured against it (or against Richardson-extrapolated differences when there is no dF).",

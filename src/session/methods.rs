@@ -48,6 +48,14 @@ const ERR_SMOOTHING: f64 = 0.9;
 const JOINT_REPLAY: usize = 2;
 /// Guided ES: fit updates of F~ per step on its probes.
 const GUIDED_FIT: usize = 2;
+/// ES with a surrogate control variate: free surrogate-only antithetic pairs per direction
+/// for the smoothed surrogate's gradient (their variance is about 1/MC of ES's).
+const CV_MC: usize = 4;
+/// Its online estimate of `c = Cov/Var` forgets this share of the past each step.
+const CV_DECAY: f64 = 0.8;
+/// Its fit updates of F~ per step: a step spends 2k + 1 evaluations a sample, so F~ gets as
+/// many updates per F-evaluation as the joint surrogate's (three per step of one a sample).
+const CV_FIT: usize = 24;
 
 /// The machinery of the run's method.
 #[derive(Clone)]
@@ -57,6 +65,7 @@ pub(crate) enum Machinery {
     TwoStage(Box<TwoStage>),
     Joint(Box<Joint>),
     GuidedEs(Box<GuidedEs>),
+    CvEs(Box<CvEsState>),
 }
 
 /// A surrogate with its smoothed out-of-sample error.
@@ -164,6 +173,15 @@ pub(crate) struct GuidedEs {
     s: Fitted,
 }
 
+/// ES with F~ as control variate: F~ fitted on the ES probes (as Guided ES), and the running
+/// sums that set `c` per component.
+#[derive(Clone)]
+pub(crate) struct CvEsState {
+    s: Fitted,
+    cov: Vec<f64>,
+    var: Vec<f64>,
+}
+
 /// The diagnosis's steps when the run uses them (a copy: the estimator outlives a borrow
 /// of the run's settings).
 fn diagnosed_steps(cfg: &RunConfig) -> Option<DiagnosedSteps> {
@@ -200,7 +218,7 @@ fn estimator<'a>(
             scale,
         },
         Method::Exact => Estimator::Exact,
-        Method::GuidedEs | Method::Surrogate | Method::Joint => {
+        Method::GuidedEs | Method::Surrogate | Method::Joint | Method::CvEs => {
             unreachable!("{:?} has its own machinery", cfg.method)
         }
     }
@@ -265,6 +283,11 @@ impl Machinery {
             Method::GuidedEs => Machinery::GuidedEs(Box::new(GuidedEs {
                 s: Fitted::new(cfg, data, SURROGATE_LR, rng_init),
             })),
+            Method::CvEs => Machinery::CvEs(Box::new(CvEsState {
+                s: Fitted::new(cfg, data, SURROGATE_LR, rng_init),
+                cov: vec![0.0; cfg.theta_dim],
+                var: vec![0.0; cfg.theta_dim],
+            })),
             _ => Machinery::Estimator,
         }
     }
@@ -275,6 +298,7 @@ impl Machinery {
             Machinery::TwoStage(t) => Some(&t.s),
             Machinery::Joint(j) => Some(&j.s),
             Machinery::GuidedEs(g) => Some(&g.s),
+            Machinery::CvEs(c) => Some(&c.s),
         }
     }
 
@@ -297,41 +321,130 @@ impl Machinery {
             Machinery::TwoStage(t) => t.step(core),
             Machinery::Joint(j) => j.step(core),
             Machinery::GuidedEs(g) => g.step(core),
+            Machinery::CvEs(c) => c.step(core),
         }
     }
 
     /// The `dL/dtheta` this method would apply at `(x, theta)`, with monitoring
-    /// evaluations and the monitoring random stream.
+    /// evaluations and the monitoring random stream; for stochastic methods also the estimate
+    /// from each direction alone (for its standard error), else an empty list.
     pub(crate) fn monitor_d_theta(
         &mut self,
         core: &mut Core,
         x: ArrayView2<f64>,
         theta: ArrayView2<f64>,
         y: ArrayView2<f64>,
-    ) -> Result<Array2<f64>, SessionError> {
+    ) -> Result<(Array2<f64>, Vec<Array2<f64>>), SessionError> {
         let purpose = Purpose::Monitoring;
+        let alone = |g: Array2<f64>| (g, Vec::new());
         Ok(match self {
             Machinery::Estimator => {
                 let scale = core.cfg.theta_scale();
                 let diagnosed = diagnosed_steps(&core.cfg);
                 let est = estimator(&core.cfg, core.steps, &scale, diagnosed.as_ref());
-                super::monitor::monitored_grad(core, est, Batch::new(x, theta, y))?
+                let lg = super::monitor::monitored(core, est, Batch::new(x, theta, y))?;
+                (lg.grad, lg.directions)
             }
-            Machinery::TwoStage(t) => t.s.surrogate_grad(x, theta, y),
+            Machinery::TwoStage(t) => alone(t.s.surrogate_grad(x, theta, y)),
             Machinery::Joint(j) => {
                 let mut rng = core.rng_monitor.clone();
                 let explored = core.explore(&theta.to_owned(), &mut rng);
                 core.rng_monitor = rng;
                 let f = core.bb.eval(purpose, x, explored.view())?;
-                j.d_theta(&core.cfg, x, theta, explored.view(), f.view(), y)
+                alone(j.d_theta(&core.cfg, x, theta, explored.view(), f.view(), y))
             }
             Machinery::GuidedEs(g) => {
                 let f = core.bb.eval(purpose, x, theta)?;
                 let scale = core.cfg.theta_scale();
-                g.estimate(core, purpose, x, theta, y, f.view(), &scale, false)?
-                    .grad
+                let lg = g.estimate(core, purpose, x, theta, y, f.view(), &scale, false)?;
+                (lg.grad, lg.directions)
+            }
+            Machinery::CvEs(c) => {
+                let scale = core.cfg.theta_scale();
+                let out = c.estimate(core, purpose, Batch::new(x, theta, y), &scale, false)?;
+                (out.lg.grad, out.lg.directions)
             }
         })
+    }
+}
+
+impl CvEsState {
+    /// `c` per component: the running `Cov/Var` of the F-term and the surrogate-term over
+    /// directions, within [0, 1] (0 until there is any spread to go by).
+    fn coefficients(&self) -> Vec<f64> {
+        self.cov
+            .iter()
+            .zip(&self.var)
+            .map(|(c, v)| {
+                if *v > 0.0 {
+                    (c / v).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    fn estimate(
+        &mut self,
+        core: &mut Core,
+        purpose: Purpose,
+        batch: Batch,
+        scale: &[f64],
+        keep_probes: bool,
+    ) -> Result<estimate::CvEsOut, SessionError> {
+        let st = &core.cfg.settings;
+        let c = self.coefficients();
+        let cv = estimate::CvEs {
+            k: st.k,
+            sigma: st.sigma,
+            scale,
+            c: &c,
+            mc: CV_MC,
+        };
+        let net = &self.s.net;
+        let mut surrogate = |x: ArrayView2<f64>, t: ArrayView2<f64>| net.forward(x, t).0;
+        let fitted = &self.s;
+        let mut surrogate_grad =
+            |x: ArrayView2<f64>, t: ArrayView2<f64>, w: ArrayView2<f64>| fitted.chain(x, t, w);
+        let rng = match purpose {
+            Purpose::Learning => &mut core.rng_est,
+            _ => &mut core.rng_monitor,
+        };
+        Ok(estimate::cv_es_loss_and_grad(
+            cv,
+            &mut core.bb,
+            purpose,
+            batch,
+            rng,
+            estimate::Surrogate {
+                values: &mut surrogate,
+                grad: &mut surrogate_grad,
+            },
+            keep_probes,
+        )?)
+    }
+
+    fn step(&mut self, core: &mut Core) -> Result<(), SessionError> {
+        let b = core.affordable(2 * core.cfg.settings.k as u64 + 1);
+        if b == 0 {
+            return Ok(());
+        }
+        let mb = core.minibatch(b)?;
+        let scale = core.cfg.theta_scale();
+        let batch = Batch::new(mb.x.view(), mb.theta.view(), mb.y.view());
+        let out = self.estimate(core, Purpose::Learning, batch, &scale, true)?;
+        // c for the next steps, from this one's spread (never from the draws it weights).
+        for j in 0..self.cov.len() {
+            self.cov[j] = CV_DECAY * self.cov[j] + out.cov[j];
+            self.var[j] = CV_DECAY * self.var[j] + out.var[j];
+        }
+        let (px, pt, pf) = out.lg.probes.as_ref().expect("probes kept");
+        self.s.observe(px.view(), pt.view(), pf.view());
+        self.s.net.follow_output_range();
+        self.s.last_mse = self.s.net.fit(CV_FIT, FIT_BATCH, &mut core.rng_surrogate);
+        core.apply_policy_gradient(&mb.cache, out.lg.grad.view());
+        Ok(())
     }
 }
 

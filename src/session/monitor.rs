@@ -18,20 +18,28 @@ pub const MONITOR_BATCH: usize = 64;
 pub const DIVERGENCE_FACTOR: f64 = 1e4;
 
 /// `dL/dtheta` by `est` on `batch`, with monitoring evaluations and the monitoring stream.
-pub(super) fn monitored_grad(
+pub(super) fn monitored(
     c: &mut Core,
     est: Estimator,
     batch: Batch,
-) -> Result<Array2<f64>, SessionError> {
-    let lg = estimate::loss_and_grad(
+) -> Result<estimate::LossGrad, SessionError> {
+    Ok(estimate::loss_and_grad(
         est,
         &mut c.bb,
         Purpose::Monitoring,
         batch,
         &mut c.rng_monitor,
         false,
-    )?;
-    Ok(lg.grad)
+    )?)
+}
+
+/// `dL/dtheta` by `est` on `batch` (as [`monitored`]).
+pub(super) fn monitored_grad(
+    c: &mut Core,
+    est: Estimator,
+    batch: Batch,
+) -> Result<Array2<f64>, SessionError> {
+    Ok(monitored(c, est, batch)?.grad)
 }
 
 impl Session {
@@ -78,13 +86,28 @@ impl Session {
     /// The `dL/dpi` this method applies, on the monitoring batch at the current policy
     /// (its own machinery, monitoring evaluations and randomness).
     pub fn method_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
+        Ok(self.method_policy_gradient_with_error()?.0)
+    }
+
+    /// `method_policy_gradient` and, for a stochastic method, its standard error relative to
+    /// its norm, from the spread of the estimates each direction gives alone.
+    pub fn method_policy_gradient_with_error(
+        &mut self,
+    ) -> Result<(Vec<f64>, Option<f64>), SessionError> {
         let (x, y) = self.monitor_batch();
         let c = &mut self.core;
         let (theta, cache) = policy_forward(&c.policy, x.view())?;
-        let d_theta = self
-            .method
-            .monitor_d_theta(c, x.view(), theta.view(), y.view())?;
-        Ok(c.policy.backward(&cache, d_theta.view()).0)
+        let (d_theta, directions) =
+            self.method
+                .monitor_d_theta(c, x.view(), theta.view(), y.view())?;
+        let draws: Vec<Vec<f64>> = directions
+            .iter()
+            .map(|d| c.policy.backward(&cache, d.view()).0)
+            .collect();
+        Ok((
+            c.policy.backward(&cache, d_theta.view()).0,
+            estimate::standard_error(&draws),
+        ))
     }
 
     pub(super) fn log(&mut self, wall_ms: f64) -> Result<(), SessionError> {
@@ -95,7 +118,7 @@ impl Session {
             None
         };
         let reference = self.reference_policy_gradient()?;
-        let estimate = self.method_policy_gradient()?;
+        let (estimate, grad_se) = self.method_policy_gradient_with_error()?;
         let (rel, cos) = estimate::compare(&estimate, &reference);
         let c = &mut self.core;
         let row = HistoryRow {
@@ -107,6 +130,7 @@ impl Session {
             test_loss,
             grad_rel_err: rel.is_finite().then_some(rel),
             grad_cos: cos.is_finite().then_some(cos),
+            grad_se,
             surrogate_err: self.method.surrogate_error(),
         };
         let first = self.history.first().map(|h| h.train_loss);

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Field names of a history row, in `HistoryRow::to_array` order (also `results.json`).
-pub const HISTORY_FIELDS: [&str; 9] = [
+pub const HISTORY_FIELDS: [&str; 10] = [
     "step",
     "evals",
     "monitorEvals",
@@ -14,6 +14,7 @@ pub const HISTORY_FIELDS: [&str; 9] = [
     "gradRelErr",
     "gradCos",
     "surrogateErr",
+    "gradSE",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -29,11 +30,14 @@ pub struct HistoryRow {
     /// Surrogate methods: F~'s error on rows it had not been fitted on (mean squared, in
     /// units of F's spread), the number the joint surrogate waits on before training pi.
     pub surrogate_err: Option<f64>,
+    /// Stochastic methods: the standard error of the method's `dL/dpi` (from the spread of
+    /// its k directions) relative to its norm; `None` for deterministic methods.
+    pub grad_se: Option<f64>,
 }
 
 impl HistoryRow {
     /// The row as numbers (`None` as NaN), in `HISTORY_FIELDS` order.
-    pub fn to_array(&self) -> [f64; 9] {
+    pub fn to_array(&self) -> [f64; 10] {
         let o = |v: Option<f64>| v.unwrap_or(f64::NAN);
         [
             self.step as f64,
@@ -45,6 +49,7 @@ impl HistoryRow {
             o(self.grad_rel_err),
             o(self.grad_cos),
             o(self.surrogate_err),
+            o(self.grad_se),
         ]
     }
 }

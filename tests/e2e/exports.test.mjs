@@ -108,7 +108,7 @@ test('each export downloads a valid file', async () => {
     const json = await download(page, 'Export results');
     assert.equal(json.name, 'results.json');
     const results = JSON.parse(json.body.toString('utf8'));
-    assert.equal(results.schema, 2); // schema 2 adds repeat, seed, summary and verdict to schema 1
+    assert.equal(results.schema, 3); // 2 added repeat, seed, summary and verdict to schema 1; 3 gradSE
     assert.deepEqual(results.runs.map((r) => r.method), ['central', 'exact']);
 
     const csv = await download(page, 'Export curves (CSV)');

@@ -61,7 +61,7 @@ test('the default script trains with Central differences: loss falls tenfold, cl
     assert.match(await textOf(status(page)), /Finished/);
 
     const results = await exportResults(page);
-    assert.equal(results.schema, 2); // schema 2 adds repeat, seed, summary and verdict to schema 1
+    assert.equal(results.schema, 3); // 2 added repeat, seed, summary and verdict to schema 1; 3 gradSE
     assert.equal(typeof results.config, 'object');
     assert.equal(results.runs.length, 1);
     const run = results.runs[0];

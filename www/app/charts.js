@@ -160,8 +160,14 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
     const c = r.info.color;
     // With repeats, each run's line is thin: the runs of a method show their spread.
     const clip = diverged(r);
+    const withErr = r.history.filter((h) => positive(h.gradRelErr));
+    // Stochastic methods: the estimate's own standard error (gradSE, relative to its norm) as
+    // a band around the error. An error inside its band is noise; one above it, bias. One run
+    // per method gets it (with repeats the runs' spread shows the noise already).
+    const seBand = repeated ? [] : withErr.filter((h) => positive(h.gradSE))
+      .map((h) => [h.evals, Math.max(h.gradRelErr - h.gradSE, h.gradRelErr / 10), h.gradRelErr + h.gradSE]);
     grad.push({ label: '', hoverLabel: r.label, color: c, light: repeated, clip,
-      points: r.history.filter((h) => positive(h.gradRelErr)).map((h) => [h.evals, h.gradRelErr]) });
+      points: withErr.map((h) => [h.evals, h.gradRelErr]), ...(seBand.length ? { band: seBand } : {}) });
     // Surrogate methods: F̃'s error on rows it had not been fitted on (share of F's variance),
     // thin, on the same relative-error axis.
     const fitErr = r.history.filter((h) => positive(h.surrogateErr)).map((h) => [h.evals, h.surrogateErr]);

@@ -1,4 +1,4 @@
-// Comparing with earlier races: "Load results" reads a results.json (schema 1 or 2) into a
+// Comparing with earlier races: "Load results" reads a results.json (schema 1, 2 or 3) into a
 // comparison that is over from the start, shown in the table and charts like a race that just
 // ended; "Pin" keeps the current race as a faded overlay on the loss chart when the next one
 // runs (Unpin or Reset clears it).
@@ -10,7 +10,7 @@ import { state, set, subscribe } from './state.js';
 import { clearAlert, setStatus, showAlert } from './status.js';
 
 const MAX_BYTES = 200e6; // a results.json of 20 repeats of 8 methods at 2,000 log points is ~30 MB
-const SCHEMAS = [1, 2];
+const SCHEMAS = [1, 2, 3];
 
 /** @param {unknown} v */
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,8 +36,8 @@ export function comparisonFromResults(text, name, id) {
   }
   if (!SCHEMAS.includes(json.schema)) {
     throw new Error(typeof json.schema === 'number' && json.schema > Math.max(...SCHEMAS)
-      ? `It has schema ${json.schema}, from a newer version of the playground; this page reads schemas 1 and 2.`
-      : `Its schema (${JSON.stringify(json.schema)}) is not one this page reads (1 or 2).`);
+      ? `It has schema ${json.schema}, from a newer version of the playground; this page reads schemas ${SCHEMAS.join(', ')}.`
+      : `Its schema (${JSON.stringify(json.schema)}) is not one this page reads (${SCHEMAS.join(', ')}).`);
   }
   if (!json.runs.length) throw new Error('It holds no runs.');
   const config = isObject(json.config) ? json.config : {};

@@ -9,7 +9,7 @@ import { touch } from './state.js';
 /** One colour per method, used in every chart, legend and table row. */
 const COLORS = Object.freeze({
   central: '#2563eb', forward: '#0891b2', spsa: '#ea580c', es: '#16a34a',
-  surrogate: '#9333ea', joint: '#dc2626', 'guided-es': '#a16207', exact: '#64748b',
+  surrogate: '#9333ea', joint: '#dc2626', 'guided-es': '#a16207', 'cv-es': '#db2777', exact: '#64748b',
 });
 const FALLBACK_COLOR = '#5d6374';
 

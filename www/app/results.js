@@ -12,7 +12,8 @@ import { state } from './state.js';
 
 /** The fields of a history entry in results.json (schema 1 and 2) and the columns of
  * curves.csv: fixed, so that files written today read the same later, whatever else a worker
- * sends. Schema 2 adds `surrogateErr` to the runs that measured it. */
+ * sends. Schema 2 adds `surrogateErr` to the runs that measured it; schema 3 adds `gradSE`
+ * to every entry (null for deterministic methods). */
 const RESULT_FIELDS = Object.freeze(/** @type {const} */ (['step', 'evals', 'monitorEvals', 'wallMs',
   'trainLoss', 'testLoss', 'gradRelErr', 'gradCos']));
 /** A cell: its text, title, whether it is the best of its column, and (a method's repeats)
@@ -287,8 +288,8 @@ function fillResultRow(tr, { about, cells, failed, suffix, outcome, outcomeWord,
  * @param {Run} r @param {number | null} baseSeed
  */
 function runRecord(r, baseSeed) {
-  const fields = r.history.some((h) => h.surrogateErr !== null && h.surrogateErr !== undefined)
-    ? [...RESULT_FIELDS, 'surrogateErr'] : RESULT_FIELDS;
+  const fields = [...RESULT_FIELDS, 'gradSE',
+    ...(r.history.some((h) => h.surrogateErr !== null && h.surrogateErr !== undefined) ? ['surrogateErr'] : [])];
   return {
     method: r.method,
     repeat: r.repeat,
@@ -312,7 +313,7 @@ export function resultsJson() {
   const race = raceSummary(c);
   const seed = typeof c?.config.seed === 'number' ? c.config.seed : null;
   return {
-    schema: 2,
+    schema: 3,
     config: c ? { ...c.config, methods: c.methods, script: c.script } : {},
     runs: runs.map((r) => runRecord(r, seed)),
     summary: race?.summary ?? [],

@@ -1,0 +1,319 @@
+//! ES with the surrogate as a control variate (`cv-es`) and the standard error every
+//! stochastic estimate reports: unbiased whatever the surrogate, far less variance with a
+//! good one, and error bars that hold about 68% of the time.
+#![allow(clippy::needless_range_loop)] // index notation mirrors the formulas
+
+mod common;
+use blackbox_playground::estimate::{
+    cv_es_loss_and_grad, loss_and_grad, standard_errors, Batch, CvEs, Estimator, LossGrad,
+    Surrogate,
+};
+use blackbox_playground::problem::{CountedBox, Purpose};
+use blackbox_playground::{BlackBox, Dims, FnBlackBox};
+use ndarray::{Array2, ArrayView2};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const P: usize = 6;
+const ONES: [f64; P] = [1.0; P];
+
+/// A quadratic in theta (two outputs): its Gaussian-smoothed gradient is its gradient.
+fn quadratic() -> FnBlackBox {
+    let a = |k: usize, i: usize, j: usize| {
+        ((i + 1) * (j + 2) + k) as f64 / 10.0 * if i == j { 2.0 } else { 0.3 }
+    };
+    let f = move |_x: &[f64], t: &[f64], y: &mut [f64]| {
+        for (k, yk) in y.iter_mut().enumerate() {
+            let mut v = 0.0;
+            for i in 0..P {
+                for j in 0..P {
+                    v += 0.5 * t[i] * a(k, i, j) * t[j];
+                }
+                v += (i as f64 - 2.0 + k as f64) * t[i];
+            }
+            *yk = v;
+        }
+    };
+    FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: P,
+            y: 2,
+        },
+        f,
+    )
+    .with_jacobian(move |_x, t, jac| {
+        for k in 0..2 {
+            for i in 0..P {
+                let mut d = i as f64 - 2.0 + k as f64;
+                for j in 0..P {
+                    d += 0.5 * (a(k, i, j) + a(k, j, i)) * t[j];
+                }
+                jac[k * P + i] = d;
+            }
+        }
+    })
+}
+
+struct Point {
+    x: Array2<f64>,
+    theta: Array2<f64>,
+    y: Array2<f64>,
+}
+
+fn point() -> Point {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    Point {
+        x: Array2::from_shape_fn((1, 1), |_| rng.random_range(-1.0..1.0)),
+        theta: Array2::from_shape_fn((1, P), |_| rng.random_range(-2.0..2.0)),
+        y: Array2::from_shape_fn((1, 2), |_| rng.random_range(-1.0..1.0)),
+    }
+}
+
+fn batch(p: &Point) -> Batch<'_> {
+    Batch::new(p.x.view(), p.theta.view(), p.y.view())
+}
+
+fn truth(p: &Point) -> Vec<f64> {
+    let mut bb = CountedBox::new(Box::new(quadratic()));
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let lg = loss_and_grad(
+        Estimator::Exact,
+        &mut bb,
+        Purpose::Learning,
+        batch(p),
+        &mut rng,
+        false,
+    )
+    .unwrap();
+    lg.grad.iter().copied().collect()
+}
+
+/// F~ = the quadratic itself (a perfect surrogate).
+fn perfect(x: ArrayView2<f64>, t: ArrayView2<f64>) -> Array2<f64> {
+    let mut q = quadratic();
+    let mut out = Array2::zeros((x.nrows(), 2));
+    let (xs, ts) = (x.as_standard_layout(), t.as_standard_layout());
+    q.eval_batch(
+        xs.as_slice().unwrap(),
+        ts.as_slice().unwrap(),
+        out.as_slice_mut().unwrap(),
+    )
+    .unwrap();
+    out
+}
+
+/// A deliberately wrong F~: curved where F is not, so its smoothed gradient differs from its
+/// gradient, and unrelated to F.
+fn wrong(_x: ArrayView2<f64>, t: ArrayView2<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((t.nrows(), 2), |(r, k)| {
+        (0..P)
+            .map(|j| (3.0 * t[[r, j]] + k as f64).sin() * (j + 1) as f64)
+            .sum::<f64>()
+            + t[[r, 0]].powi(3)
+    })
+}
+
+type Sur = fn(ArrayView2<f64>, ArrayView2<f64>) -> Array2<f64>;
+
+/// `J~^T w` of `sur` per row, by central differences (any gradient keeps cv-es unbiased; a
+/// right one lowers its variance).
+fn sur_grad(sur: Sur, x: ArrayView2<f64>, t: ArrayView2<f64>, w: ArrayView2<f64>) -> Array2<f64> {
+    let h = 1e-6;
+    Array2::from_shape_fn((t.nrows(), P), |(i, j)| {
+        let (mut tp, mut tm) = (t.to_owned(), t.to_owned());
+        tp[[i, j]] += h;
+        tm[[i, j]] -= h;
+        let (a, b) = (sur(x, tp.view()), sur(x, tm.view()));
+        (0..w.ncols())
+            .map(|o| (a[[i, o]] - b[[i, o]]) / (2.0 * h) * w[[i, o]])
+            .sum()
+    })
+}
+
+fn cv_es(p: &Point, c: f64, k: usize, rng: &mut ChaCha8Rng, sur: Sur) -> LossGrad {
+    let mut bb = CountedBox::new(Box::new(quadratic()));
+    let cs = [c; P];
+    let cv = CvEs {
+        k,
+        sigma: 0.3,
+        scale: &ONES,
+        c: &cs,
+        mc: 4,
+    };
+    let mut s = sur;
+    let mut g = |x: ArrayView2<f64>, t: ArrayView2<f64>, w: ArrayView2<f64>| sur_grad(sur, x, t, w);
+    let sur = Surrogate {
+        values: &mut s,
+        grad: &mut g,
+    };
+    cv_es_loss_and_grad(cv, &mut bb, Purpose::Learning, batch(p), rng, sur, false)
+        .unwrap()
+        .lg
+}
+
+fn es(p: &Point, k: usize, rng: &mut ChaCha8Rng) -> LossGrad {
+    let mut bb = CountedBox::new(Box::new(quadratic()));
+    let est = Estimator::Es {
+        k,
+        sigma: 0.3,
+        scale: &ONES,
+    };
+    loss_and_grad(est, &mut bb, Purpose::Learning, batch(p), rng, false).unwrap()
+}
+
+/// Mean and per-component variance of `draws` seeded estimates.
+fn moments(draws: usize, mut one: impl FnMut(&mut ChaCha8Rng) -> Vec<f64>) -> (Vec<f64>, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    let (mut sum, mut sq) = (vec![0.0; P], vec![0.0; P]);
+    for _ in 0..draws {
+        let g = one(&mut rng);
+        for j in 0..P {
+            sum[j] += g[j];
+            sq[j] += g[j] * g[j];
+        }
+    }
+    let n = draws as f64;
+    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
+    let var = (0..P)
+        .map(|j| (sq[j] / n - mean[j] * mean[j]) * n / (n - 1.0))
+        .collect();
+    (mean, var)
+}
+
+#[test]
+fn cv_es_is_unbiased_for_the_smoothed_gradient_with_a_deliberately_wrong_surrogate() {
+    let p = point();
+    let truth = truth(&p);
+    let norm = truth.iter().map(|v| v * v).sum::<f64>().sqrt();
+    for c in [1.0, 0.6] {
+        let draws = 4000;
+        let (mean, var) = moments(draws, |rng| {
+            cv_es(&p, c, 4, rng, wrong).grad.iter().copied().collect()
+        });
+        for j in 0..P {
+            let tol = 4.0 * (var[j] / draws as f64).sqrt();
+            assert!(
+                tol < 0.1 * norm,
+                "c={c}: tolerance {tol} too loose against |g| = {norm}"
+            );
+            assert!(
+                (mean[j] - truth[j]).abs() <= tol,
+                "c={c}, component {j}: mean {} vs {} (tolerance {tol})",
+                mean[j],
+                truth[j]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_unbiasedness_check_fails_an_estimate_ten_percent_off() {
+    let p = point();
+    let truth = truth(&p);
+    let draws = 4000;
+    let (mean, var) = moments(draws, |rng| {
+        cv_es(&p, 1.0, 4, rng, wrong)
+            .grad
+            .iter()
+            .map(|g| 1.1 * g)
+            .collect()
+    });
+    let caught = (0..P).any(|j| (mean[j] - truth[j]).abs() > 4.0 * (var[j] / draws as f64).sqrt());
+    assert!(caught, "a 10% bias must show");
+}
+
+#[test]
+fn with_a_good_surrogate_cv_es_has_at_least_four_times_less_variance_than_es_at_equal_k() {
+    let p = point();
+    let draws = 2000;
+    let (_, v_es) = moments(draws, |rng| es(&p, 4, rng).grad.iter().copied().collect());
+    let (_, v_cv) = moments(draws, |rng| {
+        cv_es(&p, 1.0, 4, rng, perfect)
+            .grad
+            .iter()
+            .copied()
+            .collect()
+    });
+    let (a, b): (f64, f64) = (v_es.iter().sum(), v_cv.iter().sum());
+    assert!(
+        a >= 4.0 * b,
+        "variance: ES {a:e}, cv-es {b:e} ({:.1}x)",
+        a / b
+    );
+    // c = 0 is plain ES's variance again (the control variate off).
+    let (_, v_off) = moments(draws, |rng| {
+        cv_es(&p, 0.0, 4, rng, perfect)
+            .grad
+            .iter()
+            .copied()
+            .collect()
+    });
+    let off: f64 = v_off.iter().sum();
+    assert!(
+        off > 0.7 * a && off < 1.4 * a,
+        "c = 0: {off:e} against ES {a:e}"
+    );
+}
+
+/// Share of components whose error lies within one standard error, over seeded draws.
+fn coverage(mut one: impl FnMut(&mut ChaCha8Rng) -> LossGrad, truth: &[f64]) -> f64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let (mut inside, mut all) = (0, 0);
+    for _ in 0..1500 {
+        let lg = one(&mut rng);
+        let draws: Vec<Vec<f64>> = lg
+            .directions
+            .iter()
+            .map(|d| d.iter().copied().collect())
+            .collect();
+        let (mean, se) = standard_errors(&draws).unwrap();
+        for j in 0..truth.len() {
+            assert!(
+                (mean[j] - lg.grad[[0, j]]).abs() < 1e-9 * (1.0 + mean[j].abs()),
+                "the directions average to the estimate"
+            );
+            inside += usize::from((lg.grad[[0, j]] - truth[j]).abs() <= se[j]);
+            all += 1;
+        }
+    }
+    inside as f64 / all as f64
+}
+
+#[test]
+fn the_standard_error_of_es_spsa_and_cv_es_holds_about_68_percent_of_the_errors() {
+    // k = 32 directions: Student's t with 31 degrees of freedom puts 67.5% within one SE.
+    let p = point();
+    let truth = truth(&p);
+    let k = 32;
+    let spsa = |rng: &mut ChaCha8Rng| {
+        let mut bb = CountedBox::new(Box::new(quadratic()));
+        loss_and_grad(
+            Estimator::Spsa {
+                k,
+                c: 0.3,
+                scale: &ONES,
+            },
+            &mut bb,
+            Purpose::Learning,
+            batch(&p),
+            rng,
+            false,
+        )
+        .unwrap()
+    };
+    for (name, share) in [
+        ("es", coverage(|rng| es(&p, k, rng), &truth)),
+        ("spsa", coverage(spsa, &truth)),
+        (
+            "cv-es",
+            coverage(|rng| cv_es(&p, 0.7, k, rng, wrong), &truth),
+        ),
+    ] {
+        assert!(
+            (0.62..=0.73).contains(&share),
+            "{name}: {:.1}% within one standard error",
+            100.0 * share
+        );
+    }
+}
