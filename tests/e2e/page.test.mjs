@@ -68,8 +68,10 @@ test('the default script trains with Central differences: loss falls tenfold, cl
     assert.equal(run.method, 'central');
     assert.equal(run.error, null);
     assert.ok(run.history.length >= 2, 'several history rows');
-    const keys = ['step', 'evals', 'monitorEvals', 'wallMs', 'trainLoss', 'testLoss', 'gradRelErr', 'gradCos'];
+    const keys = ['step', 'evals', 'monitorEvals', 'wallMs', 'trainLoss', 'testLoss', 'gradRelErr', 'gradCos', 'gradSE'];
     for (const h of run.history) assert.deepEqual(Object.keys(h).sort(), [...keys].sort());
+    // Central differences are deterministic: no standard error.
+    assert.ok(run.history.every((h) => h.gradSE === null));
     assert.deepEqual(Object.keys(run.final).sort(), ['evals', 'outcome', 'outcomeWhy', 'steps', 'stopReason', 'testLoss', 'trainLoss', 'wallMs']);
     const first = run.history[0].trainLoss;
     const last = run.history.at(-1);
