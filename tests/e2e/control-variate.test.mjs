@@ -70,7 +70,8 @@ test('cv-es halves ES\'s median gradient error on a 16-parameter problem, and ea
     assert.deepEqual(cv.history.map((h) => h.evals), es.history.map((h) => h.evals));
     for (const r of [es, cv]) assert.ok(r.history.every((h) => h.gradSE > 0), `${r.method}: a standard error at every log point`);
     const counts = await waitForCharts(page, 5_000);
-    assert.ok(counts.find((c) => c.id === 'chart-grad')?.colored > 50, JSON.stringify(counts));
+    const grad = Array.isArray(counts) ? counts.find((c) => c.id === 'chart-grad') : undefined;
+    assert.ok((grad?.colored ?? 0) > 50, JSON.stringify(counts));
     await page.locator('#chart-grad').scrollIntoViewIfNeeded();
     await screenshot(page, 'control-variate.png');
     await page.locator('#chart-grad').screenshot({ path: 'tests/e2e/artifacts/control-variate-grad.png' });
