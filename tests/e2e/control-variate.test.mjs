@@ -52,9 +52,9 @@ test('cv-es halves ES\'s median gradient error on a 16-parameter problem, and ea
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 20_000);
-    for (const [name, on] of [['Central differences', false], ['Evolution strategies', true], ['ES with surrogate control variate', true]]) {
-      await page.getByRole('checkbox', { name, exact: true }).setChecked(on);
-    }
+    /** @type {[string, boolean][]} */
+    const picks = [['Central differences', false], ['Evolution strategies', true], ['ES with surrogate control variate', true]];
+    for (const [name, on] of picks) await page.getByRole('checkbox', { name, exact: true }).setChecked(on);
     await setScript(page, CURVE_WITH_DF);
     await fill(page, 'F-evaluation budget', 60000);
     await fill(page, 'Log points', 40);
