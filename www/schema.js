@@ -431,7 +431,7 @@ export const SETTINGS = [
   },
   {
     "default": 4,
-    "help": "Directions (SPSA) or antithetic pairs (ES, Guided ES) per sample and step.",
+    "help": "Directions (SPSA) or antithetic pairs (ES, Guided ES, cv-es) per sample and step.",
     "id": "k",
     "int": true,
     "key": "k",
@@ -448,7 +448,7 @@ export const SETTINGS = [
   },
   {
     "default": 0.05,
-    "help": "Perturbation size of SPSA and ES, relative to theta's scale (half the bound width, else 1).",
+    "help": "Perturbation size of SPSA and the ES methods, relative to theta's scale (half the bound width, else 1).",
     "id": "sigma",
     "int": false,
     "key": "sigma",

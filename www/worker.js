@@ -258,11 +258,13 @@
     + 'problem: typeof problem === "object" && problem !== null ? problem : undefined };';
 
   // Math.sin, Math.exp, ... from the core, before the script runs: the same bits in every
-  // engine, so a link reproduces its run in every browser (src/wasm/math.rs).
-  function installPortableMath(glue) {
-    for (const key of Object.keys(glue)) {
+  // engine, so a link reproduces its run in every browser (src/wasm/math.rs). The wasm
+  // instance's own exports (what the glue's init resolves with), not the glue's wrappers:
+  // f64 in, f64 out needs no glue, and a direct call is cheaper.
+  function installPortableMath(exports) {
+    for (const key of Object.keys(exports)) {
       const m = exec(/^portable_(\w+)$/, key);
-      if (m) Object.defineProperty(Math, m[1], { value: glue[key], writable: true, configurable: true, enumerable: false });
+      if (m) Object.defineProperty(Math, m[1], { value: exports[key], writable: true, configurable: true, enumerable: false });
     }
   }
 
@@ -725,8 +727,7 @@
         throw new UserError('The sandbox sent an incomplete start message (a bug in the page).');
       }
       const glue = await import(msg.glue);
-      await glue.default({ module_or_path: msg.wasm });
-      installPortableMath(glue);
+      installPortableMath(await glue.default({ module_or_path: msg.wasm }));
       const found = await loadScript(msg.script);
       let problemJson;
       try {
@@ -867,8 +868,7 @@
     const port = /** @type {MessagePort} */ (msg.port);
     try {
       const glue = await import(msg.glue);
-      await glue.default({ module_or_path: msg.wasm });
-      installPortableMath(glue);
+      installPortableMath(await glue.default({ module_or_path: msg.wasm }));
       const { f } = makeWrappers(await loadScript(msg.script));
       port.onmessage = (ev) => {
         const job = ev.data;
