@@ -830,14 +830,15 @@
       // The rows travel as transferred buffers, not copies.
       helpers[w].postMessage({ id, xs: xPart, thetas: tPart, n: b - a, yDim }, [xPart.buffer, tPart.buffer]);
     }
-    let ok = true;
-    const own = Math.min(n, per);
+    let ok = ownF !== null;
+    const own = ok ? Math.min(n, per) : 0;
+    const f = /** @type {NonNullable<typeof ownF>} */ (ownF);
     for (let i = 0; i < own;) {
       const msPerRow = fCost.rows ? fCost.ms / fCost.rows : 0;
       const m = Math.max(1, Math.min(own - i, msPerRow > 0 ? Math.floor(PIECE_MS / msPerRow) : own));
       const t0 = performance.now();
       try {
-        ownF(xs.subarray(i * xDim, (i + m) * xDim), ts.subarray(i * tDim, (i + m) * tDim), m, values.subarray(i * yDim, (i + m) * yDim));
+        f(xs.subarray(i * xDim, (i + m) * xDim), ts.subarray(i * tDim, (i + m) * tDim), m, values.subarray(i * yDim, (i + m) * yDim));
       } catch {
         ok = false;
         break;
