@@ -9,51 +9,14 @@ use blackbox_playground::estimate::{
     Surrogate,
 };
 use blackbox_playground::problem::{CountedBox, Purpose};
-use blackbox_playground::{BlackBox, Dims, FnBlackBox};
+use blackbox_playground::BlackBox;
+use common::quadratic;
 use ndarray::{Array2, ArrayView2};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const P: usize = 6;
 const ONES: [f64; P] = [1.0; P];
-
-/// A quadratic in theta (two outputs): its Gaussian-smoothed gradient is its gradient.
-fn quadratic() -> FnBlackBox {
-    let a = |k: usize, i: usize, j: usize| {
-        ((i + 1) * (j + 2) + k) as f64 / 10.0 * if i == j { 2.0 } else { 0.3 }
-    };
-    let f = move |_x: &[f64], t: &[f64], y: &mut [f64]| {
-        for (k, yk) in y.iter_mut().enumerate() {
-            let mut v = 0.0;
-            for i in 0..P {
-                for j in 0..P {
-                    v += 0.5 * t[i] * a(k, i, j) * t[j];
-                }
-                v += (i as f64 - 2.0 + k as f64) * t[i];
-            }
-            *yk = v;
-        }
-    };
-    FnBlackBox::new(
-        Dims {
-            x: 1,
-            theta: P,
-            y: 2,
-        },
-        f,
-    )
-    .with_jacobian(move |_x, t, jac| {
-        for k in 0..2 {
-            for i in 0..P {
-                let mut d = i as f64 - 2.0 + k as f64;
-                for j in 0..P {
-                    d += 0.5 * (a(k, i, j) + a(k, j, i)) * t[j];
-                }
-                jac[k * P + i] = d;
-            }
-        }
-    })
-}
 
 struct Point {
     x: Array2<f64>,

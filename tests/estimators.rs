@@ -8,7 +8,8 @@ use blackbox_playground::estimate::{
     RICHARDSON_H_REL,
 };
 use blackbox_playground::problem::{CountedBox, Purpose};
-use blackbox_playground::{Dims, FnBlackBox};
+use blackbox_playground::Dims;
+use common::quadratic;
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -126,46 +127,6 @@ fn each_estimator_spends_exactly_its_documented_evaluations() {
         assert_eq!(est.evals_per_sample(p), per as u64);
         assert_eq!(bb.monitoring_evals, 0);
     }
-}
-
-/// A quadratic in theta: `F_k(theta) = 0.5 theta^T A_k theta + b_k^T theta` (two outputs),
-/// on which the smoothed gradient equals the true gradient.
-fn quadratic() -> FnBlackBox {
-    let p = 6;
-    let a = |k: usize, i: usize, j: usize| {
-        ((i + 1) * (j + 2) + k) as f64 / 10.0 * if i == j { 2.0 } else { 0.3 }
-    };
-    let a2 = a;
-    FnBlackBox::new(
-        Dims {
-            x: 1,
-            theta: p,
-            y: 2,
-        },
-        move |_x, t, y| {
-            for (k, yk) in y.iter_mut().enumerate() {
-                let mut v = 0.0;
-                for i in 0..p {
-                    for j in 0..p {
-                        v += 0.5 * t[i] * a(k, i, j) * t[j];
-                    }
-                    v += (i as f64 - 2.0 + k as f64) * t[i];
-                }
-                *yk = v;
-            }
-        },
-    )
-    .with_jacobian(move |_x, t, jac| {
-        for k in 0..2 {
-            for i in 0..p {
-                let mut d = i as f64 - 2.0 + k as f64;
-                for j in 0..p {
-                    d += 0.5 * (a2(k, i, j) + a2(k, j, i)) * t[j];
-                }
-                jac[k * p + i] = d;
-            }
-        }
-    })
 }
 
 /// Whether the mean over `draws` seeded estimates lies within 5 standard errors

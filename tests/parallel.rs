@@ -3,7 +3,7 @@
 //! rows, in whatever slices and order, the run is the one a single worker gives, bit for bit.
 
 mod common;
-use blackbox_playground::{BlackBox, ChunkEnd, FnBlackBox, Session};
+use blackbox_playground::{BlackBox, ChunkEnd, FnBlackBox, Method, Session};
 use common::*;
 
 /// Runs `method` the way the page's coordinator does with `workers` F-workers: each pending
@@ -64,16 +64,7 @@ fn bits(s: &Session) -> Vec<Vec<u64>> {
 
 #[test]
 fn every_method_gives_the_same_run_bit_for_bit_with_f_evaluated_by_other_workers() {
-    for m in [
-        "central",
-        "forward",
-        "spsa",
-        "es",
-        "surrogate",
-        "joint",
-        "guided-es",
-        "exact",
-    ] {
+    for m in Method::ALL.map(Method::name) {
         let one = run(m, smooth_map(), |_| {});
         for (workers, steps) in [(3, 1), (2, 7)] {
             let (farmed, batches) = run_farmed(m, smooth_map, workers, steps);

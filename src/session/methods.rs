@@ -11,6 +11,9 @@ use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL};
 use crate::nn::Mlp;
 use crate::problem::{EvalError, Purpose};
 use crate::surrogate::{Surrogate, SURROGATE_LR};
+
+/// The rows a step evaluated: x, theta and F, as `LossGrad::probes` keeps them.
+type Probes = (Array2<f64>, Array2<f64>, Array2<f64>);
 use ndarray::{s, Array2, ArrayView2};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -106,6 +109,15 @@ impl Fitted {
             });
         }
         self.net.remember(x, theta, f);
+    }
+
+    /// Learns from the probes a step evaluated: their out-of-sample error first, then
+    /// `updates` fit updates (Guided ES and cv-es, which fit F~ on their own probes).
+    fn learn_from_probes(&mut self, probes: &Probes, updates: usize, rng: &mut ChaCha8Rng) {
+        let (px, pt, pf) = probes;
+        self.observe(px.view(), pt.view(), pf.view());
+        self.net.follow_output_range();
+        self.last_mse = self.net.fit(updates, FIT_BATCH, rng);
     }
 
     fn validated(&self) -> bool {
@@ -409,13 +421,10 @@ impl CvEsState {
         let fitted = &self.s;
         let mut surrogate_grad =
             |x: ArrayView2<f64>, t: ArrayView2<f64>, w: ArrayView2<f64>| fitted.chain(x, t, w);
-        let rng = match purpose {
-            Purpose::Learning => &mut core.rng_est,
-            _ => &mut core.rng_monitor,
-        };
+        let (bb, rng) = core.box_and_rng(purpose);
         Ok(estimate::cv_es_loss_and_grad(
             cv,
-            &mut core.bb,
+            bb,
             purpose,
             batch,
             rng,
@@ -441,10 +450,9 @@ impl CvEsState {
             self.cov[j] = CV_DECAY * self.cov[j] + out.cov[j];
             self.var[j] = CV_DECAY * self.var[j] + out.var[j];
         }
-        let (px, pt, pf) = out.lg.probes.as_ref().expect("probes kept");
-        self.s.observe(px.view(), pt.view(), pf.view());
-        self.s.net.follow_output_range();
-        self.s.last_mse = self.s.net.fit(CV_FIT, FIT_BATCH, &mut core.rng_surrogate);
+        let probes = out.lg.probes.as_ref().expect("probes kept");
+        self.s
+            .learn_from_probes(probes, CV_FIT, &mut core.rng_surrogate);
         core.apply_policy_gradient(&mb.cache, out.lg.grad.view());
         Ok(())
     }
@@ -700,13 +708,10 @@ impl GuidedEs {
             centre: Some(f),
             ..Batch::new(x, theta, y)
         };
-        let rng = match purpose {
-            Purpose::Learning => &mut core.rng_est,
-            _ => &mut core.rng_monitor,
-        };
+        let (bb, rng) = core.box_and_rng(purpose);
         Ok(estimate::loss_and_grad(
             est,
-            &mut core.bb,
+            bb,
             purpose,
             batch,
             rng,
@@ -734,13 +739,9 @@ impl GuidedEs {
             &scale,
             true,
         )?;
-        let (px, pt, pf) = lg.probes.as_ref().expect("probes kept");
-        self.s.observe(px.view(), pt.view(), pf.view());
-        self.s.net.follow_output_range();
-        self.s.last_mse = self
-            .s
-            .net
-            .fit(GUIDED_FIT, FIT_BATCH, &mut core.rng_surrogate);
+        let probes = lg.probes.as_ref().expect("probes kept");
+        self.s
+            .learn_from_probes(probes, GUIDED_FIT, &mut core.rng_surrogate);
         core.apply_policy_gradient(&mb.cache, lg.grad.view());
         Ok(())
     }

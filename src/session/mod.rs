@@ -23,7 +23,7 @@ use crate::config::{DataSource, RunConfig};
 use crate::data::Dataset;
 use crate::nn::{ForwardCache, Mlp};
 use crate::optim::Optimizer;
-use crate::problem::{BlackBox, CountedBox, EvalError};
+use crate::problem::{BlackBox, CountedBox, EvalError, Purpose};
 use methods::Machinery;
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::{RngExt, SeedableRng};
@@ -167,6 +167,16 @@ impl Core {
             ));
         }
         can.min(want)
+    }
+
+    /// The black box and the random stream of an estimate: training's stream, or
+    /// monitoring's (so that watching never changes training).
+    fn box_and_rng(&mut self, purpose: Purpose) -> (&mut CountedBox, &mut ChaCha8Rng) {
+        let rng = match purpose {
+            Purpose::Learning => &mut self.rng_est,
+            _ => &mut self.rng_monitor,
+        };
+        (&mut self.bb, rng)
     }
 
     fn apply_policy_gradient(&mut self, cache: &ForwardCache, d_theta: ArrayView2<f64>) {
@@ -469,11 +479,18 @@ impl Session {
         self.core.bb.deferred().borrow().pending.clone()
     }
 
+    /// How many rows the pending batch has (0 when none), without copying them.
+    pub fn pending_row_count(&self) -> usize {
+        let deferred = self.core.bb.deferred().borrow();
+        deferred
+            .pending
+            .as_ref()
+            .map_or(0, |(xs, _)| xs.len() / self.core.cfg.x_dim)
+    }
+
     /// The values of the pending batch, evaluated elsewhere (`n x yDim`, row-major).
     pub fn supply(&mut self, values: Vec<f64>) -> Result<(), SessionError> {
-        let want = self
-            .pending_rows()
-            .map_or(0, |(xs, _)| xs.len() / self.core.cfg.x_dim);
+        let want = self.pending_row_count();
         if values.len() != want * self.core.cfg.y_dim {
             return Err(SessionError::Config(format!(
                 "{} values came for a batch of {want} rows of {} outputs",

@@ -280,27 +280,32 @@ impl WasmSession {
             .map_err(|e| to_js(e, &self.thrown))
     }
 
+    /// The inputs (or with `thetas`, the thetas) of the batch awaiting its values, row-major
+    /// (empty when none).
+    fn pending_part(&self, thetas: bool) -> Float64Array {
+        let rows = self.inner.session().and_then(Session::pending_rows);
+        let part = rows
+            .as_ref()
+            .map_or(&[][..], |(xs, ts)| if thetas { ts } else { xs });
+        Float64Array::from(part)
+    }
+
     /// The inputs of the batch awaiting its values, row-major (empty when none).
     #[wasm_bindgen(js_name = pendingXs)]
     pub fn pending_xs(&self) -> Float64Array {
-        let rows = self.inner.session().and_then(Session::pending_rows);
-        Float64Array::from(rows.as_ref().map_or(&[][..], |(xs, _)| &xs[..]))
+        self.pending_part(false)
     }
 
     /// The thetas of the batch awaiting its values, row-major (empty when none).
     #[wasm_bindgen(js_name = pendingThetas)]
     pub fn pending_thetas(&self) -> Float64Array {
-        let rows = self.inner.session().and_then(Session::pending_rows);
-        Float64Array::from(rows.as_ref().map_or(&[][..], |(_, ts)| &ts[..]))
+        self.pending_part(true)
     }
 
     /// Rows in the batch awaiting its values (0 when none).
     #[wasm_bindgen(js_name = pendingRowCount)]
     pub fn pending_row_count(&self) -> usize {
-        self.inner.session().map_or(0, |s| {
-            s.pending_rows()
-                .map_or(0, |(xs, _)| xs.len() / s.config().x_dim)
-        })
+        self.inner.session().map_or(0, Session::pending_row_count)
     }
 
     /// Numbers F returns per row (yDim).

@@ -115,3 +115,44 @@ pub fn evals_to_reach(s: &Session, target: f64) -> Option<u64> {
         .find(|h| h.train_loss <= target)
         .map(|h| h.evals)
 }
+
+/// A quadratic in theta: `F_k(theta) = 0.5 theta^T A_k theta + b_k^T theta` (two outputs),
+/// on which the smoothed gradient equals the true gradient. Six parameters.
+#[allow(clippy::needless_range_loop)] // index notation mirrors the formula
+pub fn quadratic() -> FnBlackBox {
+    let p = 6;
+    let a = |k: usize, i: usize, j: usize| {
+        ((i + 1) * (j + 2) + k) as f64 / 10.0 * if i == j { 2.0 } else { 0.3 }
+    };
+    let a2 = a;
+    FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: p,
+            y: 2,
+        },
+        move |_x, t, y| {
+            for (k, yk) in y.iter_mut().enumerate() {
+                let mut v = 0.0;
+                for i in 0..p {
+                    for j in 0..p {
+                        v += 0.5 * t[i] * a(k, i, j) * t[j];
+                    }
+                    v += (i as f64 - 2.0 + k as f64) * t[i];
+                }
+                *yk = v;
+            }
+        },
+    )
+    .with_jacobian(move |_x, t, jac| {
+        for k in 0..2 {
+            for i in 0..p {
+                let mut d = i as f64 - 2.0 + k as f64;
+                for j in 0..p {
+                    d += 0.5 * (a2(k, i, j) + a2(k, j, i)) * t[j];
+                }
+                jac[k * p + i] = d;
+            }
+        }
+    })
+}
