@@ -24,6 +24,9 @@
   const isArray = /** @type {(v: unknown) => boolean} */ (Array.isArray);
   const isView = /** @type {(v: unknown) => boolean} */ (ArrayBuffer.isView);
   const DataViewCtor = DataView;
+  // The wasm as the sandbox sends it: compiled once there, or bytes.
+  const WasmModule = WebAssembly.Module;
+  const isWasmCode = (v) => v instanceof ArrayBuffer || v instanceof WasmModule;
   const isFiniteNumber = Number.isFinite;
   const isInteger = Number.isInteger;
   const jsonParse = JSON.parse;
@@ -723,8 +726,18 @@
 
   async function boot(msg) {
     try {
-      if (typeof msg.glue !== 'string' || !(msg.wasm instanceof ArrayBuffer) || typeof msg.config !== 'string' || typeof msg.script !== 'string') {
+      if (typeof msg.glue !== 'string' || !isWasmCode(msg.wasm) || typeof msg.config !== 'string' || typeof msg.script !== 'string') {
         throw new UserError('The sandbox sent an incomplete start message (a bug in the page).');
+      }
+      // Diagnose F runs like a race of one, through a Diagnosis handle (same arguments).
+      try {
+        diagnosing = jsonParse(msg.config)?.diagnose === true;
+      } catch { /* the core says what is wrong with the settings */ }
+      if (!diagnosing && isFiniteNumber(msg.workers) && msg.workers >= 1) {
+        workersAllowed = Math.min(64, Math.floor(msg.workers));
+        workersAuto = msg.workersAuto === true;
+        // A count set by hand: the helpers start now, while this worker starts too.
+        if (!workersAuto) askForHelpers();
       }
       const glue = await import(msg.glue);
       installPortableMath(await glue.default({ module_or_path: msg.wasm }));
@@ -750,18 +763,11 @@
       const probe = (xs, thetas) => probeYDim(found, xs, thetas);
       try {
         // The core completes the settings from the script's problem and probes yDim.
-        // Diagnose F runs like a race of one, through a Diagnosis handle (same arguments).
-        diagnosing = jsonParse(msg.config)?.diagnose === true;
         const Handle = diagnosing ? glue.Diagnosis : glue.Session;
         session = new Handle(msg.config, problemJson, timedF, wrappers.df, wrappers.thetaTrue, probe);
       } catch (e) {
         if (e instanceof UserError) throw e;
         throw new UserError(wasmMessage(e));
-      }
-      if (!diagnosing && isFiniteNumber(msg.workers) && msg.workers >= 1) {
-        workersAllowed = Math.min(64, Math.floor(msg.workers));
-        workersAuto = msg.workersAuto === true;
-        if (!workersAuto) askForHelpers();
       }
       if (state === 'stopping') { finish(true); return; }
       sendProgress();
@@ -800,10 +806,11 @@
   }
 
   // The pending batch in slices, one per F-worker: the helpers' are sent first, and this
-  // worker evaluates its own meanwhile, in pieces of about PIECE_MS with a turn of the event
-  // loop between them, so that pause, step and stop are answered. Resolves with the values;
-  // null when F failed somewhere (the step is then taken here, where the error gets its usual
-  // message, or its sample skipped); undefined when the run ended meanwhile.
+  // worker evaluates its own meanwhile (sized by `balance`), in pieces of about PIECE_MS with
+  // a turn of the event loop between them, so that pause, step and stop are answered.
+  // Resolves with the values; null when F failed somewhere (the step is then taken here,
+  // where the error gets its usual message, or its sample skipped); undefined when the run
+  // ended meanwhile.
   async function evaluateSplit() {
     const s = live();
     const n = s.pendingRowCount();
@@ -812,26 +819,30 @@
     const yDim = s.yDim();
     const xDim = xs.length / n;
     const tDim = ts.length / n;
-    const per = Math.ceil(n / (helpers.length + 1));
+    const h = helpers.length;
+    const own = ownF === null ? 0 : balance.share(n, h);
+    const per = Math.ceil((n - own) / h);
     const values = new F64(n * yDim);
     const answers = [];
-    for (let w = 0; w < helpers.length; w++) {
-      const a = Math.min(n, (w + 1) * per);
+    for (let w = 0; w < h; w++) {
+      const a = Math.min(n, own + w * per);
       const b = Math.min(n, a + per);
       if (a === b) continue;
       const id = nextBatchId++;
       const xPart = xs.slice(a * xDim, b * xDim);
       const tPart = ts.slice(a * tDim, b * tDim);
+      // Each answer: the helper's F time (ms), or -1 when it has no values.
       answers.push(new Promise((resolve) => { owed.set(id, resolve); }).then((ans) => {
-        if (!(ans.out instanceof F64) || ans.out.length !== (b - a) * yDim) return false;
+        if (!(ans.out instanceof F64) || ans.out.length !== (b - a) * yDim) return -1;
         values.set(ans.out, a * yDim);
-        return true;
+        return isFiniteNumber(ans.ms) && ans.ms >= 0 ? ans.ms : 0;
       }));
       // The rows travel as transferred buffers, not copies.
       helpers[w].postMessage({ id, xs: xPart, thetas: tPart, n: b - a, yDim }, [xPart.buffer, tPart.buffer]);
     }
+    const sentAt = performance.now();
     let ok = ownF !== null;
-    const own = ok ? Math.min(n, per) : 0;
+    let ownMs = 0;
     const f = /** @type {NonNullable<typeof ownF>} */ (ownF);
     for (let i = 0; i < own;) {
       const msPerRow = fCost.rows ? fCost.ms / fCost.rows : 0;
@@ -843,8 +854,10 @@
         ok = false;
         break;
       } finally {
+        const ms = performance.now() - t0;
+        ownMs += ms;
         fCost.rows += m;
-        fCost.ms += performance.now() - t0;
+        fCost.ms += ms;
       }
       i += m;
       if (i < own) {
@@ -852,10 +865,49 @@
         if (state === 'ended' || state === 'stopping') return undefined;
       }
     }
-    const answered = await Promise.all(answers);
-    return ok && answered.every(Boolean) ? values : null;
+    const ownEnd = performance.now();
+    const helperMs = await Promise.all(answers);
+    if (!ok || helperMs.some((ms) => ms < 0)) return null;
+    balance.learn(own, ownMs, n - own, helperMs, ownEnd - sentAt, performance.now() - ownEnd);
+    return values;
   }
 
+  // How a batch is shared between this worker and its helpers (README, "Workers per
+  // method"). Measured: F's time a row here and in the helpers (sums that forget slowly, so
+  // a cold start or a pause of the collector fades), and the trip to a helper and back beyond
+  // its F. This worker's share is sized to end when the helpers' answers come back: it waits
+  // for none of them, and they wait for it as little as the trip allows.
+  const balance = {
+    ownMs: 0, ownRows: 0, helperMs: 0, helperRows: 0, trip: 0, batches: 0,
+    /** Rows of an n-row batch this worker evaluates, with h helpers. */
+    share(n, h) {
+      this.batches++;
+      const co = this.ownMs / this.ownRows;
+      const ch = this.helperMs / this.helperRows;
+      if (!(co > 0 && ch > 0)) return Math.ceil(n / (h + 1));
+      const k = Math.round((n * ch / h + this.trip) / (co + ch / h));
+      // A batch that ends here before a helper could answer stays here, but one in 16 still
+      // gives each helper a row: its cost and the trip are measured on what it evaluates.
+      const most = this.batches % 16 === 0 ? n - Math.min(n, h) : n;
+      return Math.max(0, Math.min(most, k));
+    },
+    learn(ownRows, ownMs, helperRows, helperMs, ownSpan, waited) {
+      const FORGET = 0.9;
+      if (ownRows > 0) {
+        this.ownMs = FORGET * this.ownMs + ownMs;
+        this.ownRows = FORGET * this.ownRows + ownRows;
+      }
+      if (helperRows === 0) return;
+      this.helperMs = FORGET * this.helperMs + helperMs.reduce((a, b) => a + b, 0);
+      this.helperRows = FORGET * this.helperRows + helperRows;
+      // The last answer came `waited` ms after this worker's share ended: the trip was
+      // ownSpan + waited - that helper's F. When it was already in (waited about 0), the
+      // trip was at most that: it is taken down a little, for the next batches to tell.
+      const trip = Math.max(0, ownSpan + waited - Math.max(...helperMs));
+      if (waited > 0.05) this.trip = 0.8 * this.trip + 0.2 * Math.min(trip, 2 * this.trip + 0.2);
+      else this.trip = Math.min(0.85 * this.trip, trip);
+    },
+  };
   // A turn of the event loop (messages first), through a private channel.
   const turnChannel = new MessageChannel();
   /** @type {(() => void)[]} */
@@ -875,8 +927,9 @@
         const job = ev.data;
         const out = new F64(job.n * job.yDim);
         try {
+          const t0 = performance.now();
           f(job.xs, job.thetas, job.n, out);
-          port.postMessage({ id: job.id, out }, [out.buffer]);
+          port.postMessage({ id: job.id, out, ms: performance.now() - t0 }, [out.buffer]);
         } catch (e) {
           port.postMessage({ id: job.id, error: describeError(e) });
         }

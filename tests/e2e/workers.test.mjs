@@ -86,3 +86,60 @@ test('Stop ends a two-worker run within a second and leaves no worker running', 
     await context.close();
   }
 });
+
+// The run's own worker calls F once at (x = 1, theta = 0) to learn yDim before anything else;
+// its helpers never do. This F hangs in a helper that gets a pair of Central differences'
+// learning rows: two rows in a row at the same x, theta moved along one axis by its step
+// (2 x 6e-6 relative; the monitors' Richardson reference moves by 1e-3). So Central
+// differences hangs in its helper, never in its own worker, and SPSA never hangs. F costs
+// about 20 µs a call, so that the run's worker shares its batches rather than keeping them.
+const HANGS_IN_A_HELPER = `let probed = false;
+let last = null;
+function F(x, theta) {
+  let s = 0;
+  for (let i = 0; i < 4000; i++) s = s * 0.999 + (i & 7) * 1e-9;
+  theta = [theta[0] + s * 0, theta[1], theta[2]];
+  if (theta.every((t) => t === 0)) probed = true;
+  if (!probed && last && last.x.every((v, i) => v === x[i])) {
+    const moved = theta.map((t, j) => Math.abs(t - last.theta[j]) / Math.max(1, Math.abs(t)));
+    if (moved.filter((d) => d > 0).length === 1 && Math.max(...moved) < 1e-4) for (;;) {}
+  }
+  last = { x: [...x], theta: [...theta] };
+  return [theta[0] + theta[1] * x[0], theta[2] * Math.exp(0.5 * theta[0])];
+}
+function thetaTrue(x) { return [Math.sin(Math.PI * x[0]), 0.5 * Math.cos(Math.PI * x[1]), x[0] * x[1]]; }
+function dF(x, theta) { const e = Math.exp(0.5 * theta[0]); return [[1, x[0], 0], [0.5 * theta[2] * e, 0, e]]; }
+const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0 };
+`;
+
+test('a hung helper ends its method with the watchdog\'s message while another method finishes', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 20_000);
+    await page.getByRole('checkbox', { name: 'Central differences', exact: true }).setChecked(true);
+    await page.getByRole('checkbox', { name: 'SPSA', exact: true }).setChecked(true);
+    await setScript(page, HANGS_IN_A_HELPER);
+    await fill(page, 'F-evaluation budget', 20_000);
+    await fill(page, 'Log points', 10);
+    await fill(page, 'Watchdog (s)', 2);
+    await fill(page, 'Workers per method', '2');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const end = await waitForState(page, ['finished', 'error'], 60_000);
+    const alert = await textOf(page.locator('[role="alert"]'));
+    assert.equal(end, 'finished', alert);
+    assert.match(alert, /Central differences: F did not return for 2 s \(stopped at step \d+\)/);
+    const results = await exportResults(page);
+    const central = results.runs.find((r) => r.method === 'central');
+    const spsa = results.runs.find((r) => r.method === 'spsa');
+    assert.match(central.error, /did not return/);
+    assert.equal(spsa.error, null);
+    assert.equal(spsa.final.stopReason, 'budget', 'SPSA ran to its end');
+    // The sandbox ended the hung method's workers, its helper included.
+    const deadline = Date.now() + 10_000;
+    while (workerCount(page) > 0 && Date.now() < deadline) await page.waitForTimeout(50);
+    assert.equal(workerCount(page), 0, 'no worker is left running');
+    assert.deepEqual(consoleProblems.filter((m) => !/did not return/.test(m)), []);
+  } finally {
+    await context.close();
+  }
+});
