@@ -180,6 +180,23 @@ ${comment}
 `;
 }
 
+// Networks parsed from runs' weights, by the weights' text: the Export Python button's state
+// is checked on every change of the runs, and a run's weights do not change once it is done.
+/** @type {Map<string, Network | null>} */
+const parsed = new Map();
+
+/** The network in a run's weights (JSON), or null when it is not one. */
+function parsedNetwork(/** @type {string} */ weights) {
+  if (!parsed.has(weights)) {
+    /** @type {unknown} */
+    let net = null;
+    try { net = JSON.parse(weights); } catch { /* not a network */ }
+    if (parsed.size >= 64) parsed.clear(); // bounded: older races' networks are not needed
+    parsed.set(weights, isNetwork(net) ? /** @type {Network} */ (net) : null);
+  }
+  return parsed.get(weights) ?? null;
+}
+
 /** The trained network of each method of the race shown (the first repeat's with repeats),
  * with up to 5 inputs and the theta the run computed there (its fit report). */
 function trainedNetworks() {
@@ -187,10 +204,8 @@ function trainedNetworks() {
   const out = {};
   for (const r of state.comparison?.runs.values() ?? []) {
     if (!r.weights || out[r.method]) continue;
-    /** @type {unknown} */
-    let net = null;
-    try { net = JSON.parse(r.weights); } catch { /* not a network */ }
-    if (!isNetwork(net)) continue;
+    const net = parsedNetwork(r.weights);
+    if (!net) continue;
     const fit = /** @type {Record<string, any> | null} */ (r.fit);
     const checks = [];
     if (fit && Array.isArray(fit.x) && Array.isArray(fit.thetaLearned)) {
