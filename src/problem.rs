@@ -173,6 +173,13 @@ pub enum Purpose {
 /// (`Session::run_chunk_resumable`), evaluated elsewhere: the first batch of a step not
 /// evaluated yet is left `pending` (the step is undone), and once its values are `supply`-ed
 /// the step is taken again from its start and finds them, batch by batch, in order.
+///
+/// Monitoring batches do not wait one by one: from the first unknown one, the step goes on
+/// with zeros for their values, collecting the monitoring batches that follow (a log point's
+/// losses, reference and estimate do not depend on one another), until a learning batch or
+/// the step's end. They go out together as one pending batch. A batch collected this way
+/// whose rows did depend on an earlier one's values does not match when the step is taken
+/// again, and simply goes out again: the run is the same either way.
 #[derive(Default)]
 pub struct Deferred {
     /// Whether batches are deferred now (only inside a step that can be taken again).
@@ -181,30 +188,51 @@ pub struct Deferred {
     done: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)>,
     /// Batches of this attempt at the step handed out so far.
     next: usize,
-    /// The rows of the batch waiting for its values: xs, thetas.
+    /// The rows waiting for their values: xs, thetas (one batch, or several collected).
     pub pending: Option<(Vec<f64>, Vec<f64>)>,
+    /// Rows of each batch in `pending`, in order.
+    parts: Vec<usize>,
 }
 
 impl Deferred {
     /// Fills `out` with a batch's values when known (true); when deferring and unknown, leaves
-    /// the rows pending and fails with `EvalError::pending()`; else false (evaluate here).
-    fn take(&mut self, xs: &[f64], ts: &[f64], out: &mut [f64]) -> Result<bool, EvalError> {
+    /// the rows pending and fails with `EvalError::pending()` (a monitoring batch is collected
+    /// and answered with zeros instead); else false (evaluate here).
+    fn take(
+        &mut self,
+        purpose: Purpose,
+        rows: usize,
+        xs: &[f64],
+        ts: &[f64],
+        out: &mut [f64],
+    ) -> Result<bool, EvalError> {
         if !self.active {
             return Ok(false);
         }
         let k = self.next;
         self.next += 1;
-        match self.done.get(k) {
-            // The same step from the same state asks for the same rows; checked all the same.
-            Some((x, t, v)) if x == xs && t == ts && v.len() == out.len() => {
-                out.copy_from_slice(v);
-                Ok(true)
+        if self.pending.is_none() {
+            match self.done.get(k) {
+                // The same step from the same state asks for the same rows; checked all the same.
+                Some((x, t, v)) if x == xs && t == ts && v.len() == out.len() => {
+                    out.copy_from_slice(v);
+                    return Ok(true);
+                }
+                _ => self.done.truncate(k),
             }
-            _ => {
-                self.done.truncate(k);
-                self.pending = Some((xs.to_vec(), ts.to_vec()));
-                Err(EvalError::pending())
-            }
+        } else if purpose != Purpose::Monitoring {
+            // Collecting, and a learning batch: its rows may depend on the zeros.
+            return Err(EvalError::pending());
+        }
+        let (px, pt) = self.pending.get_or_insert_with(Default::default);
+        px.extend_from_slice(xs);
+        pt.extend_from_slice(ts);
+        self.parts.push(rows);
+        if purpose == Purpose::Monitoring {
+            out.fill(0.0);
+            Ok(true)
+        } else {
+            Err(EvalError::pending())
         }
     }
     /// A new attempt at the step: its batches are handed out from the first again.
@@ -216,14 +244,30 @@ impl Deferred {
         self.done.clear();
         self.next = 0;
         self.pending = None;
+        self.parts.clear();
     }
-    /// The values of the pending batch (`n x dims.y`, row-major).
+    /// The values of the pending rows (`n x dims.y`, row-major).
     pub fn supply(&mut self, values: Vec<f64>) -> Result<(), String> {
         let (xs, ts) = self
             .pending
             .take()
             .ok_or("no batch of F is waiting for values")?;
-        self.done.push((xs, ts, values));
+        let rows: usize = self.parts.iter().sum();
+        let (xd, td, yd) = (
+            xs.len() / rows.max(1),
+            ts.len() / rows.max(1),
+            values.len() / rows.max(1),
+        );
+        let mut at = 0;
+        for n in self.parts.drain(..) {
+            let (a, b) = (at, at + n);
+            self.done.push((
+                xs[a * xd..b * xd].to_vec(),
+                ts[a * td..b * td].to_vec(),
+                values[a * yd..b * yd].to_vec(),
+            ));
+            at = b;
+        }
         Ok(())
     }
 }
@@ -294,7 +338,7 @@ impl CountedBox {
             ts.as_slice().unwrap(),
             out.as_slice_mut().unwrap(),
         );
-        if purpose == Purpose::Data || !self.deferred.borrow_mut().take(xs, ts, o)? {
+        if purpose == Purpose::Data || !self.deferred.borrow_mut().take(purpose, n, xs, ts, o)? {
             self.inner.borrow_mut().eval_batch(xs, ts, o)?;
         }
         check_finite("F", &out)?;

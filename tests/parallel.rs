@@ -94,6 +94,21 @@ fn every_method_gives_the_same_run_bit_for_bit_with_f_evaluated_by_other_workers
 }
 
 #[test]
+fn a_log_points_monitoring_batches_go_out_together_not_one_round_trip_each() {
+    // A log point evaluates F four times (training loss, test loss, the reference gradient
+    // and the method's estimate); they do not depend on one another, so they go out as one
+    // batch: a step costs one batch, and a step with a log point one more.
+    let (farmed, batches) = run_farmed("central", smooth_map, 2, 1);
+    let logs = farmed.history().len();
+    let steps = farmed.steps() as usize;
+    assert!(logs >= 3, "{logs} log points");
+    assert!(
+        batches <= steps + logs,
+        "{batches} batches for {steps} steps and {logs} log points"
+    );
+}
+
+#[test]
 fn supplying_values_of_the_wrong_size_is_refused_with_a_message() {
     let dims = smooth_map().dims();
     let mut s = Session::new(config("central", dims, |_| {}), Box::new(smooth_map())).unwrap();

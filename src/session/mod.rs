@@ -446,15 +446,17 @@ impl Session {
             let left = (max_ms - (now() - start)).max(0.0);
             let result = self.run_chunk(left, 1, now);
             deferred.borrow_mut().active = false;
+            // Rows went out (the step waited on them, or went on with zeros for monitoring
+            // batches): whatever the step did after that is undone, errors included.
+            if deferred.borrow().pending.is_some() {
+                let (core, method, len, eval_mark, step_mark) = snapshot;
+                self.core = core;
+                self.method = method;
+                self.history.truncate(len);
+                (self.next_eval_mark, self.next_step_mark) = (eval_mark, step_mark);
+                return Ok(ChunkEnd::Pending);
+            }
             match result {
-                Err(SessionError::Eval(e)) if e.is_pending() => {
-                    let (core, method, len, eval_mark, step_mark) = snapshot;
-                    self.core = core;
-                    self.method = method;
-                    self.history.truncate(len);
-                    (self.next_eval_mark, self.next_step_mark) = (eval_mark, step_mark);
-                    return Ok(ChunkEnd::Pending);
-                }
                 Err(e) => return Err(e),
                 Ok(true) => return Ok(ChunkEnd::Ended),
                 Ok(false) => deferred.borrow_mut().forget(),

@@ -20,6 +20,12 @@ function thetaTrue(x) { return [Math.sin(x[0]), 0.5 * x[1]]; }
 const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0 };
 `;
 
+// Until every method has answered the last Pause or Step (the status is aria-busy till then).
+const waitForAnswers = (page) => page.waitForFunction(() => {
+  const s = /** @type {HTMLElement | null} */ (document.querySelector('[role="status"]'));
+  return s?.dataset.state === 'paused' && s.getAttribute('aria-busy') !== 'true';
+}, null, { timeout: 15_000, polling: 50 });
+
 /** The page's workers (the sandbox's, in its frame, included). */
 const workerCount = (page) => page.workers().length;
 
@@ -55,7 +61,7 @@ test('one and two workers per method give the same results.json for a pure F', a
   assert.deepEqual(withoutWallClock(two.results), withoutWallClock(one.results));
 });
 
-test('Stop ends a two-worker run within a second and leaves no worker running', async () => {
+test('Pause and Step answer during a two-worker run; Stop ends it within a second and leaves no worker running', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 20_000);
@@ -70,6 +76,18 @@ test('Stop ends a two-worker run within a second and leaves no worker running', 
     await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('#results-body')?.textContent ?? '')
       || Number(document.querySelector('progress')?.getAttribute('value')) > 0, null, { timeout: 60_000, polling: 50 });
     assert.ok(workerCount(page) >= 2, `the run has its helper (${workerCount(page)} workers)`);
+    // Pause is answered while a batch is out with the helper; Step then takes exactly one step.
+    const paused = Date.now();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await waitForAnswers(page);
+    const pauseTook = Date.now() - paused;
+    assert.ok(pauseTook < 1000, `Pause took ${pauseTook} ms`);
+    const steps = Number((await textOf(page.locator('[role="status"]'))).match(/at step (\d+)/)?.[1]);
+    await page.getByRole('button', { name: 'Step' }).click();
+    await waitForAnswers(page);
+    assert.match(await textOf(page.locator('[role="status"]')), new RegExp(`at step ${steps + 1}\\b`), 'Step took exactly one step');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await waitForState(page, 'running', 10_000);
     const clicked = Date.now();
     await page.getByRole('button', { name: 'Stop' }).click();
     assert.equal(await waitForState(page, ['finished', 'error'], 10_000), 'finished');
