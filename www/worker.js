@@ -4,7 +4,7 @@
 // wasm core is instantiated from bytes, and `Session.runChunk` is driven in short chunks so
 // that pause/resume/step/stop messages are handled between them.
 //
-// In:  {type:'start', nonce, glue: blob URL, wasm: ArrayBuffer, config: RunConfig JSON, script}
+// In:  {type:'start', nonce, glue: blob URL, wasm: WebAssembly.Module or its bytes, config: RunConfig JSON, script}
 //      {type:'control', action: 'pause'|'resume'|'step'|'stop'}
 // Out: {type:'progress', rows, status}, {type:'done', status, fit, weights, sweep},
 //      {type:'error', message, line}; each carries `nonce` (see sandbox.html) and the sandbox
