@@ -11,12 +11,12 @@ use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL};
 use crate::nn::Mlp;
 use crate::problem::{EvalError, Purpose};
 use crate::surrogate::{Surrogate, SURROGATE_LR};
-
-/// The rows a step evaluated: x, theta and F, as `LossGrad::probes` keeps them.
-type Probes = (Array2<f64>, Array2<f64>, Array2<f64>);
 use ndarray::{s, Array2, ArrayView2};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+
+/// The rows a step evaluated: x, theta and F, as `LossGrad::probes` keeps them.
+type Probes = (Array2<f64>, Array2<f64>, Array2<f64>);
 
 /// Surrogate fitting: minibatch rows.
 const FIT_BATCH: usize = 64;

@@ -481,6 +481,16 @@ impl Session {
         self.core.bb.deferred().borrow().pending.clone()
     }
 
+    /// `f(xs, thetas)` on the rows `run_chunk_resumable` left pending, read in place (empty
+    /// slices when none).
+    pub fn with_pending_rows<R>(&self, f: impl FnOnce(&[f64], &[f64]) -> R) -> R {
+        let deferred = self.core.bb.deferred().borrow();
+        match deferred.pending.as_ref() {
+            Some((xs, ts)) => f(xs, ts),
+            None => f(&[], &[]),
+        }
+    }
+
     /// How many rows the pending batch has (0 when none), without copying them.
     pub fn pending_row_count(&self) -> usize {
         let deferred = self.core.bb.deferred().borrow();

@@ -283,11 +283,11 @@ impl WasmSession {
     /// The inputs (or with `thetas`, the thetas) of the batch awaiting its values, row-major
     /// (empty when none).
     fn pending_part(&self, thetas: bool) -> Float64Array {
-        let rows = self.inner.session().and_then(Session::pending_rows);
-        let part = rows
-            .as_ref()
-            .map_or(&[][..], |(xs, ts)| if thetas { ts } else { xs });
-        Float64Array::from(part)
+        let pick = |xs: &[f64], ts: &[f64]| Float64Array::from(if thetas { ts } else { xs });
+        match self.inner.session() {
+            Some(s) => s.with_pending_rows(pick),
+            None => pick(&[], &[]),
+        }
     }
 
     /// The inputs of the batch awaiting its values, row-major (empty when none).

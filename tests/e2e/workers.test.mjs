@@ -29,14 +29,30 @@ const waitForAnswers = (page) => page.waitForFunction(() => {
 /** The page's workers (the sandbox's, in its frame, included). */
 const workerCount = (page) => page.workers().length;
 
+/** Until the sandbox has ended every worker (it ends a run's worker and helpers with the run). */
+async function waitForNoWorker(page) {
+  const deadline = Date.now() + 10_000;
+  while (workerCount(page) > 0 && Date.now() < deadline) await page.waitForTimeout(50);
+  assert.equal(workerCount(page), 0, 'no worker is left running');
+}
+
+/**
+ * An idle page made ready for a race: `methods` ticked or not ([label, on]), the script, and
+ * `settings` filled ([label, value]).
+ * @param {import('playwright-core').Page} page @param {[string, boolean][]} methods @param {string} script
+ * @param {[string, string | number][]} settings
+ */
+async function prepareRace(page, methods, script, settings) {
+  await waitForState(page, 'idle', 20_000);
+  for (const [name, on] of methods) await page.getByRole('checkbox', { name, exact: true }).setChecked(on);
+  await setScript(page, script);
+  for (const [label, value] of settings) await fill(page, label, value);
+}
+
 async function runWith(workers, methods, script, budget) {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
-    await waitForState(page, 'idle', 20_000);
-    for (const [name, on] of methods) await page.getByRole('checkbox', { name, exact: true }).setChecked(on);
-    await setScript(page, script);
-    await fill(page, 'F-evaluation budget', budget);
-    await fill(page, 'Workers per method', workers);
+    await prepareRace(page, methods, script, [['F-evaluation budget', budget], ['Workers per method', workers]]);
     // Every worker started for the race: each method's own, and its helpers.
     let started = 0;
     page.on('worker', () => { started++; });
@@ -64,13 +80,9 @@ test('one and two workers per method give the same results.json for a pure F', a
 test('Pause and Step answer during a two-worker run; Stop ends it within a second and leaves no worker running', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
-    await waitForState(page, 'idle', 20_000);
-    await page.getByRole('checkbox', { name: 'Central differences', exact: true }).setChecked(false);
-    await page.getByRole('checkbox', { name: 'SPSA', exact: true }).setChecked(true);
     // About 1 ms a call: a run of minutes.
-    await setScript(page, costly(200_000));
-    await fill(page, 'F-evaluation budget', 1e7);
-    await fill(page, 'Workers per method', '2');
+    await prepareRace(page, [['Central differences', false], ['SPSA', true]], costly(200_000),
+      [['F-evaluation budget', 1e7], ['Workers per method', '2']]);
     await page.getByRole('button', { name: 'Run' }).click();
     // Under way with its helper: two workers, and steps taken.
     await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('#results-body')?.textContent ?? '')
@@ -93,10 +105,7 @@ test('Pause and Step answer during a two-worker run; Stop ends it within a secon
     assert.equal(await waitForState(page, ['finished', 'error'], 10_000), 'finished');
     const took = Date.now() - clicked;
     assert.ok(took < 1000, `Stop took ${took} ms`);
-    // The sandbox ends the run's worker and its helper once the run's 'done' has come.
-    const deadline = Date.now() + 10_000;
-    while (workerCount(page) > 0 && Date.now() < deadline) await page.waitForTimeout(50);
-    assert.equal(workerCount(page), 0, 'no worker is left running');
+    await waitForNoWorker(page);
     const results = await exportResults(page);
     assert.equal(results.runs[0].final.stopReason, 'stopped');
     assert.deepEqual(consoleProblems, []);
@@ -133,14 +142,8 @@ const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0 
 test('a hung helper ends its method with the watchdog\'s message while another method finishes', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
-    await waitForState(page, 'idle', 20_000);
-    await page.getByRole('checkbox', { name: 'Central differences', exact: true }).setChecked(true);
-    await page.getByRole('checkbox', { name: 'SPSA', exact: true }).setChecked(true);
-    await setScript(page, HANGS_IN_A_HELPER);
-    await fill(page, 'F-evaluation budget', 20_000);
-    await fill(page, 'Log points', 10);
-    await fill(page, 'Watchdog (s)', 2);
-    await fill(page, 'Workers per method', '2');
+    await prepareRace(page, [['Central differences', true], ['SPSA', true]], HANGS_IN_A_HELPER,
+      [['F-evaluation budget', 20_000], ['Log points', 10], ['Watchdog (s)', 2], ['Workers per method', '2']]);
     await page.getByRole('button', { name: 'Run' }).click();
     const end = await waitForState(page, ['finished', 'error'], 60_000);
     const alert = await textOf(page.locator('[role="alert"]'));
@@ -153,9 +156,7 @@ test('a hung helper ends its method with the watchdog\'s message while another m
     assert.equal(spsa.error, null);
     assert.equal(spsa.final.stopReason, 'budget', 'SPSA ran to its end');
     // The sandbox ended the hung method's workers, its helper included.
-    const deadline = Date.now() + 10_000;
-    while (workerCount(page) > 0 && Date.now() < deadline) await page.waitForTimeout(50);
-    assert.equal(workerCount(page), 0, 'no worker is left running');
+    await waitForNoWorker(page);
     assert.deepEqual(consoleProblems.filter((m) => !/did not return/.test(m)), []);
   } finally {
     await context.close();
