@@ -66,10 +66,15 @@ serve: build
 ## test: every test, from a fresh machine.
 test: setup setup-browser setup-browsers lint test-native test-js build test-wasm test-e2e test-browsers
 
-lint: lint-js
+lint: lint-js lint-paths
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+## lint-paths: every repo path named in README.md and docs/*.md exists (tests/lint/paths.mjs).
+.PHONY: lint-paths
+lint-paths:
+	node tests/lint/paths.mjs
 
 ## lint-js: type-checks the JavaScript from its JSDoc types (TypeScript's checker, no build
 ## step): the page, the worker and the tests, each with its own globals.

@@ -1,6 +1,7 @@
 // `make bench`: how fast the playground is, against what people would use instead.
-// Prints ONE table (with the machine noted) and writes every raw number to
-// target/bench/results.json. Needs `make build` and the native benchmark binary
+// Prints ONE table (with the machine noted), writes every raw number to
+// target/bench/results.json and, after a full run, the table to docs/speed.md (between its
+// bench:begin and bench:end markers). Needs `make build` and the native benchmark binary
 // (target/release/bench); the Makefile's `bench` target builds both first.
 //
 //   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers]
@@ -346,6 +347,35 @@ function table(r) {
   return L.join('\n');
 }
 
+// ---- docs/speed.md: the table between its markers ------------------------------------------
+// docs/speed.md is hand-written prose around one region that a full run rewrites: the table
+// above, with when and where it was taken. Partial runs (--quick, --skip, --pkg) leave it.
+const SPEED_DOC = path.join(root, 'docs/speed.md');
+const BEGIN = '<!-- bench:begin';
+const END = '<!-- bench:end -->';
+async function writeSpeedDoc(r, text) {
+  const doc = await fs.readFile(SPEED_DOC, 'utf8').catch(() => null);
+  const [b, e] = doc === null ? [-1, -1] : [doc.indexOf(BEGIN), doc.indexOf(END)];
+  if (b < 0 || e < b) {
+    log(`${path.relative(root, SPEED_DOC)} has no ${BEGIN} ... ${END} region: not written`);
+    return;
+  }
+  const sh = (cmd, argv) => { try { return execFileSync(cmd, argv, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return null; } };
+  const nproc = sh('nproc', []) ?? String(os.availableParallelism?.() ?? os.cpus().length);
+  const commit = sh('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = commit && sh('git', ['status', '--porcelain', '--untracked-files=no']) ? ' plus uncommitted changes' : '';
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
+  const region = [
+    `${BEGIN}: written by \`make bench\` (tests/bench/run.mjs) from here to the end marker; edit the text outside it -->`,
+    `Taken by \`make bench\` on ${date} UTC, at commit ${commit ?? 'unknown'}${dirty}; \`nproc\`: ${nproc}; CPU (/proc/cpuinfo): ${r.machine?.cpu ?? 'unknown'}. Raw numbers: \`target/bench/results.json\` (not kept in the repo).`,
+    '',
+    text,
+    END,
+  ].join('\n');
+  await fs.writeFile(SPEED_DOC, doc.slice(0, b) + region + doc.slice(e + END.length));
+  log(`table written to ${path.relative(root, SPEED_DOC)}`);
+}
+
 // ---- Main -------------------------------------------------------------------------------------
 async function main() {
   await fs.mkdir(outDir, { recursive: true });
@@ -440,6 +470,8 @@ async function main() {
   await fs.writeFile(path.join(outDir, 'results.json'), JSON.stringify({ ...kept, presetRows: presetRuns?.results }, null, 1));
   console.log(text);
   log(`raw numbers: ${path.relative(root, path.join(outDir, 'results.json'))}`);
+  if (quick || skip.size || pkgDir) log('a partial or A/B run: docs/speed.md left as it was');
+  else await writeSpeedDoc(results, text);
 }
 
 if (args.includes('--print')) {
