@@ -12,6 +12,7 @@ pub mod diagnose;
 pub mod estimate;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+pub mod methods;
 pub mod nn;
 pub mod optim;
 pub mod plot;

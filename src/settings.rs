@@ -167,7 +167,7 @@ impl Setting {
                 Value::Null => Ok(()),
                 Value::Object(o) => {
                     for (name, x) in o {
-                        let Some(m) = crate::config::Method::from_name(name) else {
+                        let Some(m) = crate::methods::Method::from_name(name) else {
                             return Err(format!(
                                 "{} names no method {name:?}; use method names such as \"joint\"",
                                 self.label

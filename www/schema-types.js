@@ -55,6 +55,10 @@
  * @property {string} formula
  * @property {string} idea      what it does, in a sentence or two
  * @property {string[]} settings  paths of the settings it uses
+ * @property {string} colour    its colour in every chart, legend and table row
+ * @property {boolean} needsDf  runs only when the script has dF
+ * @property {boolean} sweep    its `done` carries the finite-difference step-size sweep
+ * @property {boolean} firstVisit  ticked on a first visit and by Restore defaults
  */
 
 export {};

@@ -7,7 +7,6 @@
 //! not even one sample is affordable. Monitoring (losses, the reference gradient and each
 //! method's estimate on the monitoring batch) is counted separately.
 
-mod methods;
 mod monitor;
 mod report;
 mod tune;
@@ -16,192 +15,20 @@ pub use tune::{MakeBox, TunedRun, TuningRecord, GRID_FACTORS};
 
 pub use monitor::{DIVERGENCE_FACTOR, MONITOR_BATCH};
 pub use report::{
-    FitReport, HistoryRow, Outcome, Status, StopReason, SweepReport, FIT_MAX_POINTS, HISTORY_FIELDS,
+    FitReport, HistoryRow, Outcome, Status, SweepReport, FIT_MAX_POINTS, HISTORY_FIELDS,
 };
+
+pub use crate::methods::run::{SessionError, StopReason};
 
 use crate::config::{DataSource, RunConfig};
 use crate::data::Dataset;
-use crate::nn::{ForwardCache, Mlp};
+use crate::methods::run::{policy_forward, rng_for, Core, Stream};
+use crate::methods::{self, GradientMethod};
+use crate::nn::Mlp;
 use crate::optim::Optimizer;
-use crate::problem::{BlackBox, CountedBox, EvalError, Purpose};
-use methods::Machinery;
-use ndarray::{Array2, ArrayView2, Axis};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
+use crate::problem::{BlackBox, CountedBox};
+use ndarray::Array2;
 use std::rc::Rc;
-
-/// RNG streams, one per purpose, so that e.g. monitoring never changes training.
-#[derive(Clone, Copy)]
-enum Stream {
-    Init = 0,
-    Data = 1,
-    Batches = 2,
-    Estimator = 3,
-    Monitor = 4,
-    Surrogate = 5,
-}
-
-fn rng_for(seed: u64, stream: Stream) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream as u64);
-    r
-}
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum SessionError {
-    #[error("{0}")]
-    Config(String),
-    #[error("{0}")]
-    Eval(#[from] EvalError),
-    /// The network produced non-finite outputs: ends the run as diverged, not failed.
-    #[error("{0}")]
-    Diverged(String),
-}
-
-const NON_FINITE_POLICY: &str =
-    "diverged: the network's outputs became NaN or infinite; lower the learning rate or set a gradient clip";
-
-/// The policy's outputs, refusing non-finite ones (they would reach the user's F).
-fn policy_forward(
-    policy: &Mlp,
-    x: ArrayView2<f64>,
-) -> Result<(Array2<f64>, ForwardCache), SessionError> {
-    let (theta, cache) = policy.forward(x);
-    if theta.iter().all(|v| v.is_finite()) {
-        Ok((theta, cache))
-    } else {
-        Err(SessionError::Diverged(NON_FINITE_POLICY.into()))
-    }
-}
-
-fn rows(a: &Array2<f64>, idx: &[usize]) -> Array2<f64> {
-    a.select(Axis(0), idx)
-}
-
-/// Everything of a run but the method's own machinery: what every method steps with. A clone
-/// is a snapshot (the settings and the data, which no step changes, are shared).
-#[derive(Clone)]
-pub(crate) struct Core {
-    cfg: Rc<RunConfig>,
-    bb: CountedBox,
-    data: Rc<Dataset>,
-    policy: Mlp,
-    opt: Optimizer,
-    rng_batches: ChaCha8Rng,
-    rng_est: ChaCha8Rng,
-    rng_monitor: ChaCha8Rng,
-    rng_surrogate: ChaCha8Rng,
-    order: Vec<usize>,
-    cursor: usize,
-    steps: u64,
-    done: Option<StopReason>,
-    message: Option<String>,
-    notes: Vec<String>,
-    /// Samples dropped from steps because F failed there (When F fails: skip the sample).
-    skipped: u64,
-}
-
-/// A minibatch: inputs, targets, the policy's outputs and the cache to backpropagate.
-struct Minibatch {
-    x: Array2<f64>,
-    y: Array2<f64>,
-    theta: Array2<f64>,
-    cache: ForwardCache,
-}
-
-impl Core {
-    fn finish(&mut self, reason: StopReason, message: String) {
-        self.done = Some(reason);
-        self.message = Some(message);
-    }
-
-    fn remaining_budget(&self) -> u64 {
-        self.cfg.budget.saturating_sub(self.bb.learning_evals)
-    }
-
-    /// The next minibatch of training rows (reshuffled every epoch).
-    fn next_indices(&mut self, size: usize) -> Vec<usize> {
-        let n = self.order.len();
-        let size = size.min(n);
-        let mut out = Vec::with_capacity(size);
-        while out.len() < size {
-            if self.cursor >= n {
-                for i in (1..n).rev() {
-                    self.order.swap(i, self.rng_batches.random_range(0..=i));
-                }
-                self.cursor = 0;
-            }
-            out.push(self.order[self.cursor]);
-            self.cursor += 1;
-        }
-        out
-    }
-
-    /// The next minibatch of `size` samples with the policy's outputs.
-    fn minibatch(&mut self, size: usize) -> Result<Minibatch, SessionError> {
-        let idx = self.next_indices(size);
-        let x = rows(&self.data.x_train, &idx);
-        let y = rows(&self.data.y_train, &idx);
-        let (theta, cache) = policy_forward(&self.policy, x.view())?;
-        Ok(Minibatch { x, y, theta, cache })
-    }
-
-    /// How many samples of a step at `per_sample` evaluations each the budget affords.
-    /// Ends the run when none.
-    fn affordable(&mut self, per_sample: u64) -> usize {
-        let want = self.cfg.batch_size.min(self.order.len());
-        let can = (self.remaining_budget() / per_sample.max(1)) as usize;
-        if can == 0 {
-            let used = self.bb.learning_evals;
-            self.finish(
-                StopReason::Budget,
-                format!("F-evaluation budget used: {used} of {}", self.cfg.budget),
-            );
-            return 0;
-        }
-        if can < want {
-            self.notes.push(format!(
-                "step {} used {can} samples instead of {want} to stay within the F-evaluation budget",
-                self.steps + 1
-            ));
-        }
-        can.min(want)
-    }
-
-    /// The black box and the random stream of an estimate: training's stream, or
-    /// monitoring's (so that watching never changes training).
-    fn box_and_rng(&mut self, purpose: Purpose) -> (&mut CountedBox, &mut ChaCha8Rng) {
-        let rng = match purpose {
-            Purpose::Learning => &mut self.rng_est,
-            _ => &mut self.rng_monitor,
-        };
-        (&mut self.bb, rng)
-    }
-
-    fn apply_policy_gradient(&mut self, cache: &ForwardCache, d_theta: ArrayView2<f64>) {
-        let (g, _) = self.policy.backward(cache, d_theta);
-        self.opt.step(self.policy.params_mut(), &g);
-        self.steps += 1;
-    }
-
-    /// `theta + exploration * scale * N(0, 1)`, kept inside the bounds.
-    fn explore(&self, theta: &Array2<f64>, rng: &mut ChaCha8Rng) -> Array2<f64> {
-        let scale = self.cfg.theta_scale();
-        let e = self.cfg.settings.exploration;
-        let mut out = theta.clone();
-        for mut row in out.rows_mut() {
-            for (j, v) in row.iter_mut().enumerate() {
-                let z: f64 = StandardNormal.sample(rng);
-                *v += e * scale[j] * z;
-                if let Some(b) = &self.cfg.theta_bounds {
-                    *v = v.clamp(b[j].0, b[j].1);
-                }
-            }
-        }
-        out
-    }
-}
 
 /// Where `Session::run_chunk_resumable` left off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +46,7 @@ pub type Rows = Vec<Vec<f64>>;
 
 pub struct Session {
     core: Core,
-    method: Machinery,
+    method: Box<dyn GradientMethod>,
     history: Vec<HistoryRow>,
     elapsed_ms: f64,
     next_eval_mark: u64,
@@ -279,7 +106,7 @@ impl Session {
             cfg.clip,
             policy.params().len(),
         );
-        let method = Machinery::new(&cfg, &data, &mut rng_init);
+        let method = methods::build(&cfg, &data, &mut rng_init);
         let n_train = data.x_train.nrows();
         let core = Core {
             bb,
@@ -587,7 +414,7 @@ impl Session {
                 .flatten(),
             notes: c.notes.clone(),
             wall_ms: self.elapsed_ms,
-            surrogate_mse: self.method.surrogate_mse(),
+            surrogate_mse: methods::surrogate_mse(self.method.as_ref()),
             outcome: outcome.as_ref().map(|(o, _)| o.name()),
             outcome_why: outcome.map(|(_, why)| why),
         }

@@ -4,11 +4,10 @@
 //! `Purpose::Monitoring`, counted apart from the budget, and every random draw comes from
 //! the monitoring stream, so watching never changes training.
 
-use super::report::{
-    FitReport, HistoryRow, StopReason, SweepDefaults, SweepReport, FIT_MAX_POINTS,
-};
-use super::{policy_forward, rows, Core, Session, SessionError};
+use super::report::{FitReport, HistoryRow, SweepDefaults, SweepReport, FIT_MAX_POINTS};
+use super::{Session, StopReason};
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
+use crate::methods::run::{monitored, policy_forward, rows, Core, SessionError};
 use crate::problem::Purpose;
 use ndarray::{Array2, Axis};
 
@@ -16,22 +15,6 @@ use ndarray::{Array2, Axis};
 pub const MONITOR_BATCH: usize = 64;
 /// A run whose training loss exceeds this multiple of its first logged loss has diverged.
 pub const DIVERGENCE_FACTOR: f64 = 1e4;
-
-/// `dL/dtheta` by `est` on `batch`, with monitoring evaluations and the monitoring stream.
-pub(super) fn monitored(
-    c: &mut Core,
-    est: Estimator,
-    batch: Batch,
-) -> Result<estimate::LossGrad, SessionError> {
-    Ok(estimate::loss_and_grad(
-        est,
-        &mut c.bb,
-        Purpose::Monitoring,
-        batch,
-        &mut c.rng_monitor,
-        false,
-    )?)
-}
 
 /// `dL/dtheta` by `est` on `batch` (as [`monitored`]).
 pub(super) fn monitored_grad(
@@ -131,7 +114,7 @@ impl Session {
             grad_rel_err: rel.is_finite().then_some(rel),
             grad_cos: cos.is_finite().then_some(cos),
             grad_se,
-            surrogate_err: self.method.surrogate_error(),
+            surrogate_err: crate::methods::surrogate_error(self.method.as_ref()),
         };
         let first = self.history.first().map(|h| h.train_loss);
         self.history.push(row);

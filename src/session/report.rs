@@ -1,6 +1,7 @@
 //! What a run reports: its history rows, why it stopped, how it came out, and the typed
 //! status, fit and step-size-sweep reports the page reads as JSON.
 
+use crate::methods::run::StopReason;
 use serde::Serialize;
 
 /// Field names of a history row, in `HistoryRow::to_array` order (also `results.json`).
@@ -51,29 +52,6 @@ impl HistoryRow {
             o(self.surrogate_err),
             o(self.grad_se),
         ]
-    }
-}
-
-/// Why a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum StopReason {
-    Budget,
-    MaxSteps,
-    Diverged,
-    Error,
-    Stopped,
-}
-
-impl StopReason {
-    pub fn name(self) -> &'static str {
-        match self {
-            StopReason::Budget => "budget",
-            StopReason::MaxSteps => "maxSteps",
-            StopReason::Diverged => "diverged",
-            StopReason::Error => "error",
-            StopReason::Stopped => "stopped",
-        }
     }
 }
 

@@ -76,7 +76,7 @@ pub struct ShareState {
     pub embed: bool,
 }
 
-/// The page's run settings (what `readSettings()` in `www/app.js` returns).
+/// The page's run settings (what `readSettings()` in `www/app/settings-form.js` returns).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareSettings {

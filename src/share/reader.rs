@@ -6,10 +6,9 @@
 
 use super::json::J;
 use super::v1::{self, v1_defaults, valid_preset_id, CHARTS_V1, CSV_PATH, TOP_KEYS};
-use super::values::{describe, get};
 use super::writer::Tree;
 use super::{run_settings, short, Members, ShareSettings, ShareState};
-use crate::config::Method;
+use crate::methods::Method;
 use crate::settings::lookup;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -261,6 +260,23 @@ impl Reader {
 }
 
 /// A dotted path as (its group's path, its key): `optimizer.clip` -> (`optimizer`, `clip`).
+/// The member `key` of an object (the last one, as in JavaScript, when repeated).
+pub(super) fn get<'a>(obj: &'a Members, key: &str) -> Option<&'a J> {
+    obj.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// A value as a message shows it.
+pub(super) fn describe(v: &J) -> String {
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Num(n) => short(n, 30),
+        J::Str(s) => format!("the text {:?}", short(s, 30)),
+        J::Arr(_) => "a list".into(),
+        J::Obj(_) => "an object".into(),
+    }
+}
+
 fn split_path(path: &str) -> (&str, &str) {
     path.rsplit_once('.').unwrap_or(("", path))
 }

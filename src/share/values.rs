@@ -4,10 +4,10 @@
 //! and says what was used instead (the v1 default, or the nearest value in range).
 
 use super::json::J;
-use super::reader::Reader;
+use super::reader::{describe, get, Reader};
 use super::short;
 use super::Members;
-use crate::config::Method;
+use crate::methods::Method;
 use crate::settings::{Kind, Range, Setting, MAX_LAYERS, MAX_WIDTH};
 use serde_json::Value;
 
@@ -56,23 +56,6 @@ impl NumSpec<'_> {
 /// (the ranges `RunConfig` checks); the README's table of ranges is this one.
 pub fn numbers() -> Vec<NumSpec<'static>> {
     super::run_settings().filter_map(NumSpec::of).collect()
-}
-
-/// The member `key` of an object (the last one, as in JavaScript, when repeated).
-pub(super) fn get<'a>(obj: &'a Members, key: &str) -> Option<&'a J> {
-    obj.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-/// A value as a message shows it.
-pub(super) fn describe(v: &J) -> String {
-    match v {
-        J::Null => "null".into(),
-        J::Bool(b) => b.to_string(),
-        J::Num(n) => short(n, 30),
-        J::Str(s) => format!("the text {:?}", short(s, 30)),
-        J::Arr(_) => "a list".into(),
-        J::Obj(_) => "an object".into(),
-    }
 }
 
 fn fmt_num(v: f64) -> String {

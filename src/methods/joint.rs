@@ -1,0 +1,218 @@
+//! The joint surrogate (seed method 3): F at the explored `theta~ = NN(X) + noise` fits `F~`
+//! (the fit term of `L*` trains rho only), and pi trains through `F~`'s Jacobian at its own
+//! theta with F's true residual carried back from `theta~`. The seed's `L*` taken literally is
+//! an option (both terms train pi; it can stall at `F~ = (Y + λF)/(1 + λ)`).
+
+use super::fitted::{Fitted, FIT_BATCH};
+use super::run::{Core, SessionError};
+use super::{GradientMethod, MonitoredGrad};
+use crate::config::RunConfig;
+use crate::data::Dataset;
+use crate::estimate;
+use crate::problem::Purpose;
+use crate::surrogate::{Surrogate, SURROGATE_LR};
+use ndarray::{Array2, ArrayView2};
+use rand_chacha::ChaCha8Rng;
+
+/// The joint surrogate's gate opens anyway once this share of the budget went into warming
+/// F~ up (with a note).
+const WARMUP_BUDGET_SHARE: f64 = 0.2;
+/// Joint surrogate: replay updates of F~ per step, on earlier rows (free of F-evaluations).
+const JOINT_REPLAY: usize = 2;
+#[derive(Clone)]
+pub(crate) struct Joint {
+    s: Fitted,
+    /// pi trains once F~ is validated (or the warm-up share of the budget is spent).
+    training_pi: bool,
+}
+
+impl Joint {
+    pub(crate) fn new(cfg: &RunConfig, data: &Dataset, rng_init: &mut ChaCha8Rng) -> Joint {
+        // rho learns at least as fast as pi.
+        Joint {
+            s: Fitted::new(cfg, data, SURROGATE_LR.max(cfg.learning_rate), rng_init),
+            training_pi: false,
+        }
+    }
+
+    /// The gradient pi gets: F~'s Jacobian at the policy's own theta, applied to the true
+    /// residual. F was evaluated at the explored `explored` = theta + noise; its value is
+    /// carried back to theta by F~'s predicted change, `F(explored) + F~(theta) -
+    /// F~(explored)`. With the literal seed loss instead, both terms of L* train pi through
+    /// F~ at the explored theta (and the page explains why that stalls).
+    fn d_theta(
+        &self,
+        cfg: &RunConfig,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+        explored: ArrayView2<f64>,
+        f: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Array2<f64> {
+        let st = &cfg.settings;
+        let net = &self.s.net;
+        if st.literal_loss {
+            return literal_gradients(net, x, explored, f, y, st.lambda, st.fit_only_rho).1;
+        }
+        if !self.training_pi {
+            return Array2::zeros(theta.raw_dim());
+        }
+        let at_theta = net.predict(x, theta);
+        let at_explored = net.predict(x, explored);
+        let carried = &f.to_owned() + &at_theta - &at_explored;
+        let (w, _) = estimate::residual_weights(&carried, y);
+        self.s.chain(x, theta, w.view())
+    }
+
+    fn train_step(&mut self, core: &mut Core) -> Result<(), SessionError> {
+        let b = core.affordable(1);
+        if b == 0 {
+            return Ok(());
+        }
+        let mb = core.minibatch(b)?;
+        let mut rng = core.rng_est.clone();
+        let explored = core.explore(&mb.theta, &mut rng);
+        core.rng_est = rng;
+        let f = core
+            .bb
+            .eval(Purpose::Learning, mb.x.view(), explored.view())?;
+        let st = core.cfg.settings.clone();
+        if st.literal_loss {
+            let net = &mut self.s.net;
+            net.remember(mb.x.view(), explored.view(), f.view());
+            let (g_rho, d_theta) = literal_gradients(
+                net,
+                mb.x.view(),
+                explored.view(),
+                f.view(),
+                mb.y.view(),
+                st.lambda,
+                st.fit_only_rho,
+            );
+            net.apply_gradient(&g_rho);
+            self.s.last_mse = net.fit(1, FIT_BATCH, &mut core.rng_surrogate);
+            core.apply_policy_gradient(&mb.cache, d_theta.view());
+            return Ok(());
+        }
+        // F~ is judged on this fresh batch before it learns from it.
+        self.s.observe(mb.x.view(), explored.view(), f.view());
+        let net = &mut self.s.net;
+        net.follow_output_range();
+        net.fit_batch(mb.x.view(), explored.view(), f.view());
+        self.s.last_mse = net.fit(JOINT_REPLAY, FIT_BATCH, &mut core.rng_surrogate);
+        if !self.training_pi {
+            let warmup = (WARMUP_BUDGET_SHARE * core.cfg.budget as f64) as u64;
+            let gate = core.cfg.settings.joint_gate;
+            if gate == 0.0 || self.s.err.is_some_and(|e| e < gate) {
+                self.training_pi = true;
+            } else if core.bb.learning_evals >= warmup {
+                self.training_pi = true;
+                core.notes.push(format!(
+                    "F~ was not yet validated after {} F-evaluations (out-of-sample error {:.3} of F's variance, wanted below {gate}); pi trains through it anyway",
+                    core.bb.learning_evals,
+                    self.s.err.unwrap_or(f64::NAN)
+                ));
+            }
+        }
+        if self.training_pi {
+            let d = self.d_theta(
+                &core.cfg,
+                mb.x.view(),
+                mb.theta.view(),
+                explored.view(),
+                f.view(),
+                mb.y.view(),
+            );
+            core.apply_policy_gradient(&mb.cache, d.view());
+        }
+        Ok(())
+    }
+}
+
+/// The seed's L* taken literally: `‖Y - F~‖² + λ‖F~ - F‖²` at the explored theta with F
+/// held constant, both terms training rho and pi (or, with `fit_only_rho`, the fit term
+/// only rho and the data term only pi). Returns `(dL*/drho, dL*/dtheta)`.
+fn literal_gradients(
+    net: &Surrogate,
+    x: ArrayView2<f64>,
+    explored: ArrayView2<f64>,
+    f: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+    fit_only_rho: bool,
+) -> (Vec<f64>, Array2<f64>) {
+    let (pred, sc) = net.forward(x, explored);
+    let (d_data, d_fit) = literal_residuals(&pred, f, y, lambda);
+    if fit_only_rho {
+        let (g_rho, _) = net.backward(&sc, d_fit.view());
+        let (_, d_theta) = net.backward(&sc, d_data.view());
+        (g_rho, d_theta)
+    } else {
+        net.backward(&sc, (&d_data + &d_fit).view())
+    }
+}
+
+/// `dL*/dF~` of the literal seed loss, split into its data term `2(F~ - Y)/(nm)` and its fit
+/// term `2 lambda (F~ - F)/(nm)`. Their sum is `2 (1 + lambda) (F~ - F_bar)/(nm)` with
+/// `F_bar = (Y + lambda F)/(1 + lambda)`: zero once F~ fits F_bar, whatever F - Y is.
+fn literal_residuals(
+    pred: &Array2<f64>,
+    f: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    lambda: f64,
+) -> (Array2<f64>, Array2<f64>) {
+    let (d_data, _) = estimate::residual_weights(pred, y);
+    let (d_fit, _) = estimate::residual_weights(pred, f);
+    (d_data, d_fit * lambda)
+}
+
+impl GradientMethod for Joint {
+    fn step(&mut self, core: &mut Core) -> Result<(), SessionError> {
+        self.train_step(core)
+    }
+
+    fn monitor_d_theta(
+        &mut self,
+        core: &mut Core,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Result<MonitoredGrad, SessionError> {
+        let mut rng = core.rng_monitor.clone();
+        let explored = core.explore(&theta.to_owned(), &mut rng);
+        core.rng_monitor = rng;
+        let f = core.bb.eval(Purpose::Monitoring, x, explored.view())?;
+        let d = self.d_theta(&core.cfg, x, theta, explored.view(), f.view(), y);
+        Ok((d, Vec::new()))
+    }
+
+    fn surrogate(&self) -> Option<&Fitted> {
+        Some(&self.s)
+    }
+
+    fn clone_box(&self) -> Box<dyn GradientMethod> {
+        Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn the_literal_loss_gives_pi_nothing_once_the_surrogate_fits_the_blend() {
+        // F misses Y by a lot; F~ sits at (Y + lambda F)/(1 + lambda).
+        let (y, f, lambda) = (array![[1.0, -2.0]], array![[3.0, 0.5]], 0.7);
+        let blend = (&y + &(&f * lambda)) / (1.0 + lambda);
+        let (d_data, d_fit) = literal_residuals(&blend, f.view(), y.view(), lambda);
+        let total = &d_data + &d_fit;
+        assert!(total.iter().all(|v| v.abs() < 1e-15), "{total}");
+        // The default instead chains F's true residual F - Y, which is far from zero there.
+        let (true_residual, _) = estimate::residual_weights(&f, y.view());
+        assert!(true_residual.iter().all(|v| v.abs() > 0.5));
+        // And at F~ = F the literal loss still pulls (only its data term is left).
+        let (d_data, d_fit) = literal_residuals(&f, f.view(), y.view(), lambda);
+        assert!(d_fit.iter().all(|v| *v == 0.0) && d_data.iter().all(|v| v.abs() > 0.5));
+    }
+}
