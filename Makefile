@@ -66,7 +66,7 @@ serve: build
 ## test: every test, from a fresh machine.
 test: setup setup-browser setup-browsers lint test-native test-js build test-wasm test-e2e test-browsers
 
-lint: lint-js lint-paths
+lint: lint-js lint-paths lint-circles
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
@@ -75,6 +75,14 @@ lint: lint-js lint-paths
 .PHONY: lint-paths
 lint-paths:
 	node tests/lint/paths.mjs
+
+## lint-circles: no import circle among the ES modules in www/ (dpdm, an npm devDependency; the
+## generated www/pkg and bundles are left out). The page's state lives in www/app/state.js,
+## shared helpers sit below their users, and app.js wires the rest.
+.PHONY: lint-circles
+lint-circles: setup
+	npx dpdm --no-tree --no-warning --circular --exit-code circular:1 --progress=false \
+	  --exclude '/pkg/|\.bundle\.js$$|node_modules' 'www/**/*.js'
 
 ## lint-js: type-checks the JavaScript from its JSDoc types (TypeScript's checker, no build
 ## step): the page, the worker and the tests, each with its own globals.

@@ -11,7 +11,7 @@ import { createEditor } from './editor.bundle.js';
 import { DEFAULT_PRESET } from './presets.js';
 import { Charts, chartCanvases, warmUpCharts } from './app/charts.js';
 import {
-  ensureRunner, idleText, pauseOrResume, reset, startComparison, step, stop, updateIdleText,
+  idleText, pauseOrResume, reset, startComparison, step, stop, updateIdleText,
 } from './app/comparison.js';
 import { $, storage, STORAGE } from './app/dom.js';
 import { bindEarlier } from './app/earlier.js';
@@ -19,14 +19,14 @@ import {
   defaultMethodsFor, markMethodAvailability, renderMethods, restoreSelectedMethods, setSelectedMethods,
 } from './app/methods.js';
 import { adoptSavedScript, bindPresetMenu, presetFor, scriptSaver, showPresetOf } from './app/presets-ui.js';
-import { bindExports } from './app/results.js';
+import { bindExports, renderResults } from './app/results.js';
 import {
   bindSettingsForm, loadSettings, prepareSettingsForm, resetInputs, syncForm,
 } from './app/settings-form.js';
 import { bindDiagnosis } from './app/diagnosis.js';
 import { bindWeights } from './app/weights.js';
 import { isLinkFragment, bindShare, openLink } from './app/share.js';
-import { state, set, subscribe, touch } from './app/state.js';
+import { ensureRunner, state, set, subscribe, touch } from './app/state.js';
 import { bindStatus, setStatus, showAlert } from './app/status.js';
 
 // The page's wasm build, imported by a name the type checker does not follow: www/pkg is
@@ -78,7 +78,8 @@ function boot() {
   bindSettingsForm();
   bindDiagnosis();
   bindWeights();
-  const charts = new Charts();
+  // The results table is redrawn with the charts, at the times they are (throttled).
+  const charts = new Charts({ alongside: renderResults });
   bindExports(chartCanvases(), (key, canvas) => charts.pngBlob(key, canvas));
   bindShare();
   bindEarlier();

@@ -5,11 +5,10 @@
 // ranges come from the runs that did not diverge; a diverged curve is clipped to them and
 // marked. The legend's entries show and hide methods; a pinned earlier race is drawn faded.
 import { CHARTS } from '../schema.js';
-import { $, el, input, setProp } from './dom.js';
+import { $, darkMode, el, input, onDarkModeChange, setProp } from './dom.js';
 import { fmtNum } from './format.js';
 import { METHOD } from './methods.js';
 import { byMethod, diverged, raceSummary, ran } from './race.js';
-import { renderTable } from './results.js';
 import { state, set } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
@@ -28,10 +27,6 @@ import { state, set } from './state.js';
  */
 
 const REDRAW_MS = 250; // charts redraw at most 4 times a second
-
-/** The system's dark mode: the charts follow it as the page does. */
-const DARK = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
-export const darkMode = () => Boolean(DARK?.matches);
 
 /** What an empty chart says. @type {Readonly<Record<string, string>>} */
 const PLACEHOLDER = Object.freeze({
@@ -91,7 +86,7 @@ function lossSeries(runs, repeated, summary, ok, faded) {
       const label = markedLabel(info.label, list);
       const rows = /** @type {number[][]} */ (band.filter((p) => p.every(finite)));
       out.push({
-        label: faded ? '' : label, hoverLabel: `${pinnedLabel(label)}, median of ${list.filter(ran).length}`, color: info.color, light: faded,
+        label: faded ? '' : label, hoverLabel: `${pinnedLabel(label)}, median of ${list.filter(ran).length}`, color: info.colour, light: faded,
         points: rows.filter((p) => ok(p[1])).map((p) => [p[0], p[1]]),
         ...(faded ? {} : { band: rows.filter((p) => ok(p[2]) && ok(p[3])).map((p) => [p[0], p[2], p[3]]) }),
         clip: list.some(diverged),
@@ -100,7 +95,7 @@ function lossSeries(runs, repeated, summary, ok, faded) {
     return out;
   }
   for (const r of runs) {
-    const c = r.info.color;
+    const c = r.info.colour;
     const label = markedLabel(r.label, [r]);
     const train = r.history.filter((h) => ok(h.trainLoss)).map((h) => [h.evals, h.trainLoss]);
     const test = r.history.filter((h) => ok(h.testLoss)).map((h) => [h.evals, h.testLoss]);
@@ -157,7 +152,7 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
   /** @type {Series[]} */ const grad = [];
   /** @type {Series[]} */ const cos = [];
   for (const r of shown) {
-    const c = r.info.color;
+    const c = r.info.colour;
     // With repeats, each run's line is thin: the runs of a method show their spread.
     const clip = diverged(r);
     const withErr = r.history.filter((h) => positive(h.gradRelErr));
@@ -214,8 +209,8 @@ function sweepSpec(runs) {
   const series = [];
   if (sweep) {
     const pts = (/** @type {number} */ col) => sweep.rows.filter((r) => positive(r[col])).map((r) => [r[0], r[col]]);
-    series.push({ label: 'Central differences', color: METHOD.central.color, points: pts(1), light: false });
-    series.push({ label: 'Forward differences', color: METHOD.forward.color, points: pts(2), light: false });
+    series.push({ label: 'Central differences', color: METHOD.central.colour, points: pts(1), light: false });
+    series.push({ label: 'Forward differences', color: METHOD.forward.colour, points: pts(2), light: false });
   }
   const against = sweep?.reference === 'dF' ? 'dF' : 'Richardson';
   return { title: `Step-size sweep (vs ${against})`, xLabel: 'relative step h', yLabel: 'relative error of dL/dθ', logX: true, logY: true, kind: 'line', series };
@@ -238,7 +233,7 @@ function fitSpec(runs) {
     for (let i = 0; i < yTrue.length; i += stride) {
       if (Number.isFinite(yTrue[i]) && Number.isFinite(yPred[i])) pts.push([yTrue[i], yPred[i]]);
     }
-    return { label: '', hoverLabel: r.info.label, color: r.info.color, points: pts, light: false };
+    return { label: '', hoverLabel: r.info.label, color: r.info.colour, points: pts, light: false };
   });
   return { title: 'Fit (test set)', xLabel: 'observed y', yLabel: 'predicted F(x, NN(x))', logX: false, logY: false, kind: 'scatter', diagonal: true, series };
 }
@@ -269,7 +264,7 @@ function thetaSpec(runs) {
         series.push({ label: '', hoverLabel: `thetaTrue[${j}]`, color: '#9aa1b1', light: true,
           points: order.map((/** @type {number} */ i) => [x[i], thetaTrue[i * thetaDim + j]]) });
       }
-      series.push({ label: '', hoverLabel: `${r.info.label} θ[${j}]`, color: r.info.color, light: false,
+      series.push({ label: '', hoverLabel: `${r.info.label} θ[${j}]`, color: r.info.colour, light: false,
         points: order.map((/** @type {number} */ i) => [x[i], thetaLearned[i * thetaDim + j]]) });
     }
   }
@@ -299,7 +294,7 @@ function renderLegend(runs, repeated, pinned) {
       type: 'button', class: 'item', 'data-method': method, 'aria-pressed': 'true',
       title: 'Show or hide this method in the charts',
       onclick: () => toggleMethod(method),
-    }, el('span', { class: 'line', style: `--c:${METHOD[method].color}`, 'aria-hidden': 'true' }), label)),
+    }, el('span', { class: 'line', style: `--c:${METHOD[method].colour}`, 'aria-hidden': 'true' }), label)),
     runs.length ? key2 : '',
     pinned ? el('span', { class: 'item muted' }, grey('line light'), 'pinned earlier race (faded)') : '');
   }
@@ -335,9 +330,9 @@ function renderVerdict(c) {
 }
 
 /**
- * The page's output panel: charts, legend and results table. Redraws are throttled, and the
- * charts are drawn one per animation frame, each from its newest spec, so a redraw of six
- * charts never makes one long task.
+ * The page's output panel: charts and legend, and what app.js has redrawn alongside them (the
+ * results table). Redraws are throttled, and the charts are drawn one per animation frame,
+ * each from its newest spec, so a redraw of six charts never makes one long task.
  */
 export class Charts {
   #canvases = chartCanvases();
@@ -354,8 +349,15 @@ export class Charts {
   #frame = 0;
   #lastDraw = 0;
   #queued = false;
+  /** Redrawn with the legend, at the same times. @type {() => void} */
+  #alongside;
 
-  constructor() {
+  /**
+   * @param {{alongside?: () => void}} [options]  `alongside`: what is redrawn with the legend
+   *   whenever the charts are (app.js: the results table, which charts.js does not import)
+   */
+  constructor({ alongside = () => {} } = {}) {
+    this.#alongside = alongside;
     const observer = new ResizeObserver((entries) => {
       for (const e of entries) {
         const box = e.contentBoxSize?.[0];
@@ -366,7 +368,7 @@ export class Charts {
       }
       this.schedule();
     });
-    DARK?.addEventListener('change', () => this.schedule()); // redrawn in the other colours
+    onDarkModeChange(() => this.schedule()); // redrawn in the other colours
     for (const [key, canvas] of Object.entries(this.#canvases)) {
       observer.observe(canvas);
       this.#addReadout(key, canvas);
@@ -397,14 +399,14 @@ export class Charts {
     this.redraw();
   }
 
-  /** Legend and table now; the charts queued for their frames. */
+  /** Legend and what goes alongside (the table) now; the charts queued for their frames. */
   redraw() {
     const c = state.comparison;
     const runs = c ? [...c.runs.values()] : [];
     const repeated = Boolean(c && c.repeats > 1);
     const pinned = state.pinned && state.pinned !== c ? state.pinned : null;
     renderLegend(runs, repeated, pinned);
-    renderTable(runs, { grouped: repeated });
+    this.#alongside();
     renderVerdict(c);
     const specs = chartSpecs(runs, {
       hidden: state.hiddenMethods, logLoss: state.logLoss, repeated, summary: repeated ? raceSummary(c) : null, pinned,

@@ -5,15 +5,14 @@
 // step, stop and reset a comparison. A comparison loaded from a results.json (earlier.js) is
 // one that is over from the start.
 import { $ } from './dom.js';
-import { SandboxRunner } from '../runner.js';
 import { decodeRows } from '../protocol.js';
-import { METHOD, selectedMethods, scriptHas } from './methods.js';
+import { METHOD, METHODS, selectedMethods, scriptHas } from './methods.js';
 import { raceSummary } from './race.js';
 import { SETTING_BY_ID, SettingsError } from './settings.js';
 import { readSettings, readPageSetting, markInvalid } from './settings-form.js';
 import { diagnosedSteps } from './diagnosis.js';
 import { initialWeightsFor } from './weights.js';
-import { state, set, touch } from './state.js';
+import { ensureRunner, state, set, touch } from './state.js';
 import { setStatus, showAlert, clearAlert } from './status.js';
 
 /**
@@ -248,18 +247,6 @@ export class Comparison {
   }
 }
 
-/** Workers per method for the comparison being started (null: auto). */
-let workersPerMethod = /** @type {number | null} */ (null);
-
-/** The sandbox runner, made on first need; resolves once the sandbox is ready. */
-export function ensureRunner() {
-  if (!state.runnerReady) {
-    const runner = new SandboxRunner({ watchdogMs: state.watchdogMs });
-    set({ runner, runnerReady: runner.ready });
-  }
-  return /** @type {Promise<void>} */ (state.runnerReady);
-}
-
 /** The page's comparison while it runs, else null. */
 const live = () => (state.comparison && !state.comparison.over ? state.comparison : null);
 
@@ -276,12 +263,14 @@ export async function startComparison({ paused = false } = {}) {
   const script = editor.getText();
   const methods = selectedMethods();
   let config;
+  /** Workers per method for this comparison (null: auto). @type {number | null} */
+  let workersPerMethod = null;
   try {
     if (!script.trim()) throw new SettingsError(null, 'The problem script is empty. Pick a preset or write F(x, theta) and const problem = {…}.');
     if (!scriptHas(script, 'F')) {
       throw new SettingsError(null, 'The script defines no function F. Write `function F(x, theta) { … }` returning a number or an array.');
     }
-    if (!methods.length) throw new SettingsError('m-central', 'Select at least one method to compare (under "Gradient estimates to compare").');
+    if (!methods.length) throw new SettingsError(`m-${METHODS[0].name}`, 'Select at least one method to compare (under "Gradient estimates to compare").');
     config = readSettings();
     const seedSpec = /** @type {import('../schema-types.js').NumberSetting} */ (SETTING_BY_ID.seed);
     if (config.seed + (config.repeats ?? 1) - 1 > seedSpec.max) {
@@ -313,9 +302,11 @@ export async function startComparison({ paused = false } = {}) {
     if (e.id) document.getElementById(e.id)?.focus({ preventScroll: e.id === 'csv' });
     return;
   }
-  if (methods.includes('exact') && !scriptHas(script, 'dF')) {
-    showAlert({ kind: 'notice', title: 'Analytic gradient needs dF.',
-      message: 'Add `function dF(x, theta)` returning yDim rows of thetaDim numbers, or untick "Analytic gradient". The other methods run.' });
+  const needDf = methods.filter((m) => METHOD[m].needsDf).map((m) => METHOD[m].label);
+  if (needDf.length && !scriptHas(script, 'dF')) {
+    const names = needDf.join(' and ');
+    showAlert({ kind: 'notice', title: `${names} need${needDf.length === 1 ? 's' : ''} dF.`,
+      message: `Add \`function dF(x, theta)\` returning yDim rows of thetaDim numbers, or untick ${needDf.map((l) => `"${l}"`).join(' and ')}. The other methods run.` });
   }
   const syntax = editor.syntaxErrors();
   if (syntax.length) editor.showError(syntax[0].line, syntax[0].message);

@@ -3,32 +3,17 @@
 // defaults, ECnoise's levels by order), the cost of a call, failures, the dF check and the
 // recommendation; "Apply recommendation" ticks the methods and fills their settings; the
 // diagnosed steps go with the runs that use "Step from the diagnosis".
-import { $, button, el, field, setText, download } from './dom.js';
+// The last diagnosis and the one in progress are the page's state (state.js: diagnosis,
+// diagnosing).
+import { $, button, darkMode, el, field, setText, download } from './dom.js';
 import { fmtCount, fmtNum } from './format.js';
-import { ensureRunner } from './comparison.js';
-import { darkMode } from './charts.js';
 import { setSelectedMethods, scriptHas, METHOD } from './methods.js';
 import { PRESET_KEYS, SettingsError } from './settings.js';
 import { readSettings, saveSettings, markInvalid } from './settings-form.js';
-import { state, touch } from './state.js';
+import { diagnosisFor, ensureRunner, state, set, touch } from './state.js';
 import { showAlert, clearAlert } from './status.js';
 
-/**
- * The last diagnosis: the script it was made for, its report (diagnosis.json) and the settings'
- * budget then (for the time a race will take).
- * @typedef {{script: string, report: Record<string, any>, budget: number}} Made
- */
-
-/** @type {Made | null} */
-let last = null;
-/** The run id of a diagnosis in progress. @type {string | null} */
-let running = null;
-let count = 0;
-
-/** The diagnosis of this script, if one was made (for the runs' steps and results.json). */
-export function diagnosisFor(/** @type {string} */ script) {
-  return last && last.script === script ? last.report : null;
-}
+/** @typedef {import('./state.js').Diagnosis} Made */
 
 /**
  * The diagnosed steps a run with "Step from the diagnosis" takes (0: none for a component).
@@ -47,7 +32,7 @@ const status = () => $('diagnosis-status');
 /** Starts a diagnosis of the script in the editor with the current settings. */
 async function diagnose() {
   const editor = state.editor;
-  if (!editor || running) return;
+  if (!editor || state.diagnosing) return;
   clearAlert();
   const script = editor.getText();
   let config;
@@ -63,14 +48,14 @@ async function diagnose() {
   await ensureRunner();
   const runner = state.runner;
   if (!runner) return;
-  const runId = `diagnose-${++count}`;
-  running = runId;
+  const runId = `diagnose-${state.diagnoses + 1}`;
+  set({ diagnoses: state.diagnoses + 1, diagnosing: runId });
   button('diagnose').disabled = true;
   button('diagnose-stop').hidden = false;
   setText(status(), 'Diagnosing F…');
   $('diagnosis').setAttribute('aria-busy', 'true');
   const done = () => {
-    running = null;
+    set({ diagnosing: null });
     button('diagnose').disabled = false;
     button('diagnose-stop').hidden = true;
     $('diagnosis').setAttribute('aria-busy', 'false');
@@ -86,8 +71,9 @@ async function diagnose() {
         setText(status(), s.stopped ? 'Diagnosis stopped: nothing to show.' : 'The diagnosis sent nothing readable.');
         return;
       }
-      last = { script, report, budget: config.budget };
-      show(last);
+      const made = { script, report, budget: config.budget };
+      set({ diagnosis: made });
+      show(made);
     },
     onError: (message) => {
       done();
@@ -97,14 +83,14 @@ async function diagnose() {
   }, { method: 'diagnose', label: 'Diagnose F' });
   // A Run or Reset ends every worker, this one too, without a word from it.
   ended.then((how) => {
-    if (how !== 'killed' || running !== runId) return;
+    if (how !== 'killed' || state.diagnosing !== runId) return;
     done();
     setText(status(), 'The diagnosis was ended by a new race or Reset.');
   });
 }
 
 function stop() {
-  if (running) state.runner?.control(running, 'stop');
+  if (state.diagnosing) state.runner?.control(state.diagnosing, 'stop');
 }
 
 const capitalise = (/** @type {string} */ s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -179,7 +165,7 @@ function drawLevels(/** @type {Record<string, any>} */ report) {
 
 /** Ticks the recommended methods and fills their settings. */
 function apply() {
-  const rec = last?.report.recommended;
+  const rec = state.diagnosis?.report.recommended;
   if (!rec) return;
   setSelectedMethods(rec.methods);
   for (const [k, v] of Object.entries(rec.settings ?? {})) {
@@ -196,8 +182,9 @@ function apply() {
 }
 
 function exportDiagnosis() {
-  if (!last) return;
-  download('diagnosis.json', new Blob([JSON.stringify(last.report, null, 1)], { type: 'application/json' }));
+  const made = state.diagnosis;
+  if (!made) return;
+  download('diagnosis.json', new Blob([JSON.stringify(made.report, null, 1)], { type: 'application/json' }));
 }
 
 /** Wires the buttons. */

@@ -1,5 +1,5 @@
 // Small DOM helpers: look-ups by id, building elements, writes that leave an unchanged value
-// alone, the browser's storage, downloads. No state of their own.
+// alone, the browser's storage, downloads, the system's dark mode. No state of their own.
 
 /**
  * The element with this id; the page's ids are fixed in index.html, so a missing one is a
@@ -105,6 +105,17 @@ export function download(name, blob) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The system's dark mode: the charts follow it as the page does. */
+const DARK = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+
+/** Whether the system is in dark mode now. */
+export const darkMode = () => Boolean(DARK?.matches);
+
+/** Calls `listener` whenever the system's dark mode turns on or off. @param {() => void} listener */
+export function onDarkModeChange(listener) {
+  DARK?.addEventListener('change', listener);
 }
 
 /** @param {unknown} v */

@@ -1,35 +1,27 @@
-// The gradient methods: their facts from the core's table (www/schema.js, `Method::info` in
-// src/config.rs), one colour each (the page's own choice), the checkboxes that pick them and
-// the cards that explain them.
+// The gradient methods: their facts from the core's table (www/schema.js, the method registry
+// in src/methods/registry.rs: label, cost, formula, colour, whether it needs dF, whether a new
+// page ticks it), the checkboxes that pick them and the cards that explain them.
 import { METHODS as METHOD_SPECS } from '../schema.js';
 import { PER_METHOD, perMethodField } from './settings.js';
 import { $, el, input, storage, STORAGE } from './dom.js';
 import { touch } from './state.js';
 
-/** One colour per method, used in every chart, legend and table row. */
-const COLORS = Object.freeze({
-  central: '#2563eb', forward: '#0891b2', spsa: '#ea580c', es: '#16a34a',
-  surrogate: '#9333ea', joint: '#dc2626', 'guided-es': '#a16207', 'cv-es': '#db2777', exact: '#64748b',
-});
-const FALLBACK_COLOR = '#5d6374';
+/** @typedef {import('../schema-types.js').MethodSpec} Method */
 
-/** @typedef {import('../schema-types.js').MethodSpec & {color: string}} Method */
-
-/** Every method, in the core's order, with its colour. @type {readonly Method[]} */
-export const METHODS = Object.freeze(METHOD_SPECS.map((m) => Object.freeze({
-  ...m, color: /** @type {Record<string, string>} */ (COLORS)[m.name] ?? FALLBACK_COLOR,
-})));
+/** Every method, in the core's order (`colour`: its colour in every chart, legend and table
+ * row). @type {readonly Method[]} */
+export const METHODS = Object.freeze(METHOD_SPECS.map((m) => Object.freeze({ ...m })));
 
 /** The methods by name. @type {Readonly<Record<string, Method>>} */
 export const METHOD = Object.freeze(Object.fromEntries(METHODS.map((m) => [m.name, m])));
 
-/** What a new page (and Restore defaults) selects: a race of three families, so the first
- * Run shows what the playground is for (Analytic gradient joins when the script has dF:
- * markMethodAvailability). */
-export const DEFAULT_METHODS = Object.freeze(['central', 'spsa', 'joint', 'exact']);
-
-/** The default methods for a script: Analytic gradient only when it has dF. @param {string} script */
-export const defaultMethodsFor = (script) => DEFAULT_METHODS.filter((m) => m !== 'exact' || scriptHas(script, 'dF'));
+/** What a new page (and Restore defaults) selects for a script: the methods the core marks
+ * `firstVisit` (a race of three families, so the first Run shows what the playground is for),
+ * less those that need dF when the script has none (markMethodAvailability). @param {string} script */
+export const defaultMethodsFor = (script) => {
+  const hasDf = scriptHas(script, 'dF');
+  return METHODS.filter((m) => m.firstVisit && (hasDf || !m.needsDf)).map((m) => m.name);
+};
 
 const checkbox = (/** @type {string} */ name) => input(`m-${name}`);
 
@@ -39,7 +31,7 @@ export function renderMethods() {
     const id = `m-${m.name}`;
     $('method-list').append(el('li', { 'data-method': m.name },
       el('input', { type: 'checkbox', id, value: m.name, 'aria-describedby': `${id}-cost` }),
-      el('span', { class: 'swatch', style: `--c:${m.color}`, 'aria-hidden': 'true' }),
+      el('span', { class: 'swatch', style: `--c:${m.colour}`, 'aria-hidden': 'true' }),
       el('label', { for: id }, m.label),
       el('span', { class: 'cost', id: `${id}-cost`, title: 'F-evaluations per sample per step' }, m.cost),
       // A method's own learning rate (blank: the shared one); the settings form sets its
@@ -48,7 +40,7 @@ export function renderMethods() {
         id: perMethodField(s, m).id, class: 'own-rate', type: 'number', step: 'any',
         placeholder: 'shared rate', autocomplete: 'off',
       }))));
-    $('explain-cards').append(el('article', { class: 'card', style: `--c:${m.color}` },
+    $('explain-cards').append(el('article', { class: 'card', style: `--c:${m.colour}` },
       el('h3', {}, m.label, ' ', el('code', {}, m.name)),
       el('div', { class: 'formula' }, m.formula),
       el('p', { class: 'cost' }, `Cost per sample per step: ${m.cost} F-evaluations`),
@@ -94,11 +86,13 @@ export function scriptHas(script, name) {
 }
 
 /**
- * The analytic gradient needs the script's dF: without it the method is greyed and says so.
+ * A method that needs the script's dF (the analytic gradient) is greyed without it and says so.
  * @param {string} script
  */
 export function markMethodAvailability(script) {
   const hasDf = scriptHas(script, 'dF');
-  $('method-list').querySelector('[data-method="exact"]')?.classList.toggle('unavailable', !hasDf);
-  $('m-exact-cost').textContent = hasDf ? METHOD.exact.cost : 'needs dF';
+  for (const m of METHODS.filter((m) => m.needsDf)) {
+    $('method-list').querySelector(`[data-method="${m.name}"]`)?.classList.toggle('unavailable', !hasDf);
+    $(`m-${m.name}-cost`).textContent = hasDf ? m.cost : 'needs dF';
+  }
 }

@@ -1,12 +1,11 @@
 // The results: the table of final values per method (updated in place while runs go on),
 // and the exports: results.json (schema in the README and DESIGN.md's "Page conventions"),
 // curves.csv, weights.json, and each chart as a PNG.
-import { diagnosisFor } from './diagnosis.js';
 import { $, button, download, el, jsonBlob, setProp, setText } from './dom.js';
 import { fmtCount, fmtMs, fmtNum, median, spread } from './format.js';
 import { METHOD } from './methods.js';
 import { byMethod, diverged, raceSummary, ran } from './race.js';
-import { state } from './state.js';
+import { diagnosisFor, state } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
 
@@ -236,6 +235,12 @@ export function renderTable(runs, { grouped = false } = {}) {
   models.forEach((m, i) => fillResultRow(body.rows[i], m));
 }
 
+/** The table of the page's comparison (app.js redraws it with the charts). */
+export function renderResults() {
+  const c = state.comparison;
+  renderTable(c ? [...c.runs.values()] : [], { grouped: Boolean(c && c.repeats > 1) });
+}
+
 /**
  * How a run's time split between F and everything else (the network, the estimator).
  * @param {Record<string, any> | null} status @param {number} wall
@@ -252,7 +257,7 @@ function wallTitle(status, wall) {
  * @param {RowModel} model
  */
 function resultRow({ method, label, failed, grouped }) {
-  const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${METHOD[method].color}`, 'aria-hidden': 'true' }), label,
+  const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${METHOD[method].colour}`, 'aria-hidden': 'true' }), label,
     el('span', { class: 'muted state' }), el('span', { class: 'outcome' }));
   if (failed !== null) return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }));
   const cell = () => (grouped ? el('td', {}, el('span', { class: 'v' }), el('small', { class: 'range' })) : el('td'));

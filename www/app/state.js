@@ -1,10 +1,12 @@
 // The page's state and who is told when it changes. This is the only module with mutable
 // state of its own: the other modules read it here, change it through set() and touch(),
-// and keep anything else they need in objects made at boot.
+// and keep anything else they need in objects made at boot. Also what reads or makes a part
+// of it for several modules: the last diagnosis of a script, the sandbox runner.
 //
 // Listeners get the names of what changed. set() names the fields it changed; touch() names
 // something changed in place (the runs of the comparison got rows, a setting was edited,
 // the layout of the charts changed), which set() cannot see.
+import { SandboxRunner } from '../runner.js';
 
 /**
  * The page's build of the wasm core (www/pkg/page.js): charts and share links.
@@ -27,6 +29,18 @@
  */
 
 /**
+ * A diagnosis (Diagnose F): the script it was made for, its report (diagnosis.json) and the
+ * settings' budget then (for the time a race will take).
+ * @typedef {{script: string, report: Record<string, any>, budget: number}} Diagnosis
+ */
+
+/**
+ * Networks loaded with Load weights (a weights.json): by method, or `*` for one network for
+ * every method.
+ * @typedef {{name: string, networks: Record<string, Record<string, any>>}} LoadedWeights
+ */
+
+/**
  * @typedef {object} PageState
  * @property {RunState} runState        the status element's data-state
  * @property {string} statusText        the status element's text
@@ -44,6 +58,10 @@
  * @property {ReadonlySet<string>} hiddenMethods  methods the charts leave out (clicked off in the legend)
  * @property {boolean} logLoss          the loss chart's y axis is logarithmic
  * @property {import('./comparison.js').Comparison | null} pinned  an earlier race drawn faded on the loss chart
+ * @property {Diagnosis | null} diagnosis  the last diagnosis made
+ * @property {string | null} diagnosing  the run id of a diagnosis in progress
+ * @property {number} diagnoses         how many diagnoses were started (their run ids)
+ * @property {LoadedWeights | null} loadedWeights  what the next Run starts from, if loaded
  */
 
 /** @type {PageState} */
@@ -64,6 +82,10 @@ const current = {
   hiddenMethods: new Set(),
   logLoss: true,
   pinned: null,
+  diagnosis: null,
+  diagnosing: null,
+  diagnoses: 0,
+  loadedWeights: null,
 };
 
 /** @typedef {keyof PageState | 'runs' | 'edited' | 'layout' | 'methods'} Change */
@@ -112,4 +134,20 @@ export function subscribe(listener) {
 /** @param {Set<Change>} changed */
 function notify(changed) {
   for (const listener of listeners) listener(changed);
+}
+
+/** The report of the last diagnosis if it was made for this script (for the runs' steps and
+ * results.json), else null. @param {string} script */
+export function diagnosisFor(script) {
+  const d = current.diagnosis;
+  return d && d.script === script ? d.report : null;
+}
+
+/** The sandbox runner, made on first need; resolves once the sandbox is ready. */
+export function ensureRunner() {
+  if (!current.runnerReady) {
+    const runner = new SandboxRunner({ watchdogMs: current.watchdogMs });
+    set({ runner, runnerReady: runner.ready });
+  }
+  return /** @type {Promise<void>} */ (current.runnerReady);
 }

@@ -1,14 +1,12 @@
 // Trained networks in and out: "Load weights" takes a weights.json the page exported and the
 // next Run starts from those networks (each method from its own, or all from the only one);
 // "Export Python" writes the trained network as a self-contained Python file.
+// The loaded networks are the page's state (state.js: loadedWeights).
 import { $, button, download, input, setProp } from './dom.js';
-import { state, subscribe } from './state.js';
+import { state, set, subscribe } from './state.js';
 import { showAlert, clearAlert } from './status.js';
 
 /** A network as weights.json holds it (src/nn.rs `Mlp::to_json`). @typedef {Record<string, any>} Network */
-
-/** The loaded networks: by method, or `*` for one network for every method. @type {{name: string, networks: Record<string, Network>} | null} */
-let loaded = null;
 
 const MAX_BYTES = 50e6;
 
@@ -41,6 +39,7 @@ export function networksOf(json) {
  * @returns {Network | null}
  */
 export function initialWeightsFor(method) {
+  const loaded = state.loadedWeights;
   if (!loaded) return null;
   const n = loaded.networks;
   const keys = Object.keys(n);
@@ -48,6 +47,7 @@ export function initialWeightsFor(method) {
 }
 
 function showNote() {
+  const loaded = state.loadedWeights;
   const note = $('weights-note');
   note.hidden = !loaded;
   if (!loaded) return;
@@ -60,7 +60,7 @@ async function load(file) {
   clearAlert();
   try {
     if (file.size > MAX_BYTES) throw new Error(`It has ${file.size} bytes; the limit is ${MAX_BYTES / 1e6} MB.`);
-    loaded = { name: file.name, networks: networksOf(JSON.parse(await file.text())) };
+    set({ loadedWeights: { name: file.name, networks: networksOf(JSON.parse(await file.text())) } });
   } catch (e) {
     showAlert({ title: `${file.name} cannot be loaded as weights.`, message: /** @type {Error} */ (e).message });
     return;
@@ -235,7 +235,7 @@ export function bindWeights() {
     file.value = '';
     if (chosen) load(chosen);
   });
-  button('forget-weights').addEventListener('click', () => { loaded = null; showNote(); });
+  button('forget-weights').addEventListener('click', () => { set({ loadedWeights: null }); showNote(); });
   button('export-python').addEventListener('click', exportPython);
   subscribe((changed) => {
     if (changed.has('comparison') || changed.has('runs')) {
