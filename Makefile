@@ -56,8 +56,12 @@ $(WASM_PARTS:%=wasm-%): wasm-%:
 	$(WASM_OPT) $(WASM_OPT_FLAGS) target/wasm-bindgen/$*_bg.wasm -o www/pkg/$*_bg.wasm
 	@echo "www/pkg/$*_bg.wasm: $$(stat -c %s www/pkg/$*_bg.wasm) bytes"
 
+## bundle: the editor (CodeMirror 6) and the worker. The worker's modules (www/worker/) become
+## ONE classic script, www/worker.bundle.js (the sandbox starts it as a classic blob worker),
+## not minified: the worker finds the user's frames in a stack by a function's name.
 bundle:
 	npx esbuild www/editor-src.js --bundle --minify --format=esm --log-level=warning --outfile=www/editor.bundle.js
+	npx esbuild www/worker/main.js --bundle --format=iife --log-level=warning --outfile=www/worker.bundle.js
 
 serve: build
 	@echo "Serving the playground on http://127.0.0.1:$(PORT)/"
@@ -122,4 +126,4 @@ fmt:
 	cargo fmt
 
 clean:
-	rm -rf target www/pkg www/editor.bundle.js node_modules
+	rm -rf target www/pkg www/editor.bundle.js www/worker.bundle.js node_modules

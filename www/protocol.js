@@ -1,11 +1,57 @@
-// The messages between the page and the sandbox iframe (docs/architecture.md, "Messages"),
-// page side: builders for what the page sends, and `parseSandboxMessage`, the one gate every
-// message from the sandbox passes before the page looks at it. The sandbox runs code the
-// user pasted (possibly from a link someone else made), so everything it sends is treated
-// as untrusted data: known types only, runIds are short strings, numbers are numbers, and
-// sizes are bounded. The validator returns a fresh, clean object (never the input), or null.
+// The messages between the page, the sandbox iframe, a run's worker and its helpers: the one
+// list of them (MESSAGES), the builders every sender in the page and the worker uses, and
+// `parseSandboxMessage`, the one gate every message from the sandbox passes before the page
+// looks at it. The sandbox (www/sandbox.html, one inline script that loads no files) and
+// docs/architecture.md ("Messages") follow the list: tests/js/protocol.test.mjs fails when
+// they, a builder or the gate differ from it.
+//
+// The sandbox runs code the user pasted (possibly from a link someone else made), so
+// everything it sends is treated as untrusted data: known types only, runIds are short
+// strings, numbers are numbers, and sizes are bounded. The validator returns a fresh, clean
+// object (never the input), or null. The worker's bundle (www/worker/) imports the builders
+// too: they put every field, the nonce included, in one object literal, so no setter the
+// user's script defines on Object.prototype sees one.
 
 import { HISTORY_FIELDS } from './schema.js';
+
+/**
+ * One message: who sends it to whom, its `type`, and its other fields.
+ * @typedef {{from: string, to: string, type: string, fields: readonly string[]}} MessageSpec
+ */
+
+/** @type {(from: string, to: string, type: string, fields: string) => MessageSpec} */
+const spec = (from, to, type, fields) => Object.freeze({ from, to, type, fields: Object.freeze(fields.split(' ').filter(Boolean)) });
+
+/**
+ * Every message, by route. `sandbox -> page` messages are the worker's, relayed with the
+ * worker's `nonce` checked and dropped and the runId stamped by the sandbox. Between a run's
+ * worker and a helper they go over a MessageChannel port of their own.
+ * @type {readonly MessageSpec[]}
+ */
+export const MESSAGES = Object.freeze([
+  spec('page', 'sandbox', 'init', 'glue wasm worker'),
+  spec('page', 'sandbox', 'start', 'runId kind config script workers'),
+  spec('page', 'sandbox', 'control', 'runId action'),
+  spec('page', 'sandbox', 'kill', 'runId'),
+  spec('sandbox', 'page', 'ready', ''),
+  spec('sandbox', 'page', 'progress', 'runId rows status'),
+  spec('sandbox', 'page', 'done', 'runId status fit weights sweep'),
+  spec('sandbox', 'page', 'diagnosis', 'runId status report'),
+  spec('sandbox', 'page', 'error', 'runId message line'),
+  spec('sandbox', 'worker', 'start', 'nonce kind glue wasm config script workers'),
+  spec('sandbox', 'worker', 'control', 'action'),
+  spec('sandbox', 'worker', 'helpers', 'ports'),
+  spec('sandbox', 'helper', 'helper', 'glue wasm script port'),
+  spec('worker', 'sandbox', 'progress', 'nonce rows status'),
+  spec('worker', 'sandbox', 'done', 'nonce status fit weights sweep'),
+  spec('worker', 'sandbox', 'diagnosis', 'nonce status report'),
+  spec('worker', 'sandbox', 'error', 'nonce message line'),
+  spec('worker', 'sandbox', 'helpers', 'nonce count'),
+  spec('worker', 'helper', 'batch', 'id xs thetas n yDim'),
+  spec('helper', 'worker', 'ready', ''),
+  spec('helper', 'worker', 'values', 'id out ms'),
+  spec('helper', 'worker', 'error', 'id'),
+]);
 
 /** Numbers in one history row, in this order (see `decodeRows`): the core's history fields. */
 export const ROW_FIELDS = Object.freeze([...HISTORY_FIELDS]);
@@ -13,6 +59,9 @@ export const ROW_WIDTH = ROW_FIELDS.length;
 
 /** What the page may ask a running worker to do. */
 export const CONTROL_ACTIONS = Object.freeze(['pause', 'resume', 'step', 'stop']);
+
+/** What a start starts: a method's run, or Diagnose F. */
+export const RUN_KINDS = Object.freeze(['run', 'diagnose']);
 
 // Bounds. Generous for real runs (MAX_SAMPLES = 100 000, dims up to 256 in src/config.rs),
 // small enough that a hostile script cannot make the page hold gigabytes.
@@ -34,12 +83,15 @@ export function initMessage(glue, wasm, worker) {
   return { type: 'init', glue, wasm, worker };
 }
 /**
- * @param {string} runId @param {string} config @param {string} script
+ * @param {string} runId @param {'run' | 'diagnose'} kind @param {string} config @param {string} script
  * @param {{count: number, auto: boolean}} [workers]  F-workers the run may use (auto: the
  *   worker chooses up to `count` from F's cost)
  */
-export function startMessage(runId, config, script, workers = { count: 1, auto: false }) {
-  return { type: 'start', runId, config, script, workers };
+export function startMessage(runId, kind, config, script, workers = { count: 1, auto: false }) {
+  if (!RUN_KINDS.includes(kind)) {
+    throw new Error(`Unknown kind of start ${JSON.stringify(kind)}; use one of ${RUN_KINDS.join(', ')}`);
+  }
+  return { type: 'start', runId, kind, config, script, workers };
 }
 export function controlMessage(runId, action) {
   if (!CONTROL_ACTIONS.includes(action)) {
@@ -49,6 +101,47 @@ export function controlMessage(runId, action) {
 }
 export function killMessage(runId) {
   return { type: 'kill', runId };
+}
+
+// ---------------------------------------------------------------------------------------
+// Worker -> sandbox (relayed to the page), and between a run's worker and its helpers.
+// Called in the worker after the user's code ran: object literals only.
+
+/** @param {string | null} nonce @param {number[]} rows @param {Record<string, any>} status */
+export function progressMessage(nonce, rows, status) {
+  return { type: 'progress', nonce, rows, status };
+}
+/** @param {string | null} nonce @param {Record<string, any>} status @param {any} fit @param {string} weights @param {any} sweep */
+export function doneMessage(nonce, status, fit, weights, sweep) {
+  return { type: 'done', nonce, status, fit, weights, sweep };
+}
+/** @param {string | null} nonce @param {Record<string, any>} status @param {string} report */
+export function diagnosisMessage(nonce, status, report) {
+  return { type: 'diagnosis', nonce, status, report };
+}
+/** @param {string | null} nonce @param {string} message @param {number | null} line */
+export function errorMessage(nonce, message, line) {
+  return { type: 'error', nonce, message, line };
+}
+/** The run's worker asks the sandbox for `count` helpers. @param {string | null} nonce @param {number} count */
+export function helpersRequest(nonce, count) {
+  return { type: 'helpers', nonce, count };
+}
+/** Rows of F for a helper. @param {number} id @param {Float64Array} xs @param {Float64Array} thetas @param {number} n @param {number} yDim */
+export function batchMessage(id, xs, thetas, n, yDim) {
+  return { type: 'batch', id, xs, thetas, n, yDim };
+}
+/** A helper's script is compiled: it takes batches now. */
+export function helperReadyMessage() {
+  return { type: 'ready' };
+}
+/** A batch's values, n x yDim, and the helper's time in F (ms). @param {number} id @param {Float64Array} out @param {number} ms */
+export function valuesMessage(id, out, ms) {
+  return { type: 'values', id, out, ms };
+}
+/** F threw on a batch: no values (the run's worker takes the step itself). @param {number} id */
+export function noValuesMessage(id) {
+  return { type: 'error', id };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -173,13 +266,12 @@ function cleanSweep(v) {
 
 /**
  * Validates one message from the sandbox. Returns a clean copy, or null when the message
- * is not one of the shapes in docs/architecture.md (the caller drops it):
+ * is not one of the `sandbox -> page` shapes in MESSAGES (the caller drops it):
  *   {type:'ready'}
  *   {type:'progress', runId, rows: number[] (ROW_WIDTH a row, NaN = not measured), status}
  *   {type:'done', runId, status, fit, weights: string, sweep: {reference, rows} | null}
  *   {type:'diagnosis', runId, status, report: string (diagnosis.json, or "null" when stopped)}
  *   {type:'error', runId, message: string, line: positive integer | null}
- *   {type:'killed', runId}
  */
 export function parseSandboxMessage(data) {
   if (!isPlainObject(data) || typeof data.type !== 'string') return null;
@@ -214,8 +306,6 @@ export function parseSandboxMessage(data) {
         ? `${data.message.slice(0, LIMITS.message)}…` : data.message;
       return { type: 'error', runId, message, line };
     }
-    case 'killed':
-      return { type: 'killed', runId };
     default:
       return null;
   }

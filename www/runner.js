@@ -14,6 +14,8 @@
 //     { onProgress(rows, status) {}, onDone(status, fit, weights) {}, onError(message, line) {},
 //       onWaiting(waiting) {} },             // true: waiting for a core; false: computing (or paused)
 //     { method: 'central', label: 'Central differences' });   // -> Promise<'done'|'error'|'killed'>
+//   runner.start(runId, configJson, script, { onDiagnosis(status, report) {}, ... },
+//     { kind: 'diagnose', label: 'Diagnose F' });              // Diagnose F instead of a run
 //   runner.control(runId, 'pause' | 'resume' | 'step' | 'stop');
 //   runner.stopAll();   // 'stop' to every run: each ends with onDone (or onError)
 //   runner.killAll();   // terminates every worker at once, no callbacks (Reset)
@@ -28,7 +30,7 @@ const FILES = {
   sandbox: 'sandbox.html',
   wasm: 'pkg/session_bg.wasm',
   glue: 'pkg/session.js',
-  worker: 'worker.js',
+  worker: 'worker.bundle.js', // generated from www/worker/ (make bundle)
 };
 
 const seconds = (/** @type {number} */ ms) => `${+(ms / 1000).toFixed(1)} s`;
@@ -62,7 +64,7 @@ export class SandboxRunner {
    * @param {number} [options.readyTimeoutMs=30000] how long the sandbox may take to start
    * @param {number} [options.maxWorkers] workers computing at once (default: navigator.hardwareConcurrency)
    * @param {HTMLElement} [options.container=document.body] where the hidden iframe goes
-   * @param {string|URL} [options.base] folder holding sandbox.html, worker.js and pkg/ (default: this module's)
+   * @param {string|URL} [options.base] folder holding sandbox.html, worker.bundle.js and pkg/ (default: this module's)
    */
   constructor({ watchdogMs = 10_000, readyTimeoutMs = 30_000, container = document.body, base, maxWorkers } = {}) {
     this.watchdogMs = watchdogMs;
@@ -163,7 +165,7 @@ export class SandboxRunner {
         const { rows, status } = /** @type {{rows: number[], status: Record<string, any>}} */ (msg);
         run.heard = true;
         if (Number.isFinite(status.steps)) run.lastStep = status.steps;
-        // A progress sent while paused answers one 'pause' or 'step' (worker.js).
+        // A progress sent while paused answers one 'pause' or 'step' (www/worker/run.js).
         if (status.paused === true && run.pendingReplies > 0) run.pendingReplies--;
         run.handlers.onProgress?.(rows, status);
         break;
@@ -180,10 +182,6 @@ export class SandboxRunner {
         this.#end(run, 'error');
         try { run.handlers.onError?.(msg.message, msg.line); } finally { this.#schedule(); }
         break;
-      case 'killed':
-        this.#end(run, 'killed');
-        this.#schedule();
-        break;
       default:
         break;
     }
@@ -198,15 +196,16 @@ export class SandboxRunner {
    * `options.label` names the method in watchdog messages (default: the method name from the
    * config). `options.workers`: F-workers the run may use, and whether its worker chooses
    * how many from F's cost (auto); the run counts as one computing run all the same.
-   * Resolves with how the run ended.
+   * `options.kind`: 'run' (default), or 'diagnose' for Diagnose F, which ends through
+   * onDiagnosis(status, report) instead of onDone. Resolves with how the run ended.
    * @param {string} runId
    * @param {string} configJson
    * @param {string} script
    * @param {RunHandlers} [handlers]
-   * @param {{method?: string, label?: string, workers?: {count: number, auto: boolean}}} [options]
+   * @param {{method?: string, label?: string, workers?: {count: number, auto: boolean}, kind?: 'run' | 'diagnose'}} [options]
    * @returns {Promise<'done' | 'error' | 'killed'>}
    */
-  start(runId, configJson, script, handlers = {}, { method, label, workers } = {}) {
+  start(runId, configJson, script, handlers = {}, { method, label, workers, kind = 'run' } = {}) {
     if (!this.#isReady) throw new Error('SandboxRunner.start() before the sandbox is ready: await runner.ready first.');
     if (typeof runId !== 'string' || !runId || runId.length > 200) throw new Error('runId must be a non-empty string of at most 200 characters.');
     if (this.#runs.has(runId)) throw new Error(`A run with id ${JSON.stringify(runId)} is still active.`);
@@ -228,7 +227,7 @@ export class SandboxRunner {
       started: false,       // it has a worker
       held: false,          // started, and to run, but kept paused until a core is free
       waiting: true,        // what onWaiting said last
-      startMessage: startMessage(runId, configJson, script, workers),
+      startMessage: startMessage(runId, kind, configJson, script, workers),
     };
     this.#runs.set(runId, run);
     this.#schedule();

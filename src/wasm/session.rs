@@ -38,7 +38,7 @@ fn js_message(v: &JsValue) -> String {
     v.as_string().unwrap_or_else(|| format!("{v:?}"))
 }
 
-/// F (and optionally dF, thetaTrue) as batch functions written in JS (www/worker.js): each
+/// F (and optionally dF, thetaTrue) as batch functions written in JS (www/worker/script.js): each
 /// gets the rows as `Float64Array`s, the row count, and a `Float64Array` to write its outputs
 /// into; one crossing per batch.
 #[derive(Clone)]
@@ -192,6 +192,27 @@ impl JsBlackBox {
     }
 }
 
+/// Where `runChunkResumable` left off, as the worker reads it: a string naming it, `"more"`
+/// (time or steps ran out), `"ended"` (the run has ended) or `"pending"` (a batch of F awaits
+/// its values; the step was undone, to be taken again once they are supplied).
+#[wasm_bindgen(js_name = ChunkEnd)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsChunkEnd {
+    More = "more",
+    Ended = "ended",
+    Pending = "pending",
+}
+
+impl From<ChunkEnd> for JsChunkEnd {
+    fn from(end: ChunkEnd) -> JsChunkEnd {
+        match end {
+            ChunkEnd::More => JsChunkEnd::More,
+            ChunkEnd::Ended => JsChunkEnd::Ended,
+            ChunkEnd::Pending => JsChunkEnd::Pending,
+        }
+    }
+}
+
 /// One run of one method, for a worker.
 #[wasm_bindgen(js_name = Session)]
 pub struct WasmSession {
@@ -260,11 +281,16 @@ impl WasmSession {
             .map_err(|e| to_js(e, &self.thrown))
     }
 
-    /// `runChunk` with F evaluated by other workers: 0 when time or steps ran out, 1 when the
-    /// run has ended, 2 when a batch of F awaits its values (`pendingXs`, `pendingThetas`,
-    /// then `supply`); the step was undone and is taken again on the next call.
+    /// `runChunk` with F evaluated by other workers: `"more"` when time or steps ran out,
+    /// `"ended"` when the run has ended, `"pending"` when a batch of F awaits its values
+    /// (`pendingXs`, `pendingThetas`, then `supply`); the step was undone and is taken again
+    /// on the next call.
     #[wasm_bindgen(js_name = runChunkResumable)]
-    pub fn run_chunk_resumable(&mut self, max_ms: f64, max_steps: f64) -> Result<u8, JsValue> {
+    pub fn run_chunk_resumable(
+        &mut self,
+        max_ms: f64,
+        max_steps: f64,
+    ) -> Result<JsChunkEnd, JsValue> {
         let steps = if max_steps.is_finite() && max_steps >= 0.0 {
             max_steps as u64
         } else {
@@ -272,11 +298,7 @@ impl WasmSession {
         };
         self.inner
             .run_chunk_resumable(max_ms, steps, &now_ms)
-            .map(|end| match end {
-                ChunkEnd::More => 0,
-                ChunkEnd::Ended => 1,
-                ChunkEnd::Pending => 2,
-            })
+            .map(JsChunkEnd::from)
             .map_err(|e| to_js(e, &self.thrown))
     }
 

@@ -1,4 +1,4 @@
-// End-to-end tests of the sandbox chain (www/runner.js -> www/sandbox.html -> www/worker.js ->
+// End-to-end tests of the sandbox chain (www/runner.js -> www/sandbox.html -> www/worker/ ->
 // wasm Session) in headless Chromium: results and error messages of ordinary runs, a hostile
 // problem script that tries to reach the network, the page's storage and the page itself,
 // a script that tries to break the worker's messaging or forge messages, and the watchdog.
@@ -65,7 +65,7 @@ const EVIL_FRAME_JS = `for (let i = 0; i < 50; i++) {
   parent.postMessage({ type: 'done', runId: 'victim', status: {}, fit: { xDim: 1, yDim: 1, thetaDim: 1, yTrue: [], yPred: [], x: [], thetaLearned: [], thetaTrue: null }, weights: 'FORGED' }, '*');
 }`;
 
-const LINKED = ['runner.js', 'protocol.js', 'schema.js', 'sandbox.html', 'worker.js'];
+const LINKED = ['runner.js', 'protocol.js', 'schema.js', 'sandbox.html', 'worker.bundle.js'];
 const PKG = process.env.SANDBOX_TEST_PKG ? path.resolve(process.env.SANDBOX_TEST_PKG) : path.join(wwwRoot, 'pkg');
 
 function config(method, over = {}) {

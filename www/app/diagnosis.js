@@ -60,7 +60,7 @@ async function diagnose() {
     button('diagnose-stop').hidden = true;
     $('diagnosis').setAttribute('aria-busy', 'false');
   };
-  const ended = runner.start(runId, JSON.stringify({ method: 'central', ...config, diagnose: true }), script, {
+  const ended = runner.start(runId, JSON.stringify({ method: 'central', ...config }), script, {
     onProgress: (_rows, s) => setText(status(), capitalise(String(s.message ?? 'Diagnosing F…'))),
     onDiagnosis: (s, text) => {
       done();
@@ -80,7 +80,7 @@ async function diagnose() {
       setText(status(), `The diagnosis failed: ${message}`);
       showAlert({ title: 'Diagnose F failed.', message });
     },
-  }, { method: 'diagnose', label: 'Diagnose F' });
+  }, { method: 'diagnose', label: 'Diagnose F', kind: 'diagnose' });
   // A Run or Reset ends every worker, this one too, without a word from it.
   ended.then((how) => {
     if (how !== 'killed' || state.diagnosing !== runId) return;
