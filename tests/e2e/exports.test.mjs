@@ -1,30 +1,21 @@
-// End-to-end: every method is selectable and appears in results.json under its DESIGN.md
-// name; charts change while a run goes on; every export downloads a valid file.
+// End-to-end: every method of the core's registry (www/schema.js) is selectable and appears
+// in results.json under its name; charts change while a run goes on; every export downloads a
+// valid file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { useBrowser, openPage, waitForState, exportResults, fill } from './support/harness.mjs';
+import { METHODS } from '../../www/schema.js';
+import {
+  useBrowser, openPage, waitForState, exportResults, fill, download, downloadJson, runRace,
+} from './support/harness.mjs';
 
 const env = useBrowser();
 
-const METHODS = {
-  central: 'Central differences', forward: 'Forward differences', spsa: 'SPSA', es: 'Evolution strategies',
-  surrogate: 'Surrogate (two-stage)', joint: 'Joint surrogate', 'guided-es': 'Guided ES', exact: 'Analytic gradient',
-};
-
-async function download(page, buttonName) {
-  const [d] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: buttonName }).click(),
-  ]);
-  return { name: d.suggestedFilename(), body: await fs.readFile(await d.path()) };
-}
-
-test('all eight methods run side by side and appear in results.json under their names', async () => {
+test('every method of the registry runs side by side and appears in results.json under its name', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
     await waitForState(page, 'idle', 10_000);
-    for (const label of Object.values(METHODS)) await page.getByRole('checkbox', { name: label, exact: true }).check();
+    for (const { label } of METHODS) await page.getByRole('checkbox', { name: label, exact: true }).check();
     await fill(page, 'F-evaluation budget', 20_000);
     await fill(page, 'Max steps', 400);
     await fill(page, 'Log points', 10);
@@ -38,13 +29,12 @@ test('all eight methods run side by side and appear in results.json under their 
         seen.waiting = Math.max(seen.waiting, rows.filter((t) => t.includes('(waiting for a core)')).length);
       }, 10);
     });
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 180_000), 'finished');
+    await runRace(page, { timeout: 180_000 });
     const { seen, cores } = await page.evaluate(() => ({ seen: window.__seen, cores: navigator.hardwareConcurrency }));
     assert.ok(seen.maxRunning >= 1 && seen.maxRunning <= cores, `${seen.maxRunning} methods ran at once on ${cores} cores`);
     if (cores < 8) assert.ok(seen.waiting >= 1, 'methods beyond the core count waited');
     const results = await exportResults(page);
-    assert.deepEqual(results.runs.map((r) => r.method).sort(), Object.keys(METHODS).sort());
+    assert.deepEqual(results.runs.map((r) => r.method).sort(), METHODS.map((m) => m.name).sort());
     for (const run of results.runs) {
       assert.equal(run.error, null, `${run.method}: ${run.error}`);
       assert.ok(run.final.evals <= 20_000, `${run.method} within budget`);
@@ -62,7 +52,7 @@ test('all eight methods run side by side and appear in results.json under their 
     const outcomes = await page.locator('#results-body tr .outcome').evaluateAll((marks) => marks.map((m) => m.textContent ?? ''));
     assert.equal(outcomes.length, results.runs.length);
     assert.ok(outcomes.every((t) => /reached|improved|worse|diverged|stopped/.test(t)), outcomes.join(' | '));
-    for (const label of Object.values(METHODS)) await page.getByRole('cell', { name: new RegExp(label.replace(/[()]/g, '\\$&')) }).first().waitFor();
+    for (const { label } of METHODS) await page.getByRole('cell', { name: new RegExp(label.replace(/[()]/g, '\\$&')) }).first().waitFor();
     assert.deepEqual(consoleProblems, []);
   } finally {
     await context.close();
@@ -101,8 +91,7 @@ test('each export downloads a valid file', async () => {
     await waitForState(page, 'idle', 10_000);
     await page.getByRole('checkbox', { name: 'Analytic gradient', exact: true }).check();
     await fill(page, 'F-evaluation budget', 20_000);
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished');
+    await runRace(page, { timeout: 60_000 });
     await page.getByRole('cell', { name: /Analytic gradient/ }).first().waitFor();
 
     const json = await download(page, 'Export results');
@@ -118,8 +107,7 @@ test('each export downloads a valid file', async () => {
     assert.equal(lines.length - 1, rows, 'one CSV line per logged point');
     for (const line of lines.slice(1)) assert.equal(line.split(',').length, 9);
 
-    const weights = await download(page, 'Export weights (JSON)');
-    const w = JSON.parse(weights.body.toString('utf8'));
+    const w = await downloadJson(page, 'Export weights (JSON)');
     const net = w.central ?? Object.values(w)[0];
     const found = JSON.stringify(net);
     assert.match(found, /"sizes":\[2,32,32,3\]/, 'the trained 2-32-32-3 network');

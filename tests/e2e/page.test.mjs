@@ -5,13 +5,14 @@
 // a 400 px screen. Runs are kept short (small budgets) except where the default is the point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { METHODS } from '../../www/schema.js';
 import {
-  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, fill, waitForCharts, textOf,
+  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, fill, waitForCharts, textOf, status, runRace,
+  waitForAnswers,
 } from './support/harness.mjs';
 
 const env = useBrowser();
 
-const status = (page) => page.locator('[role="status"]');
 const stateOf = (page) => status(page).getAttribute('data-state');
 
 // How often `re` occurs in the text of element `id` (its title with `{ title: true }`), now
@@ -30,11 +31,6 @@ const waitForLoggedRow = (page, { learned = false } = {}) => page.waitForFunctio
   const cells = /** @type {HTMLTableRowElement | null} */ (document.querySelector('#results-body tr'))?.cells;
   return Boolean(cells && /[0-9]/.test(cells[1]?.textContent ?? '') && (!l || /[1-9]/.test(cells[3]?.textContent ?? '')));
 }, learned, { timeout: 15_000, polling: 50 });
-// Until every method has answered the last Pause or Step (the status is aria-busy till then).
-const waitForAnswers = (page) => page.waitForFunction(() => {
-  const s = /** @type {HTMLElement | null} */ (document.querySelector('[role="status"]'));
-  return s?.dataset.state === 'paused' && s.getAttribute('aria-busy') !== 'true';
-}, null, { timeout: 15_000, polling: 50 });
 // A run longer than any test: a budget and a step limit it will not reach.
 async function endlessSettings(page) {
   await fill(page, 'F-evaluation budget', 500_000_000);
@@ -47,6 +43,15 @@ function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
 const problem = { xDim: 1, thetaDim: 2, samples: 128, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `;
 
+/** Starts a run of SLOW that does not end by itself, once the page is idle; returns once it runs. */
+async function startEndlessRun(page) {
+  await waitForState(page, 'idle', 10_000);
+  await setScript(page, SLOW);
+  await endlessSettings(page);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await waitForState(page, 'running', 10_000);
+}
+
 test('the default script trains with Central differences: loss falls tenfold, clean console', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
@@ -55,9 +60,7 @@ test('the default script trains with Central differences: loss falls tenfold, cl
     assert.equal(await page.getByRole('checkbox', { name: 'SPSA' }).isChecked(), false);
     assert.match(await textOf(page.getByRole('textbox', { name: 'Problem script' })), /function F\(x, theta\)/);
 
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 90_000), 'finished',
-      `status: ${await status(page).textContent()}`);
+    await runRace(page, { timeout: 90_000 });
     assert.match(await textOf(status(page)), /Finished/);
 
     const results = await exportResults(page);
@@ -131,12 +134,11 @@ test('while a run goes on, the page updates in place: rows keep their elements, 
   }
 });
 
-// As many methods as the machine has cores, plus `extra` (at most all eight).
+// As many methods as the machine has cores, plus `extra` (at most every method of the
+// registry): Central differences, ticked already, and the next ones in the core's order.
 async function selectCoresPlus(page, extra) {
-  const labels = ['Forward differences', 'SPSA', 'Evolution strategies', 'Joint surrogate', 'Guided ES',
-    'Surrogate (two-stage)', 'Analytic gradient'];
-  const n = Math.min(labels.length + 1, extra + await page.evaluate(() => navigator.hardwareConcurrency));
-  for (const label of labels.slice(0, n - 1)) await page.getByRole('checkbox', { name: label, exact: true }).check();
+  const n = Math.min(METHODS.length, extra + await page.evaluate(() => navigator.hardwareConcurrency));
+  for (const { label } of METHODS.slice(0, n)) await page.getByRole('checkbox', { name: label, exact: true }).check();
   return n;
 }
 
@@ -231,11 +233,7 @@ const problem = { xDim: 1, thetaDim: 1, samples: 64, xRange: [-1, 1], noise: 0, 
 test('Stop ends a run at once; what was logged stays', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
-    await waitForState(page, 'idle', 10_000);
-    await setScript(page, SLOW);
-    await endlessSettings(page);
-    await page.getByRole('button', { name: 'Run' }).click();
-    await waitForState(page, 'running', 10_000);
+    await startEndlessRun(page);
     await waitForLoggedRow(page);
     await page.getByRole('button', { name: 'Stop' }).click();
     // The click's handler ends the comparison: no wait for the workers.
@@ -260,17 +258,13 @@ test('Stop ends a run at once; what was logged stays', async () => {
 test('Pause toggles to Resume, Step advances while paused, Reset returns to idle', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {
-    await waitForState(page, 'idle', 10_000);
-    await setScript(page, SLOW);
-    await endlessSettings(page);
-    await page.getByRole('button', { name: 'Run' }).click();
-    await waitForState(page, 'running', 10_000);
+    await startEndlessRun(page);
     await waitForLoggedRow(page, { learned: true }); // a step was taken: the pause names it
     await page.getByRole('button', { name: 'Pause' }).click();
     assert.equal(await stateOf(page), 'paused');
     await page.getByRole('button', { name: 'Resume' }).waitFor();
     await waitForAnswers(page);
-    const before = await status(page).textContent();
+    const before = await textOf(status(page));
     const steps = Number(before.match(/at step (\d+)/)?.[1]);
     assert.ok(steps > 0, `the paused status names the step: ${before}`);
     await page.getByRole('button', { name: 'Step' }).click();
@@ -322,8 +316,7 @@ test('every preset runs its suggested methods to finished (small budget)', async
       assert.ok((await textOf(page.locator('#story'))).length > 80, `${id} has a story`);
       await fill(page, 'F-evaluation budget', 15_000);
       await fill(page, 'Log points', 8); // monitoring evaluations would outweigh so small a budget
-      await page.getByRole('button', { name: 'Run' }).click();
-      assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', `${id}: ${await status(page).textContent()}`);
+      await runRace(page, { timeout: 60_000, what: id });
       const results = await exportResults(page);
       assert.deepEqual(results.runs.map((r) => r.method), methods);
       for (const r of results.runs) {

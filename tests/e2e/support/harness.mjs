@@ -1,6 +1,9 @@
 // Shared end-to-end test support: a static file server for www/ on a free loopback port,
 // and headless Debian Chromium driven by playwright-core. Every test page collects its
-// console errors and warnings so tests can assert a clean console.
+// console errors and warnings so tests can assert a clean console. And what the tests do
+// again and again: open a page ready to run (openReady), run a race to finished (runRace),
+// download a file (download, downloadJson, exportResults), read the editor (editorText).
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -113,6 +116,44 @@ export async function openPage(browser, url, { width = 1280, height = 900, first
   return { context, page, consoleProblems };
 }
 
+/**
+ * Opens a page (openPage, same options) and waits until it is ready to run: the wasm core
+ * loaded (Share link enabled) and the page idle.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ * @param {Parameters<typeof openPage>[2]} [options]
+ */
+export async function openReady(browser, url, options) {
+  const opened = await openPage(browser, url, options);
+  await opened.page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
+  await waitForState(opened.page, 'idle', 10_000);
+  return opened;
+}
+
+/** The status element (role="status": its data-state and text). @param {import('playwright-core').Page} page */
+export const status = (page) => page.locator('[role="status"]');
+
+/**
+ * Presses Run and waits for the race to end; it must have finished (else the status's text,
+ * after `what` when given, is the failure's message).
+ * @param {import('playwright-core').Page} page
+ * @param {{timeout?: number, what?: string}} [options]
+ */
+export async function runRace(page, { timeout = 120_000, what = '' } = {}) {
+  await page.getByRole('button', { name: 'Run' }).click();
+  const ended = await waitForState(page, ['finished', 'error'], timeout);
+  assert.equal(ended, 'finished', `${what ? `${what}: ` : ''}${await textOf(status(page))}`);
+}
+
+/**
+ * Until every method has answered the last Pause or Step (the status is aria-busy till then).
+ * @param {import('playwright-core').Page} page
+ */
+export const waitForAnswers = (page) => page.waitForFunction(() => {
+  const s = /** @type {HTMLElement | null} */ (document.querySelector('[role="status"]'));
+  return s?.dataset.state === 'paused' && s.getAttribute('aria-busy') !== 'true';
+}, null, { timeout: 15_000, polling: 50 });
+
 /** Replaces the editor's text (the element named "Problem script"). */
 export async function setScript(page, text) {
   const editor = page.getByRole('textbox', { name: 'Problem script' });
@@ -176,15 +217,39 @@ export async function waitForCharts(page, timeout = 15_000) {
   return page.evaluate(counts, false);
 }
 
-/** Clicks "Export results" and returns the parsed results.json. */
-export async function exportResults(page) {
-  const [download] = await Promise.all([
+/**
+ * Clicks the button named `name`, which downloads one file: the file's suggested name, where
+ * it was saved and its bytes.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ */
+export async function download(page, name) {
+  const [d] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export results' }).click(),
+    page.getByRole('button', { name }).click(),
   ]);
-  const file = await download.path();
-  return JSON.parse(await fs.readFile(file, 'utf8'));
+  const file = await d.path();
+  return { name: d.suggestedFilename(), file, body: await fs.readFile(file) };
 }
+
+/** The JSON file the button named `name` downloads, parsed. @param {import('playwright-core').Page} page @param {string} name */
+export async function downloadJson(page, name) {
+  return JSON.parse((await download(page, name)).body.toString('utf8'));
+}
+
+/** Clicks "Export results" and returns the parsed results.json. @param {import('playwright-core').Page} page */
+export const exportResults = (page) => downloadJson(page, 'Export results');
+
+/**
+ * The editor's whole text (CodeMirror renders only the lines in view), from its view object.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<string>}
+ */
+export const editorText = (page) => page.evaluate(() => {
+  // CodeMirror hangs its view on the content element (cmTile in newer versions, cmView before).
+  const content = /** @type {any} */ (document.querySelector('.cm-content'));
+  return String((content.cmTile ?? content.cmView)?.view.state.doc.toString());
+});
 
 export async function screenshot(page, name) {
   await fs.mkdir(artifactsDir, { recursive: true });
