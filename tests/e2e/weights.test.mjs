@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useBrowser, openPage, setScript, waitForState, exportResults, fill, textOf } from './support/harness.mjs';
+import {
+  useBrowser, openReady, setScript, exportResults, fill, textOf, runRace, download,
+} from './support/harness.mjs';
 
 const env = useBrowser();
 
@@ -18,10 +20,8 @@ const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0, 
 `;
 
 async function openSmall() {
-  const opened = await openPage(env.browser, env.url);
+  const opened = await openReady(env.browser, env.url);
   const { page } = opened;
-  await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
-  await waitForState(page, 'idle', 10_000);
   await setScript(page, SCRIPT);
   await fill(page, 'F-evaluation budget', 3000);
   await fill(page, 'Log points', 5);
@@ -29,16 +29,10 @@ async function openSmall() {
   return opened;
 }
 
+/** Runs the race to finished; its results.json. */
 async function race(page) {
-  await page.getByRole('button', { name: 'Run' }).click();
-  assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', await textOf(page.locator('[role="status"]')));
+  await runRace(page, { timeout: 60_000 });
   return exportResults(page);
-}
-
-/** Clicks a button that downloads one file; returns its path. */
-async function downloaded(page, name) {
-  const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
-  return { file: await d.path(), suggested: d.suggestedFilename() };
 }
 
 test('Load weights: the next Run starts from the exported network; Export Python reproduces theta to 1e-12', async () => {
@@ -51,11 +45,11 @@ test('Load weights: the next Run starts from the exported network; Export Python
     end = central.final.trainLoss;
     assert.ok(Number.isFinite(end));
 
-    const w = await downloaded(first.page, 'Export weights (JSON)');
+    const w = await download(first.page, 'Export weights (JSON)');
     await fs.copyFile(w.file, path.join(dir, 'weights.json'));
 
-    const p = await downloaded(first.page, 'Export Python');
-    assert.equal(p.suggested, 'policy-central.py');
+    const p = await download(first.page, 'Export Python');
+    assert.equal(p.name, 'policy-central.py');
     const out = JSON.parse(execFileSync('python3', [p.file, '--check'], { encoding: 'utf8' }));
     assert.ok(out.checks >= 1, JSON.stringify(out));
     assert.ok(out.maxError <= 1e-12, `Python's theta differs from the page's by ${out.maxError}`);

@@ -3,7 +3,7 @@
 // fresh page has at least three methods ticked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, setScript, waitForState } from './support/harness.mjs';
+import { useBrowser, openPage, setScript, waitForState, editorText, runRace } from './support/harness.mjs';
 
 const env = useBrowser();
 
@@ -12,11 +12,6 @@ function F(x, theta) { return [theta[0] * Math.cos(x[0]) + theta[1]]; }
 function thetaTrue(x) { return [0.7, 0.1 * x[0]]; }
 const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 };
 `;
-
-const editorText = (page) => page.evaluate(() => {
-  const content = /** @type {any} */ (document.querySelector('.cm-content'));
-  return String((content.cmTile ?? content.cmView)?.view.state.doc.toString());
-});
 
 test('a fresh page ticks at least three methods, Analytic gradient among them when the script has dF', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url, { firstVisit: true });
@@ -111,8 +106,7 @@ test('dark mode follows the system: a dark page and dark charts', async () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
     assert.ok(r + g + b < 120, `the page is dark: ${bg}`);
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 120_000), 'finished');
+    await runRace(page, { timeout: 120_000 });
     // The loss chart's corner (its background) is dark once drawn.
     await page.waitForFunction(() => {
       const canvas = /** @type {HTMLCanvasElement} */ (document.getElementById('chart-loss'));
