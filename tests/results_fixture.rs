@@ -1,7 +1,10 @@
 //! A fixed configuration per method gives the same history, bit for bit, as the committed
-//! fixture: refactors must not change a result. `BLESS=1 cargo test --test results_fixture`
-//! rewrites the fixture; do that only for a change meant to alter results, and say why in
-//! the commit.
+//! fixture: refactors must not change a result.
+//!
+//! Golden file (tests/golden/results-fixture.txt): `BLESS=1 cargo test --release --test
+//! results_fixture` rewrites it; do that only for a change meant to alter results, and say
+//! why in the commit. The same `BLESS=1` re-blesses every golden file of the repo
+//! (tests/share.rs, tests/js/presets.test.mjs).
 
 mod common;
 
@@ -42,7 +45,8 @@ fn every_method_gives_the_fixture_history_bit_for_bit() {
         std::fs::write(FIXTURE, &text).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(FIXTURE).expect("fixture exists (BLESS=1 writes it)");
+    let want = std::fs::read_to_string(FIXTURE)
+        .expect("fixture exists (BLESS=1 cargo test --release --test results_fixture writes it)");
     for (got, want) in text.split("\n").zip(want.split("\n")) {
         assert_eq!(got, want, "a history differs from {FIXTURE}");
     }

@@ -3,6 +3,11 @@
 //! random, mutated and hand-broken inputs decode without a panic, and whatever decodes
 //! is a valid state (in range, a valid RunConfig, re-encodable without warnings);
 //! damaged links say what happened and keep what could be read.
+//!
+//! Golden files (tests/golden/v1/): `BLESS=1 cargo test --release --test share` writes the
+//! file of a golden state in `golden_v1()` that has none yet; existing files are never
+//! rewritten (old links must keep decoding as they did). The same `BLESS=1` re-blesses every
+//! golden file of the repo (tests/results_fixture.rs, tests/js/presets.test.mjs).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -596,6 +601,10 @@ proptest! {
 
 #[test]
 fn golden_links_decode_to_their_recorded_states() {
+    // Every golden state of today has its file (written first under BLESS).
+    for (name, about, link) in golden_v1() {
+        golden_file(name, about, &link);
+    }
     let mut n = 0;
     let mut versions: Vec<_> = std::fs::read_dir(golden_dir())
         .unwrap()
@@ -637,8 +646,8 @@ fn golden_links_decode_to_their_recorded_states() {
     assert!(n >= 8, "only {n} golden links");
 }
 
-/// The golden states (v1). `cargo test --test share -- --ignored write_golden` writes the
-/// links of those that have no file yet; existing files are never rewritten.
+/// The golden states (v1). `BLESS=1 cargo test --release --test share` writes the files of
+/// those that have none yet (`golden_file`); existing files are never rewritten.
 fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
     let mut out: Vec<(&str, &str, String)> = Vec::new();
     let mut add = |name, about, link: String| out.push((name, about, link));
@@ -760,35 +769,43 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
     out
 }
 
-#[test]
-#[ignore]
-fn write_golden() {
+/// The golden file of a state of `golden_v1()`, read; with `BLESS` set, a missing one is
+/// written first from today's link (an existing one is never rewritten).
+fn golden_file(name: &str, about: &str, link: &str) -> serde_json::Value {
+    // One writer at a time: two tests may bless the same missing file.
+    static BLESSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BLESSING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = golden_dir().join("v1");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, about, link) in golden_v1() {
-        let file = dir.join(format!("{name}.json"));
-        if file.exists() {
-            continue;
-        }
-        let d = decode_ok(&link);
+    let file = dir.join(format!("{name}.json"));
+    if !file.exists() && std::env::var_os("BLESS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = decode_ok(link);
         let g = serde_json::json!({
-            "about": about, "link": link, "state": d.state,
+            "about": about, "link": link, "state": as_recorded(&d.state),
             "warnings": d.warnings.len(), "damaged": d.damaged,
             "warningTexts": d.warnings,
         });
-        std::fs::write(&file, serde_json::to_string_pretty(&g).unwrap() + "\n").unwrap();
+        // Whole or not at all: another test may be reading the folder meanwhile.
+        let tmp = file.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&g).unwrap() + "\n").unwrap();
+        std::fs::rename(&tmp, &file).unwrap();
         eprintln!("wrote {}", file.display());
     }
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (BLESS=1 cargo test --release --test share writes it)",
+            file.display()
+        )
+    });
+    serde_json::from_str(&text).unwrap()
 }
 
 #[test]
 fn the_encoder_still_writes_what_the_golden_states_record() {
     // Golden files hold the link an earlier encoder wrote; today's encoder must write a
     // link that decodes to the same state (the bytes may differ).
-    for (name, _, link) in golden_v1() {
-        let file = golden_dir().join("v1").join(format!("{name}.json"));
-        let g: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for (name, about, link) in golden_v1() {
+        let g = golden_file(name, about, &link);
         let now = decode_ok(&link);
         assert_eq!(as_recorded(&now.state), g["state"], "{name}");
     }

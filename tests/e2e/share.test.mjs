@@ -3,17 +3,19 @@
 // the same results.json (wall-clock fields aside); preset links are short and open without the
 // notice; corrupt, truncated and newer-version links show a message and leave a working page;
 // golden links open with their recorded state; embed mode hides the editor and settings; a
-// state too large for a link says so. Also: preset texts are frozen (a changed preset needs a
-// new id, or old links would open a different problem).
+// state too large for a link says so. (Preset texts are frozen: tests/js/presets.test.mjs.)
+//
+// Golden files read here (tests/golden/v1/) are written by `BLESS=1 cargo test --release
+// --test share` (tests/share.rs), never by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { METHODS } from '../../www/schema.js';
 import {
-  useBrowser, openPage, setScript, waitForState, exportResults, screenshot, repoRoot, wwwRoot, fill, textOf,
-  withoutWallClock,
+  useBrowser, openReady as openReadyIn, exportResults, screenshot, repoRoot, wwwRoot, fill, textOf, setScript,
+  withoutWallClock, status, editorText, runRace,
 } from './support/harness.mjs';
 
 const { PRESETS } = await import(pathToFileURL(path.join(wwwRoot, 'presets.js')).href);
@@ -21,23 +23,10 @@ const goldenDir = path.join(repoRoot, 'tests/golden');
 
 const env = useBrowser();
 
-const status = (page) => page.locator('[role="status"]');
 const alertBox = (page) => page.getByRole('alert');
-// The editor's whole text (CodeMirror renders only the lines in view), from its view object.
-const editorText = (page) => page.evaluate(() => {
-  // CodeMirror hangs its view on the content element (cmTile in newer versions, cmView before).
-  const content = /** @type {any} */ (document.querySelector('.cm-content'));
-  const view = (content.cmTile ?? content.cmView)?.view;
-  return String(view.state.doc.toString());
-});
 
-/** Opens a page and waits until it is idle with the wasm core loaded (Share link enabled). */
-async function openReady(url) {
-  const opened = await openPage(env.browser, url);
-  await opened.page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
-  await waitForState(opened.page, 'idle', 10_000);
-  return opened;
-}
+/** Opens `url` in this file's browser, ready to run (wasm core loaded, page idle). @param {string} url */
+const openReady = (url) => openReadyIn(env.browser, url);
 
 /** Clicks "Share link"; returns the URL in the "Share link URL" field, checked against the page. */
 async function share(page) {
@@ -61,21 +50,6 @@ function thetaTrue(x) { return [0.3 * x[0], Math.sin(2 * x[0])]; }
 const problem = { xDim: 1, thetaDim: 2, samples: 96, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `;
 
-test('preset texts are frozen: each id keeps its script (a changed preset needs a new id)', async () => {
-  const frozen = JSON.parse(await fs.readFile(path.join(goldenDir, 'preset-hashes.json'), 'utf8'));
-  const sha = (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
-  for (const [id, hash] of Object.entries(frozen)) {
-    const p = PRESETS.find((q) => q.id === id);
-    assert.ok(p, `preset "${id}" is gone: old share links name it. Keep it (mark it hidden: true to leave the menu).`);
-    assert.equal(sha(p.script), hash, `preset "${id}" changed its script: old share links would open a different `
-      + 'problem. Restore its text and add the new text as a new preset with a new id.');
-  }
-  for (const p of PRESETS) {
-    assert.ok(p.id in frozen, `preset "${p.id}" is not frozen yet: add "${p.id}": "${sha(p.script)}" to tests/golden/preset-hashes.json`);
-    assert.match(p.id, /^[a-z0-9][a-z0-9_-]{0,39}$/, 'a preset id a link can carry');
-  }
-});
-
 test('share a custom script, open it in a fresh browser: notice, nothing runs, Run gives the same results', async () => {
   const a = await openReady(env.url);
   /** @type {Awaited<ReturnType<typeof openReady>> | null} */
@@ -92,8 +66,7 @@ test('share a custom script, open it in a fresh browser: notice, nothing runs, R
     await fill(page, 'Log points', 12);
     await page.locator('#chart-options summary').click();
     await page.getByLabel('Step-size sweep chart').uncheck();
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', await status(page).textContent());
+    await runRace(page, { timeout: 60_000 });
     const first = await exportResults(page);
     assert.equal(first.runs.length, 2);
 
@@ -124,8 +97,7 @@ test('share a custom script, open it in a fresh browser: notice, nothing runs, R
     assert.equal(await p2.locator('#chart-loss').isVisible(), true);
     await screenshot(p2, 'share-opened-custom.png');
 
-    await p2.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(p2, ['finished', 'error'], 60_000), 'finished');
+    await runRace(p2, { timeout: 60_000 });
     assert.equal(await alert.isVisible(), false, 'Run acts on the notice');
     const second = await exportResults(p2);
     assert.deepEqual(withoutWallClock(second), withoutWallClock(first));
@@ -197,8 +169,7 @@ test('corrupt, truncated and newer links show a message and leave a working page
         // The page works: a short run finishes.
         await page.getByRole('button', { name: 'Dismiss' }).click();
         await fill(page, 'F-evaluation budget', 3000);
-        await page.getByRole('button', { name: 'Run' }).click();
-        assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished', await status(page).textContent());
+        await runRace(page, { timeout: 60_000 });
       }
       if (i === 2) await screenshot(page, 'share-truncated-link.png');
       assert.deepEqual(o.consoleProblems, []);
@@ -228,7 +199,7 @@ test('golden links open in the page with their recorded state', async () => {
       assert.equal(await page.getByLabel('Seed', { exact: true }).inputValue(), String(s.settings.seed), f);
       assert.equal(await page.getByLabel('Learning rate', { exact: true }).inputValue(),
         String(s.settings.optimizer.learningRate), f);
-      for (const m of ['central', 'spsa', 'guided-es']) {
+      for (const { name: m } of METHODS) {
         assert.equal(await page.locator(`#m-${m}`).isChecked(), s.methods.includes(m), `${f}: ${m}`);
       }
       const alert = alertBox(page);
