@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useBrowser, openPage, setScript, fill, waitForState, exportResults, textOf, screenshot, waitForCharts,
+  useBrowser, openPage, setScript, fill, waitForState, exportResults, screenshot, waitForCharts, runRace,
 } from './support/harness.mjs';
 
 const env = useBrowser();
@@ -58,8 +58,7 @@ test('cv-es halves ES\'s median gradient error on a 16-parameter problem, and ea
     await setScript(page, CURVE_WITH_DF);
     await fill(page, 'F-evaluation budget', 60000);
     await fill(page, 'Log points', 40);
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 180_000), 'finished', await textOf(page.locator('[role="status"]')));
+    await runRace(page, { timeout: 180_000 });
     const results = await exportResults(page);
     const run = (m) => results.runs.find((r) => r.method === m);
     const es = run('es');

@@ -4,18 +4,13 @@
 // Stop ends a diagnosis.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import { useBrowser, openPage, setScript, waitForState, exportResults, textOf } from './support/harness.mjs';
+import {
+  useBrowser, openReady, setScript, exportResults, textOf, runRace, downloadJson,
+} from './support/harness.mjs';
 
 const env = useBrowser();
 
-/** Opens the page and waits until the wasm core is loaded and the page idle. */
-async function open() {
-  const opened = await openPage(env.browser, env.url);
-  await opened.page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
-  await waitForState(opened.page, 'idle', 10_000);
-  return opened;
-}
+const open = () => openReady(env.browser, env.url);
 
 /** Presses Diagnose F and waits for its advice. */
 async function diagnose(page) {
@@ -24,9 +19,9 @@ async function diagnose(page) {
   await page.waitForFunction(() => document.getElementById('diagnosis')?.getAttribute('aria-busy') === 'false', null, { timeout: 10_000 });
 }
 
+/** Runs the race to finished; its results.json. */
 async function race(page) {
-  await page.getByRole('button', { name: 'Run' }).click();
-  assert.equal(await waitForState(page, ['finished', 'error'], 240_000), 'finished', await textOf(page.locator('[role="status"]')));
+  await runRace(page, { timeout: 240_000 });
   return exportResults(page);
 }
 
@@ -83,11 +78,7 @@ const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0 }
     const facts = await textOf(page.locator('#diagnosis-facts'));
     assert.match(facts, /dF is wrong at output 1, θ1/, facts);
     assert.doesNotMatch(await textOf(page.locator('#diagnosis-advice')), /Recommended: Analytic gradient/);
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export diagnosis' }).click(),
-    ]);
-    const d = JSON.parse(await fs.readFile(await download.path(), 'utf8'));
+    const d = await downloadJson(page, 'Export diagnosis');
     assert.equal(d.schema, 1);
     assert.deepEqual([d.dfCheck.ok, d.dfCheck.worst.output, d.dfCheck.worst.component], [false, 1, 1]);
     assert.ok(d.evals > 0 && d.msPerCall > 0 && d.recommended.method);

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useBrowser, openPage, setScript, waitForState, exportResults, fill, textOf, withoutWallClock } from './support/harness.mjs';
+import { METHODS } from '../../www/schema.js';
+import {
+  useBrowser, openPage, openReady, setScript, waitForState, exportResults, fill, textOf, withoutWallClock, status, runRace,
+} from './support/harness.mjs';
 
 const env = useBrowser();
-
-const status = (page) => page.locator('[role="status"]');
 
 // Small and fast: one x, two parameters, 64 samples.
 const SMALL = `function F(x, theta) { return [theta[0] * x[0] + theta[1], Math.sin(theta[1])]; }
@@ -21,15 +22,17 @@ function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[0]]; }
 const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `;
 
-const COLORS = { central: [0x25, 0x63, 0xeb], spsa: [0xea, 0x58, 0x0c] };
+/** A method's colour in the charts (the registry's `colour`, #rrggbb) as [r, g, b]. @param {string} name */
+const rgbOf = (name) => {
+  const hex = /** @type {{colour: string}} */ (METHODS.find((m) => m.name === name)).colour;
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+};
+const COLORS = { central: rgbOf('central'), spsa: rgbOf('spsa') };
 
 /** Opens the page with the small problem, SPSA and Central differences, and short runs. */
 async function openSmall({ repeats = 3, budget = 6000, seed = 7 } = {}) {
-  const opened = await openPage(env.browser, env.url);
+  const opened = await openReady(env.browser, env.url);
   const { page } = opened;
-  // The wasm core is loaded (Share link enabled) and the page idle.
-  await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
-  await waitForState(page, 'idle', 10_000);
   await setScript(page, SMALL);
   await page.getByRole('checkbox', { name: 'SPSA', exact: true }).check();
   await fill(page, 'F-evaluation budget', budget);
@@ -37,12 +40,6 @@ async function openSmall({ repeats = 3, budget = 6000, seed = 7 } = {}) {
   await fill(page, 'Seed', seed);
   await fill(page, 'Repeats', repeats);
   return opened;
-}
-
-/** Presses Run and waits for the race to finish. */
-async function race(page, timeout = 120_000) {
-  await page.getByRole('button', { name: 'Run' }).click();
-  assert.equal(await waitForState(page, ['finished', 'error'], timeout), 'finished', await textOf(status(page)));
 }
 
 /**
@@ -84,7 +81,7 @@ const faint = (rgb) => rgb.map((v) => Math.round(255 - 0.18 * (255 - v)));
 test('Repeats 3: three runs per method with seeds s, s+1, s+2, a summary per method, the same results.json again', async () => {
   const { page, context, consoleProblems } = await openSmall({ repeats: 3, seed: 7 });
   try {
-    await race(page);
+    await runRace(page);
     const a = await exportResults(page);
     assert.equal(a.schema, 3);
     assert.equal(a.config.repeats, 3);
@@ -122,7 +119,7 @@ test('Repeats 3: three runs per method with seeds s, s+1, s+2, a summary per met
     assert.equal(await page.locator('#results-body tr').count(), 2);
 
     // The same settings again: the same results.json, wall-clock fields aside.
-    await race(page);
+    await runRace(page);
     const b = await exportResults(page);
     assert.deepEqual(withoutWallClock(b), withoutWallClock(a));
     assert.deepEqual(consoleProblems, []);
@@ -137,14 +134,14 @@ test('the loss chart draws a band with Repeats 3, not with 1; the legend hides a
     // Pixels of the band's colour: with one run per method only a few, where a line's
     // anti-aliased edge happens to pass through it.
     const band = faint(COLORS.central);
-    await race(page);
+    await runRace(page);
     assert.ok(await waitForPixels(page, COLORS.central, { atLeast: 51 }) > 50, 'Central differences is drawn');
     const single = await waitForPixels(page, band, { tol: 12 });
     // The legend's entries are buttons, pressed while their method shows.
     assert.equal(await page.getByRole('button', { name: 'SPSA', exact: true }).getAttribute('aria-pressed'), 'true');
 
     await fill(page, 'Repeats', 3);
-    await race(page);
+    await runRace(page);
     const want = 4 * single + 300;
     const banded = await waitForPixels(page, band, { atLeast: want + 1, tol: 12 });
     assert.ok(banded > want, `the band of Central differences is drawn: ${banded} pixels of its colour, against ${single} with one run`);
@@ -177,7 +174,7 @@ test('a results.json exported by the page loads into a fresh page; a file that i
   const first = await openSmall({ repeats: 2, budget: 3000 });
   let exported;
   try {
-    await race(first.page);
+    await runRace(first.page);
     exported = await exportResults(first.page);
     assert.deepEqual(first.consoleProblems, []);
   } finally {
@@ -188,10 +185,8 @@ test('a results.json exported by the page loads into a fresh page; a file that i
   const notResults = path.join(dir, 'weights.json');
   await fs.writeFile(notResults, JSON.stringify({ central: { sizes: [1, 2] } }));
 
-  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  const { page, context, consoleProblems } = await openReady(env.browser, env.url);
   try {
-    await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share')).disabled), null, { timeout: 15_000 });
-    await waitForState(page, 'idle', 10_000);
     const load = page.getByLabel('Load results');
 
     await load.setInputFiles(notResults);
@@ -220,11 +215,11 @@ test('Pin keeps the race on the loss chart when the next one runs; Reset clears 
   try {
     const pin = page.locator('#pin');
     assert.equal(await pin.isDisabled(), true, 'nothing to pin yet');
-    await race(page);
+    await runRace(page);
     await pin.click();
     assert.equal(await textOf(pin), 'Unpin');
     await fill(page, 'Seed', 8);
-    await race(page);
+    await runRace(page);
     await page.locator('#legend', { hasText: 'pinned earlier race' }).waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Reset' }).click();
     await waitForState(page, 'idle', 10_000);
@@ -247,8 +242,7 @@ test('with Max steps 0 (the default) every method spends at least 95% of its bud
     }
     const budget = 20_000;
     await fill(page, 'F-evaluation budget', budget);
-    await page.getByRole('button', { name: 'Run' }).click();
-    assert.equal(await waitForState(page, ['finished', 'error'], 180_000), 'finished', await textOf(status(page)));
+    await runRace(page, { timeout: 180_000 });
     const results = await exportResults(page);
     assert.deepEqual(results.runs.map((r) => r.method).sort(), ['central', 'exact', 'joint']);
     let spent = 0;
@@ -271,7 +265,7 @@ test('Tune learning rates: every run carries its tuning record, and the table co
   const { page, context } = await openSmall({ repeats: 1, budget: 6000 });
   try {
     await page.getByRole('checkbox', { name: 'Tune learning rates', exact: true }).check();
-    await race(page);
+    await runRace(page);
     const results = await exportResults(page);
     assert.equal(results.runs.length, 2);
     const lr = results.config.optimizer.learningRate;
@@ -304,7 +298,7 @@ test('a method\'s own learning rate replaces the shared one for it alone, travel
     assert.equal(await own.getAttribute('aria-invalid'), 'true');
 
     await own.fill('0.001');
-    await race(page);
+    await runRace(page);
     const a = await exportResults(page);
     assert.deepEqual(a.config.optimizer.methodRates, { spsa: 0.001 });
     const rate = Object.fromEntries(a.runs.map((r) => [r.method, r.learningRate]));

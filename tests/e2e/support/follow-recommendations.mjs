@@ -1,11 +1,10 @@
 // Not a test: `node tests/e2e/support/follow-recommendations.mjs smooth noisy ...` (after make build)
 // measures the README's table in "Diagnose F".
 // For each preset: Diagnose F, Apply recommendation, Run; prints the advice and what it gave.
-import { launchBrowser, serveStatic, openPage, waitForState, exportResults } from './harness.mjs';
+import { launchBrowser, serveStatic, openReady, waitForState, exportResults } from './harness.mjs';
 const server = await serveStatic();
 const browser = await launchBrowser();
-const { page, context } = await openPage(browser, server.url);
-await page.waitForFunction(() => !(/** @type {HTMLButtonElement} */ (document.getElementById('share'))).disabled, null, { timeout: 15000 });
+const { page, context } = await openReady(browser, server.url);
 for (const preset of process.argv.slice(2)) {
   await page.selectOption('#preset', preset);
   await page.evaluate(() => { /** @type {HTMLElement} */ (document.getElementById('diagnosis-advice')).textContent = ''; });
