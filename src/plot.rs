@@ -378,8 +378,8 @@ where
         .axis_style(palette.axis)
         .label_style(("sans-serif", 12).into_font().color(&palette.ink))
         .axis_desc_style(("sans-serif", 12).into_font().color(&palette.ink))
-        .x_label_formatter(&|v| short_number(*v))
-        .y_label_formatter(&|v| short_number(*v))
+        .x_label_formatter(&|v| tick_label(*v, xr, spec.log_x))
+        .y_label_formatter(&|v| tick_label(*v, yr, spec.log_y))
         .draw()
         .map_err(err)?;
     if spec.diagonal {
@@ -484,6 +484,17 @@ where
         log_y: spec.log_y,
     };
     Ok((geometry, covered))
+}
+
+/// A tick's text on an axis over `range`: [`short_number`], except that on a linear axis a
+/// tick within a billionth of the axis's span of zero is zero ("0", not "-5.6e-17": ticks
+/// are computed as start + k·step, and the sum leaves rounding where zero should be).
+pub fn tick_label(v: f64, range: (f64, f64), log: bool) -> String {
+    let span = (range.1 - range.0).abs();
+    if !log && v.abs() <= 1e-9 * span {
+        return "0".into();
+    }
+    short_number(v)
 }
 
 /// Axis tick text: short and readable across many decades (50k, 1.5M, 2e-7, 0.25).

@@ -275,3 +275,59 @@ fn a_legend_that_would_cover_a_line_in_every_corner_goes_beside_the_plot() {
     let (_, loss) = render(&loss_spec());
     assert_eq!(loss.right, without.right);
 }
+
+/// Every SVG `<text>` element's content.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .map(|chunk| {
+            let rest = chunk.split_once('>').unwrap().1;
+            rest.split("</text>").next().unwrap().trim().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_tick_at_zero_reads_0_never_a_rounding_residue() {
+    use blackbox_playground::plot::tick_label;
+    assert_eq!(tick_label(-5.551115123125783e-17, (-0.3, 0.25), false), "0");
+    assert_eq!(tick_label(5.551115123125783e-17, (-0.3, 0.25), false), "0");
+    assert_eq!(tick_label(-0.05, (-0.3, 0.25), false), "-0.05");
+    // A log axis has no zero: a tiny value is a value.
+    assert_eq!(tick_label(1e-17, (1e-18, 1.0), true), "1e-17");
+    // Charts over ranges through zero (cosines, fits, linear losses), both axes: where a
+    // tick falls on zero it reads "0", and no label is a residue like "-5.6e-17".
+    let mut zeros = 0;
+    for (lo, hi) in [
+        (-0.3, 0.2),
+        (-0.7, 0.9),
+        (-1.0, 1.0),
+        (-0.13, 0.41),
+        (-2.2, 0.7),
+        (-0.03, 0.06),
+        (-0.95, 0.35),
+        (-1.3e-4, 2.9e-4),
+    ] {
+        let spec = ChartSpec {
+            title: "t".into(),
+            series: vec![Series {
+                label: String::new(),
+                color: "#1f77b4".into(),
+                points: vec![(lo, lo), (hi, hi)],
+                light: false,
+                band: vec![],
+            }],
+            ..ChartSpec::default()
+        };
+        let (svg, _) = render(&spec);
+        let labels = texts(&svg);
+        for t in &labels {
+            let residue = t
+                .parse::<f64>()
+                .is_ok_and(|v| v != 0.0 && v.abs() < 1e-9 * (hi - lo));
+            assert!(!residue, "range {lo}..{hi}: a tick reads {t:?}: {labels:?}");
+        }
+        zeros += labels.iter().filter(|t| *t == "0").count();
+    }
+    assert!(zeros > 0, "some tick falls on zero");
+}
