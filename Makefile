@@ -40,7 +40,7 @@ build: setup wasm bundle
 ## carries only its side's code. simd128 comes from .cargo/config.toml; then wasm-bindgen and
 ## binaryen's wasm-opt (npm package `binaryen`, installed by setup: Debian's binaryen 108
 ## writes wasm-bindgen's externref table as anyref, which the glue then fails on).
-## Measured by `make bench`: README.md, "Speed".
+## Measured by `make bench`: docs/speed.md.
 WASM_PARTS := session page
 wasm: $(WASM_PARTS:%=wasm-%)
 

@@ -74,6 +74,19 @@ impl Dataset {
         })
     }
 
+    /// Calibration with no data: one observation whose targets are zeros, so that F's outputs
+    /// are residuals driven to zero (any nonlinear least-squares problem).
+    pub fn residuals(x_dim: usize, y_dim: usize) -> Dataset {
+        Dataset {
+            x_train: Array2::zeros((1, x_dim)),
+            y_train: Array2::zeros((1, y_dim)),
+            x_test: Array2::zeros((0, x_dim)),
+            y_test: Array2::zeros((0, y_dim)),
+            theta_train: None,
+            theta_test: None,
+        }
+    }
+
     /// Data from CSV text with columns `x1..x_xdim, y1..y_ydim` (a header row is optional).
     /// Rows are shuffled with `rng` before the split so an ordered file gives a fair test set.
     pub fn from_csv(

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod data;
 pub mod diagnose;
+pub mod error_bars;
 pub mod estimate;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;

@@ -164,6 +164,28 @@ impl Mlp {
     pub fn params(&self) -> &[f64] {
         &self.params
     }
+    /// Sets the last layer so that, with zero inputs to it, the outputs are `theta` (through
+    /// the bounds' squashing when there are bounds): a network with no hidden layer and no
+    /// input is then the constant `theta` (calibration).
+    pub fn set_constant_output(&mut self, theta: &[f64]) {
+        let p = *self.sizes.last().expect("an output layer");
+        let bias: Vec<f64> = theta
+            .iter()
+            .enumerate()
+            .map(|(j, v)| match &self.output_bounds {
+                Some(b) => {
+                    let (lo, hi) = b[j];
+                    (2.0 * (v - lo) / (hi - lo) - 1.0)
+                        .clamp(-1.0 + 1e-12, 1.0 - 1e-12)
+                        .atanh()
+                }
+                None => *v,
+            })
+            .collect();
+        let n = self.params.len();
+        self.params[n - p..].copy_from_slice(&bias);
+    }
+
     pub fn params_mut(&mut self) -> &mut [f64] {
         &mut self.params
     }
@@ -381,6 +403,9 @@ fn std_slice(a: &Array2<f64>) -> &[f64] {
 fn transpose_into(src: &[f64], rows: usize, cols: usize, out: &mut Vec<f64>) {
     out.clear();
     out.resize(rows * cols, 0.0);
+    if cols == 0 {
+        return; // no input columns (calibration): nothing to transpose
+    }
     for (r, row) in src.chunks_exact(cols).enumerate().take(rows) {
         for (c, &v) in row.iter().enumerate() {
             out[c * rows + r] = v;
@@ -401,6 +426,9 @@ const NR: usize = 4;
 /// layer's 2 or 3 columns) get their own block width instead of a scalar loop.
 fn gemm_acc(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    if m == 0 || k == 0 || n == 0 {
+        return; // an empty product (a network with no inputs: calibration)
+    }
     let n_main = n - n % NR;
     let m_main = m - m % MR;
     for r0 in (0..m_main).step_by(MR) {

@@ -112,12 +112,9 @@ impl BlackBox for FnBlackBox {
     }
     fn eval_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let d = self.dims;
-        for ((x, t), y) in xs
-            .chunks(d.x)
-            .zip(thetas.chunks(d.theta))
-            .zip(out.chunks_mut(d.y))
-        {
-            (self.f)(x, t, y)?;
+        // Rows by theta (x may have no columns: calibration).
+        for (i, (t, y)) in thetas.chunks(d.theta).zip(out.chunks_mut(d.y)).enumerate() {
+            (self.f)(&xs[i * d.x..(i + 1) * d.x], t, y)?;
         }
         Ok(())
     }
@@ -135,12 +132,12 @@ impl BlackBox for FnBlackBox {
             .df
             .as_mut()
             .ok_or_else(|| EvalError("this problem has no dF".into()))?;
-        for ((x, t), j) in xs
-            .chunks(d.x)
-            .zip(thetas.chunks(d.theta))
+        for (i, (t, j)) in thetas
+            .chunks(d.theta)
             .zip(out.chunks_mut(d.y * d.theta))
+            .enumerate()
         {
-            df(x, t, j)?;
+            df(&xs[i * d.x..(i + 1) * d.x], t, j)?;
         }
         Ok(())
     }
@@ -153,8 +150,8 @@ impl BlackBox for FnBlackBox {
             .theta_true
             .as_mut()
             .ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
-        for (x, t) in xs.chunks(d.x).zip(out.chunks_mut(d.theta)) {
-            tt(x, t)?;
+        for (i, t) in out.chunks_mut(d.theta).enumerate() {
+            tt(&xs[i * d.x..(i + 1) * d.x], t)?;
         }
         Ok(())
     }

@@ -182,7 +182,7 @@ fn a_step_that_would_overshoot_is_shrunk_and_said_so() {
     );
 }
 
-fn comparable(s: &Session) -> Vec<[f64; 10]> {
+fn comparable(s: &Session) -> Vec<[f64; 11]> {
     s.history()
         .iter()
         .map(|h| {
@@ -193,7 +193,7 @@ fn comparable(s: &Session) -> Vec<[f64; 10]> {
         .collect()
 }
 
-fn bits(rows: &[[f64; 10]]) -> Vec<u64> {
+fn bits(rows: &[[f64; 11]]) -> Vec<u64> {
     rows.iter()
         .flat_map(|r| r.iter().map(|v| v.to_bits()))
         .collect()

@@ -1,7 +1,7 @@
 //! The race summary and its verdict: a clear winner is named, overlapping ranges tie, a race
 //! where everything failed says so, and one run per method never crowns anyone.
 
-use blackbox_playground::race::{evals_to_target, spread, summarize, Race};
+use blackbox_playground::race::{bracket, spread, summarize, Bracket, Race, Rule};
 use serde_json::json;
 
 /// A run whose loss halves every 1000 evaluations from 1, then stays put after `steps`
@@ -34,8 +34,13 @@ fn a_method_clear_of_the_runner_up_is_named_the_winner() {
     let s = summarize(&race(runs));
     assert_eq!(s.winner.as_deref(), Some("exact"), "{}", s.verdict);
     assert!(
+        s.verdict.starts_with("Converged means a training loss at most 5% of its start; methods are ranked by the F-evaluations of the first log point past it"),
+        "{}",
         s.verdict
-            .starts_with("Analytic gradient wins: it reached the target (5% of its start) in"),
+    );
+    assert!(
+        s.verdict
+            .contains("Analytic gradient wins: it converged in"),
         "{}",
         s.verdict
     );
@@ -131,15 +136,129 @@ fn one_run_per_method_crowns_nobody() {
 }
 
 #[test]
-fn evaluations_to_the_target_are_interpolated_between_log_points() {
+fn evaluations_to_converge_are_the_bracket_of_log_points_around_the_crossing_never_interpolated() {
     let r: blackbox_playground::race::Run = serde_json::from_value(json!({"method": "es",
         "history": [{"evals": 0, "trainLoss": 1.0}, {"evals": 1000, "trainLoss": 0.1}, {"evals": 2000, "trainLoss": 0.0}]})).unwrap();
-    // 0.05 lies halfway between 0.1 (at 1000) and 0.0 (at 2000).
-    assert_eq!(evals_to_target(&r, 0.05), Some(1500.0));
+    // 0.05 lies between 0.1 (at 1000) and 0.0 (at 2000): the bracket is [1000, 2000].
+    let fixed = Rule::Fixed { target: 0.05 };
+    assert_eq!(
+        bracket(&r, fixed).map(|b| b.0),
+        Some(Bracket {
+            lo: 1000.0,
+            hi: 2000.0
+        })
+    );
+    // Relative to a race best of 0.0 at tau = 0.1: goal 0.1, met at 1000.
+    let rel = Rule::Relative {
+        tau: 0.1,
+        best: 0.0,
+    };
+    assert_eq!(
+        bracket(&r, rel).map(|b| b.0),
+        Some(Bracket {
+            lo: 0.0,
+            hi: 1000.0
+        })
+    );
     let s = spread(&[3.0, 1.0, 2.0]);
     assert_eq!((s.lo, s.median, s.hi), (1.0, 2.0, 3.0));
     let s = spread(&[1.0, 2.0, 3.0, 4.0, 5.0]);
     assert_eq!((s.lo, s.median, s.hi), (2.0, 3.0, 4.0));
+}
+
+#[test]
+fn the_relative_rule_measures_every_run_against_the_lowest_loss_of_the_race() {
+    let mut runs = vec![];
+    for r in 0..3 {
+        runs.push(run("exact", r, 0.5, json!({})));
+        runs.push(run("central", r, 0.8, json!({})));
+    }
+    let mut race = race(runs);
+    race.tau = Some(0.01);
+    let s = summarize(&race);
+    // f_L = 0.5^20; exact gets within 1% of the way at 0.5^i <= f_L + 0.01 (1 - f_L): i = 7.
+    match s.rule {
+        Rule::Relative { tau, best } => assert_eq!((tau, best), (0.01, 0.5f64.powi(20))),
+        r => panic!("{r:?}"),
+    }
+    let exact = &s.summary[0];
+    assert_eq!(exact.evals_to_target.median, 7000.0);
+    assert_eq!(exact.evals_to_target.bracket_lo, 6000.0);
+    assert!(s.verdict.starts_with("Converged means a training loss within τ = 0.01 of the way from its start to the race's best"), "{}", s.verdict);
+    assert_eq!(s.winner.as_deref(), Some("exact"), "{}", s.verdict);
+    // The data profile of a method that converged in every repeat reaches 1.
+    let p = s.profiles.iter().find(|p| p.method == "exact").unwrap();
+    assert_eq!(p.points, vec![[7000.0, 1.0]]);
+}
+
+#[test]
+fn methods_that_converged_between_the_same_two_log_points_tie() {
+    // Both cross within the interval (3000, 4000]: no winner, whatever the interpolation says.
+    let mut runs = vec![];
+    for r in 0..5 {
+        runs.push(run("forward", r, 0.45, json!({})));
+        runs.push(run("central", r, 0.47, json!({})));
+    }
+    let s = summarize(&race(runs));
+    assert_eq!(s.winner, None, "{}", s.verdict);
+    assert_eq!(s.tied.len(), 2, "{}", s.verdict);
+}
+
+#[test]
+fn another_method_ending_clearly_lower_gets_its_own_sentence() {
+    let mut runs = vec![];
+    for r in 0..3 {
+        // exact gets to 5% first but stops improving; spsa ends far lower.
+        let fast: Vec<_> = (0..=20)
+            .map(|i| json!({"evals": i * 1000, "trainLoss": if i < 5 { 0.5f64.powi(i) } else { 0.04 }}))
+            .collect();
+        let slow: Vec<_> = (0..=20)
+            .map(|i| json!({"evals": i * 1000, "trainLoss": 0.7f64.powi(i)}))
+            .collect();
+        let fin = json!({"outcome": "reached", "stopReason": "budget"});
+        runs.push(json!({"method": "exact", "repeat": r, "history": fast, "final": fin}));
+        runs.push(json!({"method": "spsa", "repeat": r, "history": slow, "final": fin}));
+    }
+    let s = summarize(&race(runs));
+    assert_eq!(s.winner.as_deref(), Some("exact"), "{}", s.verdict);
+    assert!(
+        s.verdict
+            .contains("SPSA ended with a clearly lower final loss"),
+        "{}",
+        s.verdict
+    );
+}
+
+#[test]
+fn a_winner_whose_own_work_outweighs_f_is_told_what_f_would_have_to_cost() {
+    let mut runs = vec![];
+    for r in 0..3 {
+        // joint: 8k evaluations at 1 ms of its own each; central: 14k at 0.01 ms; F 0.02 ms.
+        let slow = json!({"wallMs": 8000.0 * 1.02, "fMs": 8000.0 * 0.02, "fRows": 8000.0, "evals": 8000.0});
+        let fast = json!({"wallMs": 14000.0 * 0.03, "fMs": 14000.0 * 0.02, "fRows": 14000.0, "evals": 14000.0});
+        let mut a = run("joint", r, 0.6, json!({}));
+        a["final"]
+            .as_object_mut()
+            .unwrap()
+            .extend(slow.as_object().unwrap().clone());
+        let mut b = run("central", r, 0.8, json!({}));
+        b["final"]
+            .as_object_mut()
+            .unwrap()
+            .extend(fast.as_object().unwrap().clone());
+        runs.push(a);
+        runs.push(b);
+    }
+    let s = summarize(&race(runs));
+    assert_eq!(s.winner.as_deref(), Some("joint"), "{}", s.verdict);
+    assert!(s.time_note.starts_with("Joint surrogate wins on F-evaluations, but its own work is 1.000 ms per evaluation against F's 20.0 µs a call: F would have to cost more than"), "{}", s.time_note);
+    assert!(
+        !s.verdict.contains("µs"),
+        "the verdict itself has no clock in it: {}",
+        s.verdict
+    );
+    let j = &s.summary[0];
+    assert!((j.own_ms_per_eval.median - 1.0).abs() < 1e-9);
 }
 
 #[test]
@@ -152,12 +271,11 @@ fn the_only_method_to_reach_the_target_says_the_others_did_not() {
     }
     let s = summarize(&race(runs));
     assert_eq!(s.winner.as_deref(), Some("joint"), "{}", s.verdict);
-    let want =
-        "Joint surrogate wins: it reached the target (5% of its start) in 4.3k F-evaluations (";
-    assert!(s.verdict.starts_with(want), "{}", s.verdict);
+    let want = "Joint surrogate wins: it converged in 5.0k F-evaluations (";
+    assert!(s.verdict.contains(want), "{}", s.verdict);
     assert!(
         s.verdict
-            .ends_with("no other method reached it in every run."),
+            .ends_with("no other method converged in every run."),
         "{}",
         s.verdict
     );

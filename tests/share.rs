@@ -87,6 +87,7 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
             y_dim: Some(2),
             x_range: None,
             theta_bounds: None,
+            theta0: None,
         },
         data: RawData {
             source: s.data.source.clone(),
@@ -111,6 +112,7 @@ fn run_config(s: &ShareSettings, method: Method) -> Result<RunConfig, String> {
         seed: s.seed,
         log_points: s.log_points,
         target: s.target,
+        convergence: s.convergence.clone(),
         repeats: s.repeats,
         on_failure: s.on_failure.clone(),
         tune: s.tune,
@@ -209,6 +211,15 @@ fn strip_added(mut v: serde_json::Value) -> serde_json::Value {
         let got = got.and_then(|g| g.as_f64().or(g.as_bool().map(f64::from)));
         assert_eq!(got, Some(want), "{key} is added with its v1 value");
     }
+    // The verdict's convergence rule: the fixed target, in v1.
+    let convergence = v["settings"]
+        .as_object_mut()
+        .and_then(|o| o.remove("convergence"));
+    assert_eq!(
+        convergence,
+        Some(serde_json::json!("start")),
+        "convergence is added as \"start\""
+    );
     // When F fails: stop, in v1.
     let on_failure = v["settings"]
         .as_object_mut()
@@ -525,6 +536,7 @@ fn settings() -> impl Strategy<Value = ShareSettings> {
                     seed,
                     log_points: log_points as usize,
                     target: 0.05,
+                    convergence: "start".into(),
                     repeats: 1,
                     tune: false,
                     tune_share: 0.2,
@@ -710,6 +722,7 @@ fn golden_v1() -> Vec<(&'static str, &'static str, String)> {
             seed: 9_007_199_254_740_991,
             log_points: 7,
             target: 0.05,
+            convergence: "start".into(),
             repeats: 1,
             tune: false,
             tune_share: 0.2,

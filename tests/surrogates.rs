@@ -80,6 +80,16 @@ fn a_run_that_ends_above_its_start_is_never_improved() {
             Outcome::judge(stop, 1.0, 0.01, 0.02, 0.05),
             Outcome::Reached
         );
+        // Touched 4% of the start but ended at 99%: judged where it ended.
+        assert_ne!(
+            Outcome::judge(stop, 1.0, 0.04, 0.99, 0.05),
+            Outcome::Reached
+        );
+        // Never moved (central differences on a staircase): stalled, not improved.
+        assert_eq!(
+            Outcome::judge(stop, 0.4203902439, 0.4203902439, 0.4203902439, 0.05),
+            Outcome::Stalled
+        );
     }
     assert_eq!(
         Outcome::judge(Some(Diverged), 1.0, 0.5, 1e9, 0.05),

@@ -277,6 +277,37 @@ const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0,
 `;
 
 /** The presets, in menu order. The first is the default script. */
+const epidemic = `// Calibration (xDim: 0): no x and no network; theta itself is learned.
+// An SIR epidemic, integrated day by day: from the reported share of people infected on
+// 12 weekly days, recover the transmission rate beta and the recovery rate gamma.
+
+const DAYS = 84, N0 = 0.001;
+
+function F(x, theta) {
+  const beta = theta[0], gamma = theta[1];
+  let s = 1 - N0, i = N0;
+  const out = [];
+  for (let day = 1; day <= DAYS; day++) {
+    for (let k = 0; k < 4; k++) {                 // Euler, a quarter of a day a step
+      const infect = beta * s * i * 0.25, recover = gamma * i * 0.25;
+      s -= infect;
+      i += infect - recover;
+    }
+    if (day % 7 === 0) out.push(10 * i);          // weekly reports, scaled
+  }
+  return out;
+}
+
+// The rates that made the data (Y = F(thetaTrue()) + noise): with xDim 0 there is no x.
+function thetaTrue() {
+  return [0.45, 0.2];
+}
+
+const problem = { xDim: 0, thetaDim: 2, noise: 0,
+                  thetaBounds: [[0.05, 1.5], [0.02, 0.8]],
+                  theta0: [0.3, 0.3] };
+`;
+
 export const PRESETS = [
   {
     id: 'smooth',
@@ -361,6 +392,19 @@ export const PRESETS = [
       + 'probe the steep side and need a small learning rate.',
     methods: ['central', 'spsa'],
     settings: {},
+  },
+  {
+    id: 'epidemic',
+    name: 'Epidemic calibration (no x: theta itself)',
+    script: epidemic,
+    story: 'One outbreak, one set of rates: with xDim 0 there is no x and no network, and the '
+      + 'methods learn beta and gamma directly from 12 weekly reports of an SIR model '
+      + 'integrated day by day. Every nonlinear least-squares fit is a problem of this kind '
+      + '(with no data, F\'s outputs are residuals driven to zero).',
+    winners: 'With two parameters Central and Forward differences are exact and cheap; the '
+      + 'surrogates must first learn how the curve moves with the rates.',
+    methods: ['central', 'forward', 'spsa', 'joint'],
+    settings: { budget: 40000 },
   },
 ];
 

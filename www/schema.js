@@ -249,7 +249,7 @@ export const SETTINGS = [
   },
   {
     "default": 0.05,
-    "help": "A run has reached the target when its training loss falls to this fraction of its first logged loss.",
+    "help": "With \"Converged when\" at the fixed target: a run has converged when its training loss falls to this fraction of its first logged loss.",
     "id": "target",
     "int": false,
     "key": "target",
@@ -263,6 +263,36 @@ export const SETTINGS = [
     "rangeText": "greater than 0 and at most 1",
     "scope": "run",
     "unit": "of the start"
+  },
+  {
+    "default": "0.01",
+    "help": "How the verdict decides that a run has converged (Moré and Wild 2009): its training loss is at most f_L + τ·(f_0 − f_L), f_0 its first logged loss and f_L the lowest loss any run of the race reached; or, with the fixed target, at most Target × f_0.",
+    "id": "convergence",
+    "key": "convergence",
+    "kind": "choice",
+    "label": "Converged when",
+    "options": [
+      {
+        "label": "within τ = 0.1 of the race's best",
+        "value": "0.1"
+      },
+      {
+        "label": "within τ = 0.01 of the race's best",
+        "value": "0.01"
+      },
+      {
+        "label": "within τ = 0.001 of the race's best",
+        "value": "0.001"
+      },
+      {
+        "label": "at the Target (a fraction of its start)",
+        "value": "start"
+      }
+    ],
+    "path": "convergence",
+    "rangeText": "one of \"0.1\", \"0.01\", \"0.001\", \"start\"",
+    "scope": "run",
+    "unit": ""
   },
   {
     "default": 0,
@@ -498,7 +528,7 @@ export const SETTINGS = [
     "unit": ""
   },
   {
-    "default": 8,
+    "default": 24,
     "help": "Two-stage surrogate: collect-fit-train rounds; each collects more than the one before.",
     "id": "rounds",
     "int": true,
@@ -515,7 +545,7 @@ export const SETTINGS = [
     "unit": ""
   },
   {
-    "default": 0.1,
+    "default": 0.02,
     "help": "Two-stage surrogate: share of the budget collected in the first round (later rounds grow geometrically).",
     "id": "collect-share",
     "int": false,
@@ -675,7 +705,7 @@ export const METHODS = [
     "cost": "1 per collected row",
     "firstVisit": false,
     "formula": "fit F̃_ρ ≈ F on (x, θ) near π;  train π through frozen F̃",
-    "idea": "Collects samples of F around the policy, fits a differentiable copy (stopped early on held-out rows), then trains through it for free. Rounds grow geometrically from 10% of the budget, and a round ends when θ leaves the region it sampled.",
+    "idea": "Collects samples of F around the policy, fits a differentiable copy (stopped early on held-out rows), then trains through it for free. Rounds (24 by default) grow geometrically from 2% of the budget, and a round ends when θ leaves the region it sampled.",
     "label": "Surrogate (two-stage)",
     "name": "surrogate",
     "needsDf": false,
@@ -764,7 +794,8 @@ export const HISTORY_FIELDS = [
   "gradRelErr",
   "gradCos",
   "surrogateErr",
-  "gradSE"
+  "gradSE",
+  "surrogateGradErr"
 ];
 
 /** Charts a share link can show or hide, in page order. */

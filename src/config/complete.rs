@@ -22,8 +22,15 @@ fn shown(v: &Value) -> String {
     }
 }
 
-/// `xDim` or `thetaDim` from the page, else the script.
-fn dim(page: &Value, script: &Value, name: &str, meaning: &str) -> Result<Value, ConfigError> {
+/// `xDim` or `thetaDim` from the page, else the script; at least `min` (xDim may be 0:
+/// calibration, theta learned directly).
+fn dim(
+    page: &Value,
+    script: &Value,
+    name: &str,
+    meaning: &str,
+    min: u64,
+) -> Result<Value, ConfigError> {
     let v = match page.get(name) {
         Some(v) if !v.is_null() => v,
         _ => match script.get(name) {
@@ -36,9 +43,9 @@ fn dim(page: &Value, script: &Value, name: &str, meaning: &str) -> Result<Value,
         },
     };
     match v.as_u64() {
-        Some(n) if (1..=MAX_DIM as u64).contains(&n) => Ok(v.clone()),
+        Some(n) if (min..=MAX_DIM as u64).contains(&n) => Ok(v.clone()),
         _ => err(format!(
-            "problem.{name} ({meaning}) must be a whole number from 1 to {MAX_DIM}, got {}.",
+            "problem.{name} ({meaning}) must be a whole number from {min} to {MAX_DIM}, got {}.",
             shown(v)
         )),
     }
@@ -71,12 +78,18 @@ pub fn complete(settings_json: &str, script_problem_json: &str) -> Result<RawCon
     if !problem.is_object() {
         *problem = Value::Object(Default::default());
     }
-    let x_dim = dim(problem, &script, "xDim", "the length of x")?;
-    let theta_dim = dim(problem, &script, "thetaDim", "the length of theta")?;
+    let x_dim = dim(
+        problem,
+        &script,
+        "xDim",
+        "the length of x; 0 to calibrate theta itself",
+        0,
+    )?;
+    let theta_dim = dim(problem, &script, "thetaDim", "the length of theta", 1)?;
     let p = problem.as_object_mut().expect("an object");
     p.insert("xDim".into(), x_dim);
     p.insert("thetaDim".into(), theta_dim);
-    for key in ["xRange", "thetaBounds"] {
+    for key in ["xRange", "thetaBounds", "theta0"] {
         let missing = p.get(key).is_none_or(Value::is_null);
         if missing {
             if let Some(v) = script.get(key).filter(|v| !v.is_null()) {
@@ -168,7 +181,9 @@ mod tests {
     fn a_missing_or_wrong_dimension_says_what_to_write() {
         let e = complete("{}", "null").unwrap_err().0;
         assert!(
-            e.starts_with("Set problem.xDim (the length of x) in the script"),
+            e.starts_with(
+                "Set problem.xDim (the length of x; 0 to calibrate theta itself) in the script"
+            ),
             "{e}"
         );
         let e = complete("{}", r#"{"xDim":2,"thetaDim":"3"}"#)

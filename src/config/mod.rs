@@ -19,6 +19,8 @@ pub struct RawProblem {
     pub y_dim: Option<usize>,
     pub x_range: Option<(f64, f64)>,
     pub theta_bounds: Option<Vec<(f64, f64)>>,
+    /// Calibration (xDim 0): where theta starts (else 0, moved into the bounds).
+    pub theta0: Option<Vec<f64>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -202,6 +204,9 @@ pub struct RawConfig {
     pub log_points: usize,
     /// Fraction of the first logged loss a run must reach to have "reached" the target.
     pub target: f64,
+    /// The race's convergence rule: a level τ ("0.1", "0.01", "0.001") relative to the race's
+    /// best loss, or "start" for the fixed `target` (`race::Rule`).
+    pub convergence: String,
     pub method_settings: MethodSettings,
     /// A network (`weights.json`'s format) the policy starts from instead of a random one
     /// (the page's "Load weights"; never in a link).
@@ -226,6 +231,7 @@ impl Default for RawConfig {
             tune_share: settings::default_number("tuneShare"),
             log_points: whole("logPoints") as usize,
             target: settings::default_number("target"),
+            convergence: choice("convergence").into(),
             method_settings: MethodSettings::default(),
             initial_weights: None,
         }
@@ -243,6 +249,7 @@ pub enum DataSource {
 #[derive(Clone, Debug)]
 pub struct RunConfig {
     pub method: Method,
+    /// 0 in calibration mode: theta is learned directly (`calibration`).
     pub x_dim: usize,
     pub theta_dim: usize,
     pub y_dim: usize,
@@ -253,6 +260,8 @@ pub struct RunConfig {
     pub noise: f64,
     pub test_fraction: f64,
     pub hidden: Vec<usize>,
+    /// Calibration: where theta starts (`None`: 0 moved into the bounds).
+    pub theta0: Option<Vec<f64>>,
     pub activation: Activation,
     pub optimizer: OptimizerKind,
     /// The method's own rate when it has one, else the shared rate.
@@ -329,7 +338,11 @@ impl RunConfig {
             })?;
             Ok(v)
         };
-        let x_dim = dim("xDim", p.x_dim)?;
+        let x_dim = match p.x_dim {
+            // Calibration: theta is learned directly, with no x.
+            Some(0) => 0,
+            v => dim("xDim", v)?,
+        };
         let theta_dim = dim("thetaDim", p.theta_dim)?;
         let y_dim = dim("yDim", p.y_dim)?;
         let x_range = p.x_range.unwrap_or((-1.0, 1.0));
@@ -354,6 +367,24 @@ impl RunConfig {
                 })?;
             }
         }
+        let theta0 = match (&p.theta0, x_dim) {
+            (Some(t0), 0) => {
+                check(t0.len() == theta_dim, || {
+                    format!("problem.theta0 has {} numbers; it needs one per theta component ({theta_dim})", t0.len())
+                })?;
+                for (j, v) in t0.iter().enumerate() {
+                    let inside = match &p.theta_bounds {
+                        Some(b) => b[j].0 < *v && *v < b[j].1,
+                        None => v.is_finite(),
+                    };
+                    check(inside, || {
+                        format!("problem.theta0[{j}] = {v} must be a finite number strictly inside thetaBounds[{j}]")
+                    })?;
+                }
+                Some(t0.clone())
+            }
+            _ => None,
+        };
         Self::check_settings(settings::SETTINGS, &raw)?;
         let s = &raw.method_settings;
         if s.auto_step && matches!(method, Method::Central | Method::Forward) {
@@ -384,10 +415,17 @@ impl RunConfig {
             x_range,
             theta_bounds: p.theta_bounds.clone(),
             source,
-            samples: d.samples,
+            // Calibration: one observation of F's outputs (or of their residuals), all of it
+            // for training; theta is the output layer's bias, with no hidden layer.
+            samples: if x_dim == 0 { 1 } else { d.samples },
             noise: d.noise,
-            test_fraction: d.test_fraction,
-            hidden: raw.network.hidden.clone(),
+            test_fraction: if x_dim == 0 { 0.0 } else { d.test_fraction },
+            hidden: if x_dim == 0 {
+                Vec::new()
+            } else {
+                raw.network.hidden.clone()
+            },
+            theta0,
             activation: raw.network.activation,
             optimizer: o.kind,
             learning_rate: o
@@ -409,6 +447,30 @@ impl RunConfig {
             settings: s.clone(),
             initial_weights: raw.initial_weights.clone(),
         })
+    }
+
+    /// Calibration mode (xDim 0): theta is one vector, learned directly.
+    pub fn calibration(&self) -> bool {
+        self.x_dim == 0
+    }
+
+    /// Where a calibration starts: `theta0`, else 0 moved into the bounds (their middle when
+    /// 0 lies outside them).
+    pub fn theta_start(&self) -> Vec<f64> {
+        match (&self.theta0, &self.theta_bounds) {
+            (Some(t), _) => t.clone(),
+            (None, Some(b)) => b
+                .iter()
+                .map(|(lo, hi)| {
+                    if *lo < 0.0 && 0.0 < *hi {
+                        0.0
+                    } else {
+                        0.5 * (lo + hi)
+                    }
+                })
+                .collect(),
+            (None, None) => vec![0.0; self.theta_dim],
+        }
     }
 
     /// The scale of each theta component: half the bound width, or 1 when unbounded.

@@ -72,7 +72,7 @@ impl GuidedEs {
     }
 
     fn train_step(&mut self, core: &mut Core) -> Result<(), SessionError> {
-        let b = core.affordable(2 * core.cfg.settings.k as u64 + 1);
+        let b = core.affordable_replicated(2 * core.cfg.settings.k as u64 + 1);
         if b == 0 {
             return Ok(());
         }

@@ -19,19 +19,99 @@ use rand_chacha::ChaCha8Rng;
 const WARMUP_BUDGET_SHARE: f64 = 0.2;
 /// Joint surrogate: replay updates of F~ per step, on earlier rows (free of F-evaluations).
 const JOINT_REPLAY: usize = 2;
+/// Smoothing of the slope error across steps (as the value error's).
+const SLOPE_SMOOTHING: f64 = 0.9;
+
+/// Per x: its last two rows `(when, theta, F)`, the newest last.
+type Seen = std::collections::HashMap<Vec<u64>, Vec<(u64, Vec<f64>, Vec<f64>)>>;
+
 #[derive(Clone)]
 pub(crate) struct Joint {
     s: Fitted,
     /// pi trains once F~ is validated (or the warm-up share of the budget is spent).
     training_pi: bool,
+    /// The explored theta and F seen at each x (by its bits), with when (learning evaluations
+    /// before that step): a fresh row at the same x makes a pair whose difference checks F~'s
+    /// slope, with no extra F-evaluation. Shared, not copied, by snapshots: a step undone and
+    /// taken again writes the same row, and reads only rows of earlier steps.
+    seen: std::rc::Rc<std::cell::RefCell<Seen>>,
+    /// F~'s smoothed slope error: over pairs at the same x, `‖ΔF − ΔF~‖² / ‖ΔF‖²`, measured
+    /// before F~ learns the fresh rows. pi trains through F~'s Jacobian, so this, not the
+    /// value error alone, says whether that Jacobian can be trusted.
+    slope_err: Option<f64>,
 }
 
 impl Joint {
+    /// What the gate judges F~ by: the larger of its value and slope errors.
+    fn validation_error(&self) -> Option<f64> {
+        match (self.s.err, self.slope_err) {
+            (Some(v), Some(d)) => Some(v.max(d)),
+            (v, d) => v.or(d),
+        }
+    }
+
+    /// Pairs the fresh rows with rows of earlier steps at the same x and measures F~'s
+    /// differences against F's; then remembers the fresh rows (`now`: the learning
+    /// evaluations before this step).
+    fn check_slopes(
+        &mut self,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+        f: ArrayView2<f64>,
+        now: u64,
+    ) {
+        let key = |i: usize| x.row(i).iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+        let mut seen = self.seen.borrow_mut();
+        let pairs: Vec<(usize, Vec<f64>, Vec<f64>)> = (0..x.nrows())
+            .filter_map(|i| {
+                let rows = seen.get(&key(i))?;
+                let (_, t, fv) = rows.iter().rev().find(|r| r.0 < now)?;
+                Some((i, t.clone(), fv.clone()))
+            })
+            .collect();
+        if !pairs.is_empty() && self.s.net.remembered() > 0 {
+            let n = pairs.len();
+            let xs = Array2::from_shape_fn((n, x.ncols()), |(r, j)| x[[pairs[r].0, j]]);
+            let before = Array2::from_shape_fn((n, theta.ncols()), |(r, j)| pairs[r].1[j]);
+            let after = Array2::from_shape_fn((n, theta.ncols()), |(r, j)| theta[[pairs[r].0, j]]);
+            let p_before = self.s.net.predict(xs.view(), before.view());
+            let p_after = self.s.net.predict(xs.view(), after.view());
+            let (mut miss, mut size) = (0.0, 0.0);
+            for (r, (i, _, f_before)) in pairs.iter().enumerate() {
+                for (m, fb) in f_before.iter().enumerate() {
+                    let d = f[[*i, m]] - fb;
+                    miss += (d - (p_after[[r, m]] - p_before[[r, m]])).powi(2);
+                    size += d * d;
+                }
+            }
+            if size > 0.0 && miss.is_finite() {
+                let e = miss / size;
+                self.slope_err = Some(match self.slope_err {
+                    Some(prev) => SLOPE_SMOOTHING * prev + (1.0 - SLOPE_SMOOTHING) * e,
+                    None => e,
+                });
+            }
+        }
+        for i in 0..x.nrows() {
+            let rows = seen.entry(key(i)).or_default();
+            let row = (now, theta.row(i).to_vec(), f.row(i).to_vec());
+            match rows.last_mut() {
+                Some(last) if last.0 == now => *last = row,
+                _ => rows.push(row),
+            }
+            if rows.len() > 2 {
+                rows.remove(0);
+            }
+        }
+    }
+
     pub(crate) fn new(cfg: &RunConfig, data: &Dataset, rng_init: &mut ChaCha8Rng) -> Joint {
         // rho learns at least as fast as pi.
         Joint {
             s: Fitted::new(cfg, data, SURROGATE_LR.max(cfg.learning_rate), rng_init),
             training_pi: false,
+            seen: Default::default(),
+            slope_err: None,
         }
     }
 
@@ -65,7 +145,7 @@ impl Joint {
     }
 
     fn train_step(&mut self, core: &mut Core) -> Result<(), SessionError> {
-        let b = core.affordable(1);
+        let b = core.affordable_replicated(1);
         if b == 0 {
             return Ok(());
         }
@@ -94,7 +174,9 @@ impl Joint {
             core.apply_policy_gradient(&mb.cache, d_theta.view());
             return Ok(());
         }
-        // F~ is judged on this fresh batch before it learns from it.
+        // F~ is judged on this fresh batch before it learns from it: values and slopes.
+        let now = core.bb.learning_evals - f.nrows() as u64;
+        self.check_slopes(mb.x.view(), explored.view(), f.view(), now);
         self.s.observe(mb.x.view(), explored.view(), f.view());
         let net = &mut self.s.net;
         net.follow_output_range();
@@ -103,14 +185,14 @@ impl Joint {
         if !self.training_pi {
             let warmup = (WARMUP_BUDGET_SHARE * core.cfg.budget as f64) as u64;
             let gate = core.cfg.settings.joint_gate;
-            if gate == 0.0 || self.s.err.is_some_and(|e| e < gate) {
+            if gate == 0.0 || self.validation_error().is_some_and(|e| e < gate) {
                 self.training_pi = true;
             } else if core.bb.learning_evals >= warmup {
                 self.training_pi = true;
                 core.notes.push(format!(
-                    "F~ was not yet validated after {} F-evaluations (out-of-sample error {:.3} of F's variance, wanted below {gate}); pi trains through it anyway",
+                    "F~ was not yet validated after {} F-evaluations (out-of-sample error of its values and slopes {:.3}, wanted below {gate}); pi trains through it anyway",
                     core.bb.learning_evals,
-                    self.s.err.unwrap_or(f64::NAN)
+                    self.validation_error().unwrap_or(f64::NAN)
                 ));
             }
         }
@@ -188,6 +270,10 @@ impl GradientMethod for Joint {
 
     fn surrogate(&self) -> Option<&Fitted> {
         Some(&self.s)
+    }
+
+    fn surrogate_slope_error(&self) -> Option<f64> {
+        self.slope_err
     }
 
     fn clone_box(&self) -> Box<dyn GradientMethod> {

@@ -57,6 +57,12 @@ pub(crate) trait GradientMethod {
         None
     }
 
+    /// Its surrogate's smoothed error on slopes (differences between rows it had not been
+    /// fitted on), if it measures one.
+    fn surrogate_slope_error(&self) -> Option<f64> {
+        None
+    }
+
     /// A snapshot (a step whose batch of F is out is undone from one).
     fn clone_box(&self) -> Box<dyn GradientMethod>;
 }
@@ -153,7 +159,11 @@ impl<E: PlainEstimator> GradientMethod for Plain<E> {
         let grad = match lg {
             Ok(lg) => lg.grad,
             Err(e) if core.cfg.skip_failures && !e.is_pending() => {
-                skip_failed_samples(core, est, &mb, e)?
+                match skip_failed_samples(core, est, &mb, e)? {
+                    Some(g) => g,
+                    // Every sample failed: no step; the next call draws a new minibatch.
+                    None => return Ok(()),
+                }
             }
             Err(e) => return Err(e.into()),
         };
@@ -182,24 +192,32 @@ impl<E: PlainEstimator> GradientMethod for Plain<E> {
     }
 }
 
+/// With "When F fails: skip the sample", a method ends only once the evaluations spent on
+/// failed samples pass this share of the budget (docs/methods.md): until then training goes
+/// on where F works.
+pub const MAX_FAILED_SHARE: f64 = 0.5;
+
 /// When F failed somewhere in a step's batch and failures are skipped: the step again,
 /// sample by sample (each charged to the budget), without the samples where F fails. Their
 /// rows of the gradient are zero and the others are scaled as a batch of the samples kept.
-/// Fails as before when F fails for every sample or the budget runs out first.
+/// `None` when F failed for every sample (the step is skipped and the next one draws a new
+/// minibatch); fails once the failed samples' evaluations pass [`MAX_FAILED_SHARE`] of the
+/// budget.
 fn skip_failed_samples(
     core: &mut Core,
     est: Estimator,
     mb: &Minibatch,
     first: EvalError,
-) -> Result<Array2<f64>, SessionError> {
+) -> Result<Option<Array2<f64>>, SessionError> {
     let n = mb.x.nrows();
     let per_sample = est.evals_per_sample(core.cfg.theta_dim);
     let mut grad = Array2::zeros(mb.theta.dim());
-    let (mut kept, mut message) = (0usize, first.0.clone());
+    let (mut kept, mut tried, mut message) = (0usize, 0usize, first.0.clone());
     for i in 0..n {
         if core.remaining_budget() < per_sample {
             break;
         }
+        tried += 1;
         let r = i..i + 1;
         let one = estimate::loss_and_grad(
             est,
@@ -222,10 +240,7 @@ fn skip_failed_samples(
             Err(e) => message = e.0,
         }
     }
-    if kept == 0 {
-        return Err(first.into());
-    }
-    let skipped = n - kept;
+    let skipped = tried - kept;
     if skipped > 0 && core.skipped == 0 {
         core.notes.push(format!(
             "step {} skipped {skipped} of {n} samples where F failed ({message}); skipped samples are counted in the status. Set thetaBounds in the script's problem to keep theta where F works",
@@ -233,7 +248,20 @@ fn skip_failed_samples(
         ));
     }
     core.skipped += skipped as u64;
+    core.failed_evals += skipped as u64 * per_sample;
+    let limit = MAX_FAILED_SHARE * core.cfg.budget as f64;
+    if core.failed_evals as f64 > limit {
+        return Err(SessionError::Eval(EvalError(format!(
+            "F failed on {} samples, {} F-evaluations, more than {}% of the budget ({message}). Set thetaBounds in the script's problem to keep theta where F works",
+            core.skipped,
+            core.failed_evals,
+            100.0 * MAX_FAILED_SHARE
+        ))));
+    }
+    if kept == 0 {
+        return Ok(None);
+    }
     // Each sample's gradient was that of a batch of one: average over the samples kept.
     grad /= kept as f64;
-    Ok(grad)
+    Ok(Some(grad))
 }

@@ -110,7 +110,7 @@ impl Method {
                 label: "Surrogate (two-stage)",
                 cost: "1 per collected row",
                 formula: "fit F̃_ρ ≈ F on (x, θ) near π;  train π through frozen F̃",
-                idea: "Collects samples of F around the policy, fits a differentiable copy (stopped early on held-out rows), then trains through it for free. Rounds grow geometrically from 10% of the budget, and a round ends when θ leaves the region it sampled.",
+                idea: "Collects samples of F around the policy, fits a differentiable copy (stopped early on held-out rows), then trains through it for free. Rounds (24 by default) grow geometrically from 2% of the budget, and a round ends when θ leaves the region it sampled.",
                 settings: &["methodSettings.exploration", "methodSettings.rounds", "methodSettings.collectShare", "methodSettings.surrogateHidden"],
                 colour: "#9333ea",
                 needs_df: false,

@@ -108,6 +108,8 @@ pub(crate) struct Core {
     pub(crate) notes: Vec<String>,
     /// Samples dropped from steps because F failed there (When F fails: skip the sample).
     pub(crate) skipped: u64,
+    /// Learning evaluations spent on samples that were skipped because F failed.
+    pub(crate) failed_evals: u64,
 }
 
 /// A minibatch: inputs, targets, the policy's outputs and the cache to backpropagate.
@@ -131,7 +133,12 @@ impl Core {
     /// The next minibatch of training rows (reshuffled every epoch).
     pub(crate) fn next_indices(&mut self, size: usize) -> Vec<usize> {
         let n = self.order.len();
-        let size = size.min(n);
+        // Calibration's copies of its one observation (`affordable_replicated`).
+        let size = if self.cfg.calibration() {
+            size
+        } else {
+            size.min(n)
+        };
         let mut out = Vec::with_capacity(size);
         while out.len() < size {
             if self.cursor >= n {
@@ -158,7 +165,23 @@ impl Core {
     /// How many samples of a step at `per_sample` evaluations each the budget affords.
     /// Ends the run when none.
     pub(crate) fn affordable(&mut self, per_sample: u64) -> usize {
-        let want = self.cfg.batch_size.min(self.order.len());
+        self.affordable_of(per_sample, false)
+    }
+
+    /// [`Self::affordable`] for a method that draws its own randomness per sample (an
+    /// exploration, a probe, a surrogate fit): in calibration, where there is one observation,
+    /// a step takes a batch of copies of it, each explored apart, rather than one sample
+    /// (which would pay the surrogate's fitting for a single F-evaluation).
+    pub(crate) fn affordable_replicated(&mut self, per_sample: u64) -> usize {
+        self.affordable_of(per_sample, self.cfg.calibration())
+    }
+
+    fn affordable_of(&mut self, per_sample: u64, replicate: bool) -> usize {
+        let want = if replicate {
+            self.cfg.batch_size
+        } else {
+            self.cfg.batch_size.min(self.order.len())
+        };
         let can = (self.remaining_budget() / per_sample.max(1)) as usize;
         if can == 0 {
             let used = self.bb.learning_evals;

@@ -254,7 +254,7 @@ impl TwoStage {
     }
 
     fn holdout_error(&self, xd: usize, td: usize, yd: usize) -> Option<f64> {
-        let n = self.holdout.0.len() / xd.max(1);
+        let n = self.holdout.1.len() / td.max(1);
         if n == 0 {
             return None;
         }
@@ -271,7 +271,7 @@ impl TwoStage {
     fn new_round(&mut self, xd: usize, td: usize, yd: usize) {
         // The held-out rows of the round that ended are ordinary data for the next fits.
         let (x, t, f) = std::mem::take(&mut self.holdout);
-        let n = x.len() / xd.max(1);
+        let n = t.len() / td.max(1);
         if n > 0 {
             let view = |v: &Vec<f64>, w: usize| {
                 ArrayView2::from_shape((n, w), v).expect("rows").to_owned()

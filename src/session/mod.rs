@@ -49,9 +49,24 @@ pub struct Session {
     method: Box<dyn GradientMethod>,
     history: Vec<HistoryRow>,
     elapsed_ms: f64,
-    next_eval_mark: u64,
-    next_step_mark: u64,
+    marks: LogMarks,
 }
+
+/// When the next log point comes: after the step that reaches `next_eval` learning
+/// evaluations or `next_step` steps (the "Log points" setting, evenly spread), or before the
+/// next step would take the evaluations past `LOG_RATIO` times those of the last log point
+/// (dense early, where the loss falls fastest), so that consecutive log points are at most
+/// 20% apart once a step is under a fifth of the evaluations so far.
+#[derive(Clone, Copy, Debug, Default)]
+struct LogMarks {
+    next_eval: u64,
+    next_step: u64,
+    last_logged_evals: u64,
+    last_step_evals: u64,
+}
+
+/// Consecutive log points are at most this factor apart in learning evaluations.
+pub const LOG_RATIO: f64 = 1.2;
 
 impl Session {
     /// Makes the data and the networks. Fails with a message for the user when the
@@ -72,6 +87,9 @@ impl Session {
         }
         let mut rng_data = rng_for(cfg.data_seed, Stream::Data);
         let data = match &cfg.source {
+            DataSource::Generated if cfg.calibration() && !bb.has_theta_true() => {
+                Dataset::residuals(cfg.x_dim, cfg.y_dim)
+            }
             DataSource::Generated => Dataset::generate(
                 &mut bb,
                 cfg.samples,
@@ -93,6 +111,9 @@ impl Session {
             cfg.theta_bounds.clone(),
             &mut rng_init,
         );
+        if cfg.calibration() {
+            policy.set_constant_output(&cfg.theta_start());
+        }
         // Loaded weights replace the drawn ones (drawn all the same, so every other stream
         // of the seed stays as it was).
         if let Some(w) = &cfg.initial_weights {
@@ -124,6 +145,7 @@ impl Session {
             message: None,
             notes: Vec::new(),
             skipped: 0,
+            failed_evals: 0,
             cfg: Rc::new(cfg),
         };
         Ok(Session {
@@ -131,8 +153,7 @@ impl Session {
             method,
             history: Vec::new(),
             elapsed_ms: 0.0,
-            next_eval_mark: 0,
-            next_step_mark: 0,
+            marks: LogMarks::default(),
         })
     }
 
@@ -264,8 +285,7 @@ impl Session {
                 self.core.clone(),
                 self.method.clone(),
                 self.history.len(),
-                self.next_eval_mark,
-                self.next_step_mark,
+                self.marks,
             );
             let deferred = self.core.bb.deferred().clone();
             deferred.borrow_mut().restart();
@@ -276,11 +296,11 @@ impl Session {
             // Rows went out (the step waited on them, or went on with zeros for monitoring
             // batches): whatever the step did after that is undone, errors included.
             if deferred.borrow().pending.is_some() {
-                let (core, method, len, eval_mark, step_mark) = snapshot;
+                let (core, method, len, marks) = snapshot;
                 self.core = core;
                 self.method = method;
                 self.history.truncate(len);
-                (self.next_eval_mark, self.next_step_mark) = (eval_mark, step_mark);
+                self.marks = marks;
                 return Ok(ChunkEnd::Pending);
             }
             match result {
@@ -324,7 +344,7 @@ impl Session {
         deferred
             .pending
             .as_ref()
-            .map_or(0, |(xs, _)| xs.len() / self.core.cfg.x_dim)
+            .map_or(0, |(_, thetas)| thetas.len() / self.core.cfg.theta_dim)
     }
 
     /// The values of the pending batch, evaluated elsewhere (`n x yDim`, row-major).
@@ -345,8 +365,17 @@ impl Session {
             .map_err(SessionError::Config)
     }
 
-    /// Ends the run on the user's request (the history stays).
+    /// Ends the run on the user's request (the history stays). A run that took steps since
+    /// its last log point logs one more first, so that it is judged where it stopped.
     pub fn stop(&mut self) {
+        if self.core.done.is_some() {
+            return;
+        }
+        let logged = self.history.last().map(|h| h.step);
+        if logged.is_some() && logged != Some(self.core.steps) {
+            // A failing F here leaves the run judged on its last logged point.
+            let _ = self.log(self.elapsed_ms);
+        }
         if self.core.done.is_none() {
             self.core
                 .finish(StopReason::Stopped, "stopped by the user".into());
@@ -354,7 +383,12 @@ impl Session {
     }
 
     fn should_log(&self) -> bool {
-        self.core.bb.learning_evals >= self.next_eval_mark || self.core.steps >= self.next_step_mark
+        let m = &self.marks;
+        let evals = self.core.bb.learning_evals;
+        let geometric = (evals + m.last_step_evals) as f64 > LOG_RATIO * m.last_logged_evals as f64;
+        evals >= m.next_eval
+            || self.core.steps >= m.next_step
+            || (geometric && evals > m.last_logged_evals)
     }
 
     /// One unit of work: a training step, or part of a collection or fitting phase.
@@ -367,7 +401,11 @@ impl Session {
             );
             return Ok(());
         }
+        let before = core.bb.learning_evals;
         self.method.step(core)?;
+        if core.bb.learning_evals > before {
+            self.marks.last_step_evals = core.bb.learning_evals - before;
+        }
         if core.done.is_none() && !core.policy.params().iter().all(|v| v.is_finite()) {
             core.finish(
                 StopReason::Diverged,

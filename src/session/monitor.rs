@@ -6,15 +6,19 @@
 
 use super::report::{FitReport, HistoryRow, SweepDefaults, SweepReport, FIT_MAX_POINTS};
 use super::{Session, StopReason};
+use crate::error_bars;
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
 use crate::methods::run::{monitored, policy_forward, rows, Core, SessionError};
 use crate::problem::Purpose;
-use ndarray::{Array2, Axis};
+use ndarray::{s, Array2, ArrayView2, Axis};
 
 /// Samples in the fixed monitoring batch for gradient errors.
 pub const MONITOR_BATCH: usize = 64;
 /// A run whose training loss exceeds this multiple of its first logged loss has diverged.
 pub const DIVERGENCE_FACTOR: f64 = 1e4;
+
+/// At a log point: the reference `dL/dpi`, the method's, and its standard error.
+type Gradients = (Vec<f64>, Vec<f64>, Option<f64>);
 
 /// `dL/dtheta` by `est` on `batch` (as [`monitored`]).
 pub(super) fn monitored_grad(
@@ -27,16 +31,48 @@ pub(super) fn monitored_grad(
 
 impl Session {
     /// True loss (monitoring evaluations) of the policy on the training or the test set.
+    /// When F fails there and failures are skipped: the loss over the samples where it works.
     fn true_loss(&mut self, test: bool) -> Result<f64, SessionError> {
         let c = &mut self.core;
         let (x, y) = if test {
-            (&c.data.x_test, &c.data.y_test)
+            (c.data.x_test.clone(), c.data.y_test.clone())
         } else {
-            (&c.data.x_train, &c.data.y_train)
+            (c.data.x_train.clone(), c.data.y_train.clone())
         };
         let theta = policy_forward(&c.policy, x.view())?.0;
-        let f = c.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
-        Ok(estimate::residual_weights(&f, y.view()).1)
+        match c.bb.eval(Purpose::Monitoring, x.view(), theta.view()) {
+            Ok(f) => Ok(estimate::residual_weights(&f, y.view()).1),
+            Err(e) if c.cfg.skip_failures && !e.is_pending() => {
+                let (mut sum, mut kept) = (0.0, 0usize);
+                for i in 0..x.nrows() {
+                    let r = i..i + 1;
+                    let (xr, tr) = (x.slice(s![r.clone(), ..]), theta.slice(s![r.clone(), ..]));
+                    match c.bb.eval(Purpose::Monitoring, xr, tr) {
+                        Ok(f) => {
+                            sum += estimate::residual_weights(&f, y.slice(s![r, ..])).1;
+                            kept += 1;
+                        }
+                        Err(e) if e.is_pending() => return Err(e.into()),
+                        Err(_) => {}
+                    }
+                }
+                if kept == 0 {
+                    return Err(e.into());
+                }
+                self.note_monitoring_failures(x.nrows() - kept, x.nrows(), &e.0);
+                Ok(sum / kept as f64)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn note_monitoring_failures(&mut self, failed: usize, of: usize, message: &str) {
+        if failed > 0 && !self.core.notes.iter().any(|n| n.starts_with("monitoring:")) {
+            self.core.notes.push(format!(
+                "monitoring: F failed on {failed} of {of} samples at step {} ({message}); losses and gradient errors are over the samples where it works",
+                self.core.steps
+            ));
+        }
     }
 
     fn monitor_batch(&self) -> (Array2<f64>, Array2<f64>) {
@@ -55,41 +91,120 @@ impl Session {
         }
     }
 
+    /// The reference `dL/dpi`, the method's and its standard error on `(x, y)`.
+    fn gradients_on(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Result<Gradients, SessionError> {
+        let reference = self.reference_on(x, y)?;
+        let reference_norm = reference.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let (estimate, se) = self.method_gradient_on(x, y, reference_norm)?;
+        Ok((reference, estimate, se))
+    }
+
+    /// [`Self::gradients_on`] over the samples where F works, each taken alone (when
+    /// failures are skipped): the mean of their gradients; no standard error. Fails with
+    /// `first` when F fails for every sample.
+    fn gradients_where_f_works(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        first: crate::problem::EvalError,
+    ) -> Result<Gradients, SessionError> {
+        let (mut reference, mut estimate) = (Vec::<f64>::new(), Vec::<f64>::new());
+        let mut kept = 0usize;
+        for i in 0..x.nrows() {
+            let r = i..i + 1;
+            match self.gradients_on(x.slice(s![r.clone(), ..]), y.slice(s![r, ..])) {
+                Ok((g_ref, g_est, _)) => {
+                    if kept == 0 {
+                        (reference, estimate) = (g_ref, g_est);
+                    } else {
+                        reference.iter_mut().zip(&g_ref).for_each(|(a, b)| *a += b);
+                        estimate.iter_mut().zip(&g_est).for_each(|(a, b)| *a += b);
+                    }
+                    kept += 1;
+                }
+                Err(SessionError::Eval(e)) if !e.is_pending() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if kept == 0 {
+            return Err(first.into());
+        }
+        self.note_monitoring_failures(x.nrows() - kept, x.nrows(), &first.0);
+        let mean = |v: Vec<f64>| v.into_iter().map(|a| a / kept as f64).collect::<Vec<f64>>();
+        Ok((mean(reference), mean(estimate), None))
+    }
+
     /// The reference `dL/dpi` on the monitoring batch: from dF when given, else
     /// Richardson-extrapolated central differences.
     pub fn reference_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
         let (x, y) = self.monitor_batch();
+        self.reference_on(x.view(), y.view())
+    }
+
+    fn reference_on(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+    ) -> Result<Vec<f64>, SessionError> {
         let est = self.reference_estimator();
         let c = &mut self.core;
-        let (theta, cache) = policy_forward(&c.policy, x.view())?;
-        let grad = monitored_grad(c, est, Batch::new(x.view(), theta.view(), y.view()))?;
+        let (theta, cache) = policy_forward(&c.policy, x)?;
+        let grad = monitored_grad(c, est, Batch::new(x, theta.view(), y))?;
         Ok(c.policy.backward(&cache, grad.view()).0)
     }
 
     /// The `dL/dpi` this method applies, on the monitoring batch at the current policy
     /// (its own machinery, monitoring evaluations and randomness).
     pub fn method_policy_gradient(&mut self) -> Result<Vec<f64>, SessionError> {
-        Ok(self.method_policy_gradient_with_error()?.0)
+        Ok(self.method_policy_gradient_with_error(1.0)?.0)
     }
 
     /// `method_policy_gradient` and, for a stochastic method, its standard error relative to
-    /// its norm, from the spread of the estimates each direction gives alone.
+    /// `reference_norm` (calibrated: `crate::error_bars`), from the spread of the estimates
+    /// each direction gives alone.
     pub fn method_policy_gradient_with_error(
         &mut self,
+        reference_norm: f64,
     ) -> Result<(Vec<f64>, Option<f64>), SessionError> {
         let (x, y) = self.monitor_batch();
+        self.method_gradient_on(x.view(), y.view(), reference_norm)
+    }
+
+    fn method_gradient_on(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView2<f64>,
+        reference_norm: f64,
+    ) -> Result<(Vec<f64>, Option<f64>), SessionError> {
         let c = &mut self.core;
-        let (theta, cache) = policy_forward(&c.policy, x.view())?;
-        let (d_theta, directions) =
-            self.method
-                .monitor_d_theta(c, x.view(), theta.view(), y.view())?;
-        let draws: Vec<Vec<f64>> = directions
-            .iter()
-            .map(|d| c.policy.backward(&cache, d.view()).0)
+        let (theta, cache) = policy_forward(&c.policy, x)?;
+        let (d_theta, directions) = self.method.monitor_d_theta(c, x, theta.view(), y)?;
+        // Each direction's estimate restricted to each group of samples (rows g, g + G, ...).
+        let n = x.nrows();
+        let g = error_bars::groups_for(directions.len(), n);
+        let groups: Vec<Vec<Vec<f64>>> = (0..g)
+            .map(|group| {
+                directions
+                    .iter()
+                    .map(|d| {
+                        let mut part = d.clone();
+                        for (row, mut r) in part.rows_mut().into_iter().enumerate() {
+                            if row % g != group {
+                                r.fill(0.0);
+                            }
+                        }
+                        c.policy.backward(&cache, part.view()).0
+                    })
+                    .collect()
+            })
             .collect();
         Ok((
             c.policy.backward(&cache, d_theta.view()).0,
-            estimate::standard_error(&draws),
+            error_bars::calibrated_standard_error(&groups, reference_norm),
         ))
     }
 
@@ -100,8 +215,13 @@ impl Session {
         } else {
             None
         };
-        let reference = self.reference_policy_gradient()?;
-        let (estimate, grad_se) = self.method_policy_gradient_with_error()?;
+        let (x, y) = self.monitor_batch();
+        let (reference, estimate, grad_se) = match self.gradients_on(x.view(), y.view()) {
+            Err(SessionError::Eval(e)) if self.core.cfg.skip_failures && !e.is_pending() => {
+                self.gradients_where_f_works(x.view(), y.view(), e)?
+            }
+            r => r?,
+        };
         let (rel, cos) = estimate::compare(&estimate, &reference);
         let c = &mut self.core;
         let row = HistoryRow {
@@ -115,6 +235,7 @@ impl Session {
             grad_cos: cos.is_finite().then_some(cos),
             grad_se,
             surrogate_err: crate::methods::surrogate_error(self.method.as_ref()),
+            surrogate_grad_err: self.method.surrogate_slope_error(),
         };
         let first = self.history.first().map(|h| h.train_loss);
         self.history.push(row);
@@ -126,8 +247,9 @@ impl Session {
         } else {
             u64::MAX / 2
         };
-        self.next_eval_mark = (c.bb.learning_evals / eval_gap + 1) * eval_gap;
-        self.next_step_mark = (c.steps / step_gap + 1) * step_gap;
+        self.marks.next_eval = (c.bb.learning_evals / eval_gap + 1) * eval_gap;
+        self.marks.next_step = (c.steps / step_gap + 1) * step_gap;
+        self.marks.last_logged_evals = c.bb.learning_evals;
         if c.done.is_none() {
             if !train_loss.is_finite() {
                 c.finish(

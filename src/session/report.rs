@@ -5,7 +5,7 @@ use crate::methods::run::StopReason;
 use serde::Serialize;
 
 /// Field names of a history row, in `HistoryRow::to_array` order (also `results.json`).
-pub const HISTORY_FIELDS: [&str; 10] = [
+pub const HISTORY_FIELDS: [&str; 11] = [
     "step",
     "evals",
     "monitorEvals",
@@ -16,6 +16,7 @@ pub const HISTORY_FIELDS: [&str; 10] = [
     "gradCos",
     "surrogateErr",
     "gradSE",
+    "surrogateGradErr",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,13 +33,18 @@ pub struct HistoryRow {
     /// units of F's spread), the number the joint surrogate waits on before training pi.
     pub surrogate_err: Option<f64>,
     /// Stochastic methods: the standard error of the method's `dL/dpi` (from the spread of
-    /// its k directions) relative to its norm; `None` for deterministic methods.
+    /// its k directions) relative to the reference's norm, as `grad_rel_err` is, calibrated
+    /// so that `grad_rel_err <= 1.96 grad_se` about 95% of the time (`crate::error_bars`);
+    /// `None` for deterministic methods.
     pub grad_se: Option<f64>,
+    /// The joint surrogate: F~'s error on slopes, `‖ΔF − ΔF~‖² / ‖ΔF‖²` over pairs of rows
+    /// at the same x it had not been fitted on (smoothed over steps).
+    pub surrogate_grad_err: Option<f64>,
 }
 
 impl HistoryRow {
     /// The row as numbers (`None` as NaN), in `HISTORY_FIELDS` order.
-    pub fn to_array(&self) -> [f64; 10] {
+    pub fn to_array(&self) -> [f64; 11] {
         let o = |v: Option<f64>| v.unwrap_or(f64::NAN);
         [
             self.step as f64,
@@ -51,6 +57,7 @@ impl HistoryRow {
             o(self.grad_cos),
             o(self.surrogate_err),
             o(self.grad_se),
+            o(self.surrogate_grad_err),
         ]
     }
 }
@@ -60,8 +67,10 @@ impl HistoryRow {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
-    /// Got to the target fraction of its first logged loss.
+    /// Ended at or below the target fraction of its first logged loss.
     Reached,
+    /// Never moved: its last logged loss equals its first (finite differences on a flat F).
+    Stalled,
     /// Ended below its start without reaching the target.
     Improved,
     /// Ended above its first logged loss.
@@ -74,22 +83,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Judges a run from its stop reason and its first, lowest and last logged losses.
+    /// Judges a run from its stop reason and its first, lowest and last logged losses: on
+    /// where it ended, not where it passed (the lowest is reported beside).
     pub fn judge(
         stop: Option<StopReason>,
         first: f64,
-        best: f64,
+        _best: f64,
         last: f64,
         target: f64,
     ) -> Outcome {
         match stop {
             Some(StopReason::Error) => Outcome::Failed,
             Some(StopReason::Diverged) => Outcome::Diverged,
+            _ if last == first => Outcome::Stalled,
             // NaN counts as worse.
-            _ if last.partial_cmp(&first) != Some(std::cmp::Ordering::Less) && last != first => {
-                Outcome::Worse
-            }
-            _ if best <= target * first => Outcome::Reached,
+            _ if last.partial_cmp(&first) != Some(std::cmp::Ordering::Less) => Outcome::Worse,
+            _ if last <= target * first => Outcome::Reached,
             Some(StopReason::Stopped) => Outcome::Stopped,
             _ => Outcome::Improved,
         }
@@ -98,6 +107,7 @@ impl Outcome {
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Reached => "reached",
+            Outcome::Stalled => "stalled",
             Outcome::Improved => "improved",
             Outcome::Worse => "worse",
             Outcome::Diverged => "diverged",
@@ -111,14 +121,19 @@ impl Outcome {
         let pct = |v: f64| format!("{:.3}%", 100.0 * v / first);
         match self {
             Outcome::Reached => format!(
-                "reached the target ({} of the start); lowest {}",
+                "ended at {} of its start, within the target ({}); lowest {}",
+                pct(last),
                 pct(target * first),
                 pct(best)
             ),
+            Outcome::Stalled => format!(
+                "never moved: its last loss equals its first ({last:.10e}); F may be flat at the step sizes used"
+            ),
             Outcome::Improved => format!(
-                "ended at {} of its start, short of the target {}",
+                "ended at {} of its start, short of the target {}; lowest {}",
                 pct(last),
-                pct(target * first)
+                pct(target * first),
+                pct(best)
             ),
             Outcome::Worse => format!("ended above its start: {} of it", pct(last)),
             Outcome::Diverged => "diverged: the loss blew up or became NaN".into(),

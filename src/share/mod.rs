@@ -90,6 +90,9 @@ pub struct ShareSettings {
     /// Fraction of the starting loss that counts as reaching the target (added after v1
     /// was first written; v1 links without it take 0.05).
     pub target: f64,
+    /// The verdict's convergence rule (added after v1; v1 links, made when the verdict used
+    /// the fixed target, take "start").
+    pub convergence: String,
     /// Runs per method (added after v1 was first written; v1 links without it take 1).
     pub repeats: u64,
     /// "stop" or "skip" when F fails (added after v1; v1 links: "stop").

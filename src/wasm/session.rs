@@ -97,7 +97,8 @@ impl BlackBox for JsBlackBox {
     }
     fn eval_batch(&mut self, xs: &[f64], thetas: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let t0 = performance_now();
-        let rows = xs.len() / self.dims.x;
+        // Rows by theta: x may have no columns (calibration).
+        let rows = thetas.len() / self.dims.theta;
         let r = call_batch(&self.thrown, &self.f, &[xs, thetas], rows, out);
         let t = &self.f_time;
         t.ms.set(t.ms.get() + (performance_now() - t0));
@@ -117,7 +118,13 @@ impl BlackBox for JsBlackBox {
             .df
             .as_ref()
             .ok_or_else(|| EvalError("this problem has no dF".into()))?;
-        call_batch(&self.thrown, df, &[xs, thetas], xs.len() / self.dims.x, out)
+        call_batch(
+            &self.thrown,
+            df,
+            &[xs, thetas],
+            thetas.len() / self.dims.theta,
+            out,
+        )
     }
     fn has_theta_true(&self) -> bool {
         self.theta_true.is_some()
@@ -127,7 +134,7 @@ impl BlackBox for JsBlackBox {
             .theta_true
             .as_ref()
             .ok_or_else(|| EvalError("this problem has no thetaTrue".into()))?;
-        call_batch(&self.thrown, tt, &[xs], xs.len() / self.dims.x, out)
+        call_batch(&self.thrown, tt, &[xs], out.len() / self.dims.theta, out)
     }
 }
 

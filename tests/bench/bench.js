@@ -1,6 +1,6 @@
 // The browser half of `make bench` (driven by tests/bench/run.mjs through playwright).
 //
-// Sessions run in the playground's REAL worker (www/worker.js, started as a classic blob
+// Sessions run in the playground's REAL worker (www/worker/, bundled into www/worker.bundle.js and started as a classic blob
 // worker from text, with the wasm-bindgen glue as a blob URL and the wasm bytes posted, as
 // www/sandbox.html does), so F goes through the real batch wrappers. The sandbox iframe is
 // left out here: it only relays messages. Each phase is one async function on `window.bench`
@@ -29,7 +29,7 @@ function presetConfig(preset, method) {
 
 async function init() {
   const [w, glue, wasm] = await Promise.all([
-    $text('/worker.js'), $text('/pkg/session.js'),
+    $text('/worker.bundle.js'), $text('/pkg/session.js'),
     fetch('/pkg/session_bg.wasm').then((r) => r.arrayBuffer()),
   ]);
   workerSrc = w; glueUrl = blobUrl(glue); wasmBytes = wasm;

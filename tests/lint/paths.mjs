@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // Paths that the build or a run writes; the docs may name them, a clone does not have them.
-const GENERATED = ['www/pkg/', 'www/editor.bundle.js', 'target/', 'node_modules/'];
+const GENERATED = ['www/pkg/', 'www/editor.bundle.js', 'www/worker.bundle.js', 'target/', 'node_modules/'];
 const FOLDERS = ['src/', 'www/', 'tests/', 'docs/', '.ci/', '.cargo/', 'target/', 'node_modules/'];
 const TOP_FILES = ['Makefile', 'Cargo.toml', 'Cargo.lock', 'package.json', 'package-lock.json',
   'jsconfig.json', 'jsconfig.worker.json', 'webdriver.json', 'README.md', '.gitignore'];

@@ -11,7 +11,7 @@ import { state } from './state.js';
 
 /**
  * A spread over repeats (null where the core wrote NaN: nothing to measure).
- * @typedef {{median: number | null, lo: number | null, hi: number | null}} Spread
+ * @typedef {{median: number | null, lo: number | null, hi: number | null, n?: number}} Spread
  */
 
 /**
@@ -21,16 +21,27 @@ import { state } from './state.js';
  * @property {number} repeats
  * @property {Spread} finalTrainLoss
  * @property {Spread} bestTrainLoss
- * @property {Spread & {reached: number}} evalsToTarget
+ * @property {Spread & {reached: number, bracketLo: number | null}} evalsToTarget  over the
+ *   repeats that converged: the spread of their brackets' upper ends (`bracketLo`: the low end
+ *   of the spread of their lower ends)
+ * @property {Spread} msToTarget   time to converge
+ * @property {Spread} ownMsPerEval  the method's own time per learning evaluation (outside F)
+ * @property {Spread} fMsPerCall    F's own time per call
  * @property {number} lost   repeats that failed or diverged
+ * @property {{repeat: number, evalsToTarget: {lo: number, hi: number} | null, msToTarget: number | null,
+ *   ownMsPerEval: number | null, fMsPerCall: number | null, finalTrainLoss: number | null, lost: boolean}[]} runs
  */
 
 /**
  * What summarizeRace returns.
  * @typedef {object} RaceSummary
  * @property {MethodSummary[]} summary
+ * @property {{kind: 'relative', tau: number, best: number} | {kind: 'fixed', target: number}} rule
  * @property {{method: string, points: (number | null)[][]}[]} bands  [evals, median, lo, hi] per point
+ * @property {{method: string, points: number[][]}[]} profiles  data profile: [evals, share of repeats converged]
  * @property {string} verdict
+ * @property {string} timeNote  what the clock says beside the verdict (the winner's own work per
+ *   evaluation against F's), '' when nothing
  * @property {string | null} winner
  * @property {string[]} tied
  */
@@ -47,6 +58,18 @@ export function raceTarget(c) {
   return typeof t === 'number' && t > 0 && t <= 1 ? t : TARGET.default;
 }
 
+/**
+ * The level τ a comparison's verdict is judged by (Moré and Wild), or null for the fixed
+ * target. A results.json from before the setting (schema 1–3) was judged by the fixed target.
+ * @param {Comparison} c
+ */
+export function raceTau(c) {
+  const v = c.config?.convergence;
+  if (v === undefined || v === null || v === 'start') return null;
+  const tau = Number(v);
+  return Number.isFinite(tau) && tau > 0 && tau < 1 ? tau : null;
+}
+
 /** The last summary of each comparison, with what it was computed from. @type {WeakMap<Comparison, {key: string, value: RaceSummary | null}>} */
 const cache = new WeakMap();
 
@@ -61,7 +84,7 @@ export function raceSummary(c) {
   if (!c || !wasm) return null;
   // A run stopped while it waited for a core never ran: it is no repeat of its method.
   const runs = [...c.runs.values()].filter(ran);
-  const key = runs.map((r) => `${r.history.length},${r.ended ? 1 : 0},${r.error ? 1 : 0},${r.status?.outcome ?? ''}`).join(';');
+  const key = runs.map((r) => `${r.history.length},${r.ended ? 1 : 0},${r.error ? 1 : 0},${r.status?.outcome ?? ''},${r.ended ? r.status?.fMs ?? '' : ''}`).join(';');
   const hit = cache.get(c);
   if (hit && hit.key === key) return hit.value;
   /** @type {RaceSummary | null} */
@@ -69,13 +92,21 @@ export function raceSummary(c) {
   try {
     value = JSON.parse(wasm.summarizeRace(JSON.stringify({
       target: raceTarget(c),
-      runs: runs.map((r) => ({
-        method: r.method,
-        repeat: r.repeat,
-        history: r.history.map((h) => ({ evals: h.evals, trainLoss: h.trainLoss })),
-        final: { outcome: r.outcome.outcome, stopReason: r.final.stopReason },
-        error: r.error,
-      })),
+      tau: raceTau(c),
+      runs: runs.map((r) => {
+        const f = r.final;
+        // An ended run is summarised from what its results.json holds (its last logged values),
+        // so that a loaded file gives the same summary; a running one from its latest status.
+        const clock = r.ended ? { wallMs: f.wallMs, fMs: f.fMs, fRows: f.fRows, evals: f.evals }
+          : { wallMs: r.wallMs, fMs: r.status?.fMs ?? null, fRows: r.status?.fRows ?? null, evals: r.evals };
+        return {
+          method: r.method,
+          repeat: r.repeat,
+          history: r.history.map((h) => ({ evals: h.evals, trainLoss: h.trainLoss, wallMs: h.wallMs })),
+          final: { outcome: r.outcome.outcome, stopReason: f.stopReason, ...clock },
+          error: r.error,
+        };
+      }),
     })));
   } catch {
     value = null; // an older page build without summarizeRace: the page says less, and no verdict
