@@ -29,6 +29,11 @@ pub struct Surrogate {
     buf_f: Vec<f64>,
     buf_len: usize,
     buf_next: usize,
+    /// Running sums of the remembered outputs about `f_centre` (the first row), so that the
+    /// output normalisation follows F's range in O(outputs) per step, not O(buffer).
+    f_centre: Vec<f64>,
+    f_sum: Vec<f64>,
+    f_sum_sq: Vec<f64>,
 }
 
 #[derive(Clone)]
@@ -83,6 +88,9 @@ impl Surrogate {
             buf_t: Vec::new(),
             buf_f: Vec::new(),
             buf_len: 0,
+            f_centre: Vec::new(),
+            f_sum: vec![0.0; m],
+            f_sum_sq: vec![0.0; m],
             buf_next: 0,
         }
     }
@@ -147,6 +155,23 @@ impl Surrogate {
     pub fn remember(&mut self, x: ArrayView2<f64>, theta: ArrayView2<f64>, f: ArrayView2<f64>) {
         for i in 0..x.nrows() {
             let (xr, tr, fr) = (x.row(i), theta.row(i), f.row(i));
+            if self.f_centre.is_empty() {
+                self.f_centre = fr.to_vec();
+            }
+            if self.buf_len >= BUFFER_CAPACITY {
+                let m = fr.len();
+                let at = self.buf_next;
+                for k in 0..m {
+                    let d = self.buf_f[at * m + k] - self.f_centre[k];
+                    self.f_sum[k] -= d;
+                    self.f_sum_sq[k] -= d * d;
+                }
+            }
+            for (k, v) in fr.iter().enumerate() {
+                let d = v - self.f_centre[k];
+                self.f_sum[k] += d;
+                self.f_sum_sq[k] += d * d;
+            }
             if self.buf_len < BUFFER_CAPACITY {
                 self.buf_x.extend(xr.iter());
                 self.buf_t.extend(tr.iter());
@@ -254,9 +279,9 @@ impl Surrogate {
         }
         let n = self.buf_len as f64;
         for k in 0..m {
-            let col = (0..self.buf_len).map(|i| self.buf_f[i * m + k]);
-            let mean = col.clone().sum::<f64>() / n;
-            let var = col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            let d_mean = self.f_sum[k] / n;
+            let mean = self.f_centre[k] + d_mean;
+            let var = (self.f_sum_sq[k] / n - d_mean * d_mean).max(0.0);
             let sd = var.sqrt();
             if !(sd.is_finite() && sd > 1e-8 && mean.is_finite()) {
                 continue;
