@@ -45,6 +45,8 @@ pub(super) struct Reference {
     jacobian: Vec<Vec<Vec<f64>>>,
     /// The spacing per component (for the noise's share of its error).
     h: Vec<f64>,
+    /// `[sample][component]`: that column was measured (F did not fail there).
+    set: Vec<Vec<bool>>,
 }
 
 /// What became of the check when the diagnosis finished.
@@ -61,6 +63,7 @@ impl Reference {
         Reference {
             jacobian: vec![vec![vec![0.0; dims.theta]; dims.y]; samples],
             h: vec![0.0; dims.theta],
+            set: vec![vec![false; dims.theta]; samples],
         }
     }
 
@@ -78,6 +81,7 @@ impl Reference {
     /// `(4 D(h/2) − D(h)) / 3`.
     pub fn set_column(&mut self, i: usize, j: usize, rows: &[Vec<f64>]) {
         let h = self.h[j];
+        self.set[i][j] = true;
         for (o, col) in self.jacobian[i].iter_mut().enumerate() {
             let d1 = (rows[0][o] - rows[1][o]) / (2.0 * h);
             let d2 = (rows[2][o] - rows[3][o]) / h;
@@ -100,8 +104,22 @@ impl Reference {
             note: None,
             jacobian_evals: 0,
         };
+        // Only the samples whose every column F gave (it may fail at some).
+        let whole: Vec<usize> = (0..xs.len())
+            .filter(|&i| self.set[i].iter().all(|&b| b))
+            .collect();
+        if whole.is_empty() {
+            outcome.note = Some(
+                "dF was not checked: F failed where the differences to check it against were to be taken.".into(),
+            );
+            return outcome;
+        }
         let flat: Vec<&Component> = components.iter().filter(|c| c.flat).collect();
-        let zero = self.jacobian.iter().flatten().flatten().all(|v| *v == 0.0);
+        let zero = whole
+            .iter()
+            .flat_map(|&i| &self.jacobian[i])
+            .flatten()
+            .all(|v| *v == 0.0);
         if !flat.is_empty() || zero {
             outcome.note = Some(format!(
                 "dF was not checked: F does not change under small steps{}, so differences cannot tell its slope.",
@@ -109,25 +127,44 @@ impl Reference {
             ));
             return outcome;
         }
-        let n = xs.len();
-        let xs_flat: Vec<f64> = xs.iter().flatten().copied().collect();
-        let ts_flat: Vec<f64> = thetas.iter().flatten().copied().collect();
+        let n = whole.len();
+        let xs_flat: Vec<f64> = whole.iter().flat_map(|&i| xs[i].iter().copied()).collect();
+        let ts_flat: Vec<f64> = whole
+            .iter()
+            .flat_map(|&i| thetas[i].iter().copied())
+            .collect();
         let mut jac = vec![0.0; n * dims.y * dims.theta];
         outcome.jacobian_evals = n as u64;
         match bb.jacobian_batch(&xs_flat, &ts_flat, &mut jac) {
-            Ok(()) => outcome.check = Some(self.compare(dims, &jac, components)),
+            Ok(()) => {
+                let mut check = self.compare(dims, &whole, &jac, components);
+                if n < xs.len() {
+                    check.conclusive = false;
+                    outcome.note = Some(format!(
+                        "dF was checked at {n} of {} samples only: F failed at the others.",
+                        xs.len()
+                    ));
+                }
+                outcome.check = Some(check);
+            }
             Err(e) => outcome.note = Some(format!("dF was not checked: it failed: {}", e.0)),
         }
         outcome
     }
 
-    /// Compares dF (`[sample][output][component]` flattened) with the reference.
-    fn compare(&self, dims: Dims, jac: &[f64], components: &[Component]) -> DfCheck {
-        let count = (self.jacobian.len() * dims.y * dims.theta).max(1) as f64;
-        let ref_norm = self
-            .jacobian
+    /// Compares dF (`[sample][output][component]` flattened, at the samples `which`) with
+    /// the reference.
+    fn compare(
+        &self,
+        dims: Dims,
+        which: &[usize],
+        jac: &[f64],
+        components: &[Component],
+    ) -> DfCheck {
+        let count = (which.len() * dims.y * dims.theta).max(1) as f64;
+        let ref_norm = which
             .iter()
-            .flatten()
+            .flat_map(|&i| &self.jacobian[i])
             .flatten()
             .map(|v| v * v)
             .sum::<f64>()
@@ -135,10 +172,10 @@ impl Reference {
         let typical = ref_norm / count.sqrt();
         let (mut diff2, mut worst, mut worst_ratio) = (0.0, None, -1.0);
         let mut noise_allowance = 0.0f64;
-        for (i, sample) in self.jacobian.iter().enumerate() {
-            for (o, row) in sample.iter().enumerate() {
+        for (k, &i) in which.iter().enumerate() {
+            for (o, row) in self.jacobian[i].iter().enumerate() {
                 for (j, &want) in row.iter().enumerate() {
-                    let got = jac[(i * dims.y + o) * dims.theta + j];
+                    let got = jac[(k * dims.y + o) * dims.theta + j];
                     let diff = (got - want).abs();
                     diff2 += diff * diff;
                     // Richardson's error from noise is about ε/h; allow ten times it.

@@ -6,7 +6,8 @@
 pub const POINTS: usize = 7;
 /// ECnoise's first spacing, relative to theta's scale; retried ×100 or ÷100.
 const FIRST_SPACING: f64 = 1e-6;
-const TRIES: usize = 4;
+/// Tables tried at the first sample (the first and three retries, as ECnoise.m allows).
+pub(super) const TRIES: usize = 4;
 /// The smallest spacing tried (after three ÷100).
 const SMALLEST_SPACING: f64 = 1e-12;
 
@@ -95,67 +96,145 @@ pub fn difference_table(values: &[f64]) -> EcNoise {
     }
 }
 
+/// Why a table of probes could not be had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Miss {
+    /// F threw or gave NaN or infinity at one of them (counted as a failure).
+    Failed,
+    /// The component's budget of F-evaluations would be exceeded (nothing evaluated).
+    Budget,
+}
+
 /// What ECnoise found at one sample along one component.
 pub(super) struct SampleNoise {
     /// The largest noise over F's outputs; `None` when no output showed any.
     pub noise: Option<f64>,
     /// The levels of the first output that showed noise (for the chart).
     pub levels: Option<Vec<f64>>,
-    /// F at the sample itself (the last table's centre); `None` when no table was made.
-    pub centre: Option<Vec<f64>>,
+    /// Where the next sample starts (theta's units): the spacing at which the largest noise
+    /// was found, else that of the last table tried.
+    pub spacing: f64,
+    /// The smallest offset (theta's units) at which some output differed from F at the
+    /// sample itself: F moves at that step.
+    pub moved_at: Option<f64>,
+    /// Tables F gave in full.
+    pub tables: usize,
 }
 
-/// ECnoise per output at one sample, retrying the spacing as the verdicts ask: ÷100 when
-/// the values spread too much, ×100 when they do not move. `table(offsets)` gives F's
-/// output rows at those offsets along the component (theta's units), `None` when F failed;
-/// `scale` is theta's scale there.
+/// ECnoise per output at one sample, starting at `spacing` (theta's units; `None`: ECnoise's
+/// first, 10⁻⁶ of `scale`) and retrying up to `tries` tables as the verdicts ask: ÷100 when
+/// the values spread too much or F failed at one of them, ×100 when they do not move (unless
+/// another output showed noise already: one that does not move has none to show).
+/// `centre` is F at the sample itself (evaluated once for every component); `table(offsets)`
+/// gives F's output rows at the other offsets along the component, or why not. Moré and Wild
+/// retry until the spacing is right; the retries stay between 10⁻¹² and 1 times the scale.
 pub(super) fn at_sample(
     scale: f64,
-    outputs: usize,
-    mut table: impl FnMut(&[f64]) -> Option<Vec<Vec<f64>>>,
+    centre: &[f64],
+    spacing: Option<f64>,
+    tries: usize,
+    mut table: impl FnMut(&[f64]) -> Result<Vec<Vec<f64>>, Miss>,
 ) -> SampleNoise {
-    let mut h = FIRST_SPACING * scale;
+    let outputs = centre.len();
+    let mut h = spacing.unwrap_or(FIRST_SPACING * scale);
     let mut found: Vec<Option<f64>> = vec![None; outputs];
-    let (mut levels, mut centre) = (None, None);
-    for _ in 0..TRIES {
+    let mut levels = None;
+    let mut moved_at: Option<f64> = None;
+    let mut tables = 0;
+    // The largest noise found so far and the spacing it was found at.
+    let mut noise_spacing: Option<(f64, f64)> = None;
+    let mid = POINTS / 2;
+    for _ in 0..tries {
         let offsets: Vec<f64> = (0..POINTS)
-            .map(|k| (k as f64 - (POINTS / 2) as f64) * h)
+            .filter(|&k| k != mid)
+            .map(|k| (k as f64 - mid as f64) * h)
             .collect();
-        let Some(rows) = table(&offsets) else {
-            break;
+        let smaller = (h / 100.0).max(SMALLEST_SPACING * scale);
+        let others = match table(&offsets) {
+            Ok(rows) => rows,
+            // A failure inside the table: F may fail farther out (a bound, a pole); closer in
+            // the table may work.
+            Err(Miss::Failed) if h > 1.5 * SMALLEST_SPACING * scale => {
+                h = smaller;
+                continue;
+            }
+            Err(_) => break,
         };
-        centre = Some(rows[POINTS / 2].clone());
-        // At the smallest spacing F's own change is negligible: a spread over 10% there is
-        // noise over 10% of F, which the table alone measures.
+        tables += 1;
+        for (o, row) in offsets.iter().zip(&others) {
+            if row != centre {
+                moved_at = Some(moved_at.map_or(o.abs(), |m| m.min(o.abs())));
+            }
+        }
+        let mut rows = others;
+        rows.insert(mid, centre.to_vec());
         let smallest = h <= 1.5 * SMALLEST_SPACING * scale;
-        let (too_small, too_large) = read_table(&rows, smallest, &mut found, &mut levels);
-        if found.iter().all(Option::is_some) || (!too_small && !too_large) {
+        let before: Vec<bool> = found.iter().map(Option::is_some).collect();
+        let small = h <= 1.5 * FIRST_SPACING * scale;
+        let (too_small, too_large) = read_table(&rows, smallest, small, &mut found, &mut levels);
+        for (o, f) in found.iter().enumerate() {
+            if let (Some(v), false) = (f, before[o]) {
+                if noise_spacing.is_none_or(|(n, _)| *v > n) {
+                    noise_spacing = Some((*v, h));
+                }
+            }
+        }
+        // An output that does not move at this spacing while another shows noise has no
+        // noise of its own to find (it may not depend on this component at all): only a
+        // spread too large is retried then.
+        let some_found = found.iter().any(Option::is_some);
+        if found.iter().all(Option::is_some) || !too_large && (!too_small || some_found) {
             break;
         }
-        h = if too_large { h / 100.0 } else { h * 100.0 };
+        let next = if too_large {
+            smaller
+        } else {
+            (h * 100.0).min(scale)
+        };
+        if next == h {
+            break;
+        }
+        h = next;
     }
     SampleNoise {
         noise: found.iter().flatten().copied().reduce(f64::max),
         levels,
-        centre,
+        spacing: noise_spacing.map_or(h, |(_, at)| at),
+        moved_at,
+        tables,
     }
 }
 
 /// ECnoise on each output still without a noise level, filling `found` (and `levels` at the
 /// first level found); whether some output said the spacing is too small, or too large.
+/// `smallest`: the table is at the smallest spacing; `small`: at ECnoise's first or below.
 fn read_table(
     rows: &[Vec<f64>],
     smallest: bool,
+    small: bool,
     found: &mut [Option<f64>],
     levels: &mut Option<Vec<f64>>,
 ) -> (bool, bool) {
     let (mut too_small, mut too_large) = (false, false);
     for (o, slot) in found.iter_mut().enumerate().filter(|(_, f)| f.is_none()) {
         let col: Vec<f64> = rows.iter().map(|r| r[o]).collect();
-        let e = if smallest {
-            difference_table(&col)
-        } else {
-            ecnoise(&col)
+        let e = match ecnoise(&col) {
+            // Spread over 10%. At the smallest spacing F's own change is negligible: the
+            // spread is noise, which the table alone measures. At a small spacing (ECnoise's
+            // first or below) it is noise too when the table shows it (three levels within a
+            // factor 4, differences changing sign): measured there, not retried smaller.
+            e if e.levels.is_empty()
+                && e.verdict == Verdict::SpacingTooLarge
+                && (smallest || small) =>
+            {
+                let t = difference_table(&col);
+                if smallest || matches!(t.verdict, Verdict::Noise(_)) {
+                    t
+                } else {
+                    e
+                }
+            }
+            e => e,
         };
         match e.verdict {
             Verdict::Noise(v) => {

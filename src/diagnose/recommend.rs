@@ -31,16 +31,119 @@ pub struct Recommendation {
 /// ES with σ wider than the flat steps; noisy → central differences with the noise-optimal
 /// step beside ES with σ above the noise scale; costly → the joint surrogate; many
 /// parameters → ES; else central differences.
+///
+/// A component whose smoothness could not be measured (F failed where it was to be
+/// measured, or the budget ran out) is never taken for smooth: ES, which does not lean on it.
+/// When probes failed, every recommendation says where and asks to skip the samples where F
+/// fails (`onFailure: "skip"`).
 pub fn recommend(d: &Diagnosis, scale: &[f64], ms_per_call: Option<f64>) -> Recommendation {
-    if let Some(r) = analytic(d) {
-        return r;
+    let mut r = analytic(d).unwrap_or_else(|| {
+        let wrong_df = wrong_df(d);
+        flat(d, scale, &wrong_df)
+            .or_else(|| unmeasured(d, &wrong_df))
+            .or_else(|| noisy(d, scale, &wrong_df))
+            .or_else(|| costly(d, ms_per_call, &wrong_df))
+            .or_else(|| many_parameters(d, &wrong_df))
+            .unwrap_or_else(|| central(d, &wrong_df))
+    });
+    if d.failures.count > 0 {
+        r.why.push(' ');
+        r.why.push_str(&failure_note(d));
+        if let Some(o) = r.settings.as_object_mut() {
+            o.insert("onFailure".into(), json!("skip"));
+        }
     }
-    let wrong_df = wrong_df(d);
-    flat(d, scale, &wrong_df)
-        .or_else(|| noisy(d, scale, &wrong_df))
-        .or_else(|| costly(d, ms_per_call, &wrong_df))
-        .or_else(|| many_parameters(d, &wrong_df))
-        .unwrap_or_else(|| central(d, &wrong_df))
+    r
+}
+
+/// Where F failed, in words: at which samples' own θ, and along which components at which
+/// values.
+pub fn failures_in_words(d: &Diagnosis) -> String {
+    let mut parts = Vec::new();
+    let starts = &d.failures.at_start;
+    if !starts.is_empty() {
+        parts.push(format!(
+            "at the start θ of {} of {} samples",
+            starts.len(),
+            d.samples.max(starts.len())
+        ));
+    }
+    for c in d.components.iter().filter(|c| c.failures > 0) {
+        let at = match c.failed_range {
+            Some([lo, hi]) if lo == hi => format!(" = {}", short(lo)),
+            Some([lo, hi]) => format!(" from {} to {}", short(lo), short(hi)),
+            None => String::new(),
+        };
+        parts.push(format!(
+            "along θ{} ({} probes, θ{}{at})",
+            c.index, c.failures, c.index
+        ));
+    }
+    parts.join(", ")
+}
+
+/// Said after every recommendation when probes failed.
+fn failure_note(d: &Diagnosis) -> String {
+    format!(
+        "F failed at {} probes: {}. \"When F fails\" is set to skip the sample; thetaBounds in the problem keep the network where F works.",
+        d.failures.count,
+        failures_in_words(d)
+    )
+}
+
+/// Components whose noise, flatness or steps could not be measured: nothing says F is
+/// smooth there, and ES, which averages F over σ, does not need it to be.
+fn unmeasured(d: &Diagnosis, wrong_df: &str) -> Option<Recommendation> {
+    let unknown: Vec<&Component> = d.components.iter().filter(|c| !c.measured).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let failed: Vec<&Component> = unknown
+        .iter()
+        .copied()
+        .filter(|c| c.failures > 0 || !d.failures.at_start.is_empty())
+        .collect();
+    let cause = if !failed.is_empty() {
+        format!(
+            "F failed where its smoothness along {} was to be measured",
+            names(&failed)
+        )
+    } else {
+        format!(
+            "the budget of {} F-evaluations per component ran out before the steps along {} were measured",
+            d.budget,
+            names(&unknown)
+        )
+    };
+    Some(Recommendation {
+        method: Method::Es.name(),
+        methods: vec![Method::Es.name()],
+        settings: json!({}),
+        why: format!(
+            "{}: whether F is smooth or noisy there is not known, so no finite-difference step can be recommended. ES averages F over σ and does not rely on it.{wrong_df}",
+            capitalised(&cause)
+        ),
+    })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// A number of a θ value, short.
+fn short(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if (1e-3..1e4).contains(&a) {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.2e}")
+    }
 }
 
 /// A dF that passed a conclusive check: nothing estimates better than it.
@@ -167,12 +270,23 @@ fn many_parameters(d: &Diagnosis, wrong_df: &str) -> Option<Recommendation> {
 /// Nothing stood out: central differences with their default step.
 fn central(d: &Diagnosis, wrong_df: &str) -> Recommendation {
     let p = d.components.len();
+    let failed = d.failures.at_start.len();
+    // Measured only where F works: said so.
+    let where_ = if failed > 0 {
+        format!(
+            "Where F works (at the start θ of {} of {} samples), it is",
+            d.samples.saturating_sub(failed),
+            d.samples
+        )
+    } else {
+        "F is".into()
+    };
     Recommendation {
         method: Method::Central.name(),
         methods: vec![Method::Central.name()],
         settings: json!({}),
         why: format!(
-            "F is smooth to rounding, cheap and has {p} parameters: central differences with their default step are exact enough.{wrong_df}"
+            "{where_} smooth to rounding, cheap and has {p} parameters: central differences with their default step are exact enough.{wrong_df}"
         ),
     }
 }

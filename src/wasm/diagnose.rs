@@ -2,7 +2,7 @@
 //! (so Stop and the watchdog work the same way), with the report and the advice as JSON.
 
 use super::session::{now_ms, to_js, JsBlackBox, Thrown};
-use crate::diagnose::{self, Diagnoser, Diagnosis, SAMPLES};
+use crate::diagnose::{self, Diagnoser, Diagnosis, BUDGET, MAX_BUDGET, MIN_BUDGET};
 use crate::problem::BlackBox;
 use crate::session::Session;
 use js_sys::{Float64Array, Function};
@@ -23,7 +23,9 @@ pub struct WasmDiagnosis {
 #[wasm_bindgen(js_class = Diagnosis)]
 impl WasmDiagnosis {
     /// The same arguments as `Session`: the diagnosis looks at the first training samples
-    /// and the thetas the network starts from with these settings and seed.
+    /// and the thetas the network starts from with these settings and seed. The settings may
+    /// carry `"diagnose": {"budget": n}`, the F-evaluations per θ component (default
+    /// [`BUDGET`]; a larger one also looks at more samples, `diagnose::samples_for`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         settings_json: &str,
@@ -33,6 +35,7 @@ impl WasmDiagnosis {
         theta_true: Option<Function>,
         probe: Function,
     ) -> Result<WasmDiagnosis, JsValue> {
+        let budget = budget_of(settings_json);
         // The diagnosis makes the steps "auto" uses: it must not need them itself.
         let (cfg, bb) = JsBlackBox::prepare(
             settings_json,
@@ -51,10 +54,11 @@ impl WasmDiagnosis {
         let dims = bb.dims();
         let session = Session::new(cfg, Box::new(bb.clone())).map_err(|e| to_js(e, &thrown))?;
         let (xs, thetas) = session
-            .diagnosis_points(SAMPLES)
+            .diagnosis_points(diagnose::samples_for(budget))
             .map_err(|e| to_js(e, &thrown))?;
         let data_evals = session.data_evals();
-        let diagnoser = Diagnoser::new(dims, xs, thetas, scale.clone(), bb.has_jacobian());
+        let diagnoser =
+            Diagnoser::new(dims, xs, thetas, scale.clone(), bb.has_jacobian()).with_budget(budget);
         Ok(WasmDiagnosis {
             diagnoser: Some(diagnoser),
             report: None,
@@ -112,16 +116,17 @@ impl WasmDiagnosis {
             || self.report.as_ref().map_or(0, |r| r.evals),
             |d| d.evals(),
         );
+        let most = self.diagnoser.as_ref().map_or(0, |d| d.max_evals());
         let message = if self.stopped {
             "diagnosis stopped".to_string()
         } else if self.diagnoser.is_none() {
             format!("diagnosis done: {evals} F-evaluations")
         } else {
-            format!("diagnosing θ{done_components} of {of}: {evals} F-evaluations so far")
+            format!("diagnosing θ{done_components} of {of}: {evals} F-evaluations so far, at most {most}")
         };
         json!({
             "method": "diagnose", "done": self.diagnoser.is_none(), "stopped": self.stopped,
-            "component": done_components, "of": of, "evals": evals, "dataEvals": self.data_evals,
+            "component": done_components, "of": of, "evals": evals, "maxEvals": most, "dataEvals": self.data_evals,
             "message": message, "fMs": self.bb.f_time_ms(),
         })
         .to_string()
@@ -146,4 +151,17 @@ impl WasmDiagnosis {
         }
         v.to_string()
     }
+}
+
+/// The F-evaluations per θ component the settings ask for (`diagnose.budget`), within
+/// [`MIN_BUDGET`]..=[`MAX_BUDGET`]; [`BUDGET`] when they do not say.
+fn budget_of(settings_json: &str) -> u64 {
+    serde_json::from_str::<serde_json::Value>(settings_json)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/diagnose/budget")
+                .and_then(serde_json::Value::as_f64)
+        })
+        .filter(|b| b.is_finite())
+        .map_or(BUDGET, |b| (b.round() as u64).clamp(MIN_BUDGET, MAX_BUDGET))
 }

@@ -1,6 +1,7 @@
 // Not a test: `node tests/e2e/support/follow-recommendations.mjs smooth noisy ...` (after make build)
 // measures the README's table in "Diagnose F".
-// For each preset: Diagnose F, Apply recommendation, Run; prints the advice and what it gave.
+// For each preset: Diagnose F, Use only this (the recommended methods alone), Run; prints the
+// advice and what it gave.
 import { launchBrowser, serveStatic, openReady, waitForState, exportResults } from './harness.mjs';
 const server = await serveStatic();
 const browser = await launchBrowser();
@@ -11,7 +12,7 @@ for (const preset of process.argv.slice(2)) {
   await page.getByRole('button', { name: 'Diagnose F' }).click();
   await page.locator('#diagnosis-advice').filter({ hasText: 'Recommended' }).waitFor({ timeout: 120000 });
   const advice = await page.locator('#diagnosis-advice').textContent();
-  await page.getByRole('button', { name: 'Apply recommendation' }).click();
+  await page.getByRole('button', { name: 'Use only this' }).click();
   await page.getByRole('button', { name: 'Run' }).click();
   await waitForState(page, ['finished', 'error'], 900000);
   const r = await exportResults(page);
