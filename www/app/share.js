@@ -19,15 +19,37 @@ import { setStatus, showAlert } from './status.js';
 const LINK_RE = /^#?v\d+\./;
 
 /**
- * Whether a fragment is for the link reader: a share link, also with spaces or `%20` a mail
- * program put in, or clearly the data of one (long and base64-like: a link whose beginning
- * was cut off), which the reader then explains. Element ids like #editor-panel are not.
+ * Whether a fragment looks like a share link: one, also with spaces or `%20` a mail program
+ * put in, or clearly the data of one (long and base64-like: a link whose beginning was cut
+ * off), which the core's reader then explains.
  * @param {string} hash
  */
-export function isLinkFragment(hash) {
+function looksLikeLink(hash) {
   const squeezed = hash.replace(/%20|\s/g, '');
   return LINK_RE.test(squeezed) || /^#?[A-Za-z0-9_\-.+/%=]{24,}$/.test(squeezed);
 }
+
+/** Whether a fragment names an element of the page (#editor-panel: the skip link's). @param {string} hash */
+function isElementId(hash) {
+  const id = hash.replace(/^#/, '');
+  let decoded = id;
+  try { decoded = decodeURIComponent(id); } catch { /* not percent-encoded text: as it is */ }
+  return document.getElementById(id) !== null || document.getElementById(decoded) !== null;
+}
+
+/**
+ * Whether a fragment is for the link reader: anything but nothing and an element's id. A
+ * link whose text a chat program mangled (#!!abc%%) is still a link, a damaged one, and is
+ * said to be.
+ * @param {string} hash
+ */
+export function isLinkFragment(hash) {
+  return looksLikeLink(hash) || (hash.replace(/^#/, '') !== '' && !isElementId(hash));
+}
+
+/** What the core says of a link whose characters were changed (src/share/codec.rs), said
+ * too of a fragment that is neither a link nor an element's id. */
+const DAMAGED = 'This share link could not be read: it is damaged (characters were changed).';
 
 /**
  * The state a link carries, as the core's codec reads it.
@@ -140,6 +162,8 @@ export function openLink(fragment) {
   if (!wasm) return;
   let decoded;
   try {
+    // Not even the shape of a link: its characters were changed beyond reading.
+    if (!looksLikeLink(fragment)) throw new Error(DAMAGED);
     decoded = JSON.parse(wasm.decodeState(fragment));
   } catch (e) {
     setStatus('idle', idleText());
