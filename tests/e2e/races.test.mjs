@@ -291,7 +291,7 @@ test('a method\'s own learning rate replaces the shared one for it alone, travel
   const { page, context, consoleProblems } = await openSmall({ repeats: 1, budget: 3000 });
   try {
     const own = page.getByLabel('Own learning rate of SPSA');
-    assert.equal(await own.getAttribute('placeholder'), 'shared rate');
+    assert.equal(await own.getAttribute('placeholder'), 'shared');
     await own.fill('0');
     await page.getByRole('button', { name: 'Run' }).click();
     assert.match(await textOf(page.getByRole('alert')), /Own learning rate of SPSA must be greater than 0 and at most 10, got 0/);

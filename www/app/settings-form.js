@@ -55,6 +55,8 @@ export function prepareSettingsForm() {
         const own = perMethodField(spec, m);
         const box = field(own.id);
         box.setAttribute('aria-label', own.label);
+        // Short enough to read whole in the narrow box beside the method's name.
+        box.setAttribute('placeholder', 'shared');
         box.setAttribute('min', String(own.min));
         box.setAttribute('max', String(own.max));
         box.title = `${own.label}: ${spec.help}`;
