@@ -29,6 +29,13 @@ async function openSmall() {
   return opened;
 }
 
+/** Runs an exported policy file's `--check` with python3: its theta is the page's to 1e-12. */
+function checkPython(file) {
+  const out = JSON.parse(execFileSync('python3', [file, '--check'], { encoding: 'utf8' }));
+  assert.ok(out.checks >= 1, JSON.stringify(out));
+  assert.ok(out.maxError <= 1e-12, `Python's theta differs from the page's by ${out.maxError}`);
+}
+
 /** Runs the race to finished; its results.json. */
 async function race(page) {
   await runRace(page, { timeout: 60_000 });
@@ -50,9 +57,7 @@ test('Load weights: the next Run starts from the exported network; Export Python
 
     const p = await download(first.page, 'Export Python');
     assert.equal(p.name, 'policy-central.py');
-    const out = JSON.parse(execFileSync('python3', [p.file, '--check'], { encoding: 'utf8' }));
-    assert.ok(out.checks >= 1, JSON.stringify(out));
-    assert.ok(out.maxError <= 1e-12, `Python's theta differs from the page's by ${out.maxError}`);
+    checkPython(p.file);
     // And it runs as a program: theta for given inputs, inside the bounds.
     const thetas = JSON.parse(execFileSync('python3', [p.file], { input: '[[0.5], [-1.0]]', encoding: 'utf8' }));
     assert.equal(thetas.length, 2);
@@ -79,5 +84,56 @@ test('Load weights: the next Run starts from the exported network; Export Python
   } finally {
     await next.context.close();
     await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+// The same problem with dF: the analytic gradient beats SPSA clearly.
+const WITH_DF = `${SCRIPT}function dF(x, theta) { return [[x[0], Math.cos(theta[1])], [0, x[0] * x[0]]]; }
+`;
+
+/** The method a results.json's verdict names as winner, else the lowest median final loss. */
+function expectedPolicy(results) {
+  const label = { exact: 'Analytic gradient', spsa: 'SPSA' };
+  const winner = Object.keys(label).find((m) => results.verdict.startsWith(`${label[m]} wins`));
+  if (winner) return winner;
+  return [...results.summary].sort((a, b) => a.finalTrainLoss.median - b.finalTrainLoss.median)[0].method;
+}
+
+test('Export Python with Repeats 3: the winner\'s policy by default, its median repeat named in the header; any method on choice', async () => {
+  const { page, context, consoleProblems } = await openReady(env.browser, env.url);
+  try {
+    await setScript(page, WITH_DF);
+    await page.getByRole('checkbox', { name: 'Central differences', exact: true }).uncheck();
+    await page.getByRole('checkbox', { name: 'Analytic gradient', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'SPSA', exact: true }).check();
+    await fill(page, 'F-evaluation budget', 3000);
+    await fill(page, 'Log points', 5);
+    await fill(page, 'Repeats', 3);
+    await runRace(page, { timeout: 120_000 });
+    const results = await exportResults(page);
+    const method = expectedPolicy(results);
+    assert.equal(await page.locator('#export-python-method').inputValue(), method, 'the menu starts at the winner');
+
+    const p = await download(page, 'Export Python');
+    assert.equal(p.name, `policy-${method}.py`);
+    // The repeat with the median final training loss of the three, named in the header.
+    const runs = results.runs.filter((r) => r.method === method).sort((a, b) => a.final.trainLoss - b.final.trainLoss);
+    assert.equal(runs.length, 3);
+    const median = runs[1];
+    const text = p.body.toString('utf8');
+    const header = text.slice(0, text.indexOf('"""', 3));
+    assert.match(header, new RegExp(`repeat ${median.repeat + 1} of 3 \\(seed ${median.seed}\\): the repeat whose final training loss`), header);
+    checkPython(p.file);
+
+    // Any other method, chosen in the menu beside the button.
+    const other = method === 'exact' ? 'spsa' : 'exact';
+    await page.selectOption('#export-python-method', other);
+    const q = await download(page, 'Export Python');
+    assert.equal(q.name, `policy-${other}.py`);
+    checkPython(q.file);
+    await page.locator('.exports').screenshot({ path: 'tests/e2e/artifacts/export-python-menu.png' });
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
   }
 });

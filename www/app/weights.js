@@ -1,8 +1,14 @@
 // Trained networks in and out: "Load weights" takes a weights.json the page exported and the
 // next Run starts from those networks (each method from its own, or all from the only one);
-// "Export Python" writes the trained network as a self-contained Python file.
+// "Export Python" writes a method's trained network as a self-contained Python file: the
+// method chosen in the menu beside it (by default the verdict's winner, else the method with
+// the lowest median final training loss), with repeats the repeat whose final training loss
+// is the median. `exportPython(method)` does it for any method (the results table's rows).
 // The loaded networks are the page's state (state.js: loadedWeights).
-import { $, button, download, input, setProp } from './dom.js';
+import { $, button, download, el, input, setProp } from './dom.js';
+import { fmtNum } from './format.js';
+import { METHOD } from './methods.js';
+import { raceSummary } from './race.js';
 import { state, set, subscribe } from './state.js';
 import { showAlert, clearAlert } from './status.js';
 
@@ -78,18 +84,31 @@ const py = (v) => {
 };
 
 /**
+ * Which run a Python file holds, for its header: the method, and with repeats which repeat
+ * (0-based), of how many, its seed and its final training loss.
+ * @typedef {{method: string, repeat?: number, repeats?: number, seed?: number | null, finalLoss?: number | null}} PolicySource
+ */
+
+/**
  * A self-contained Python file with the network: `policy(x)` returns theta (bounds included),
  * standard library only (NumPy is used when present), the problem script as a comment.
  * `checks`: inputs and the theta the page computed for them, which `python3 policy.py --check`
  * compares with its own.
- * @param {Network} net @param {string} method @param {string} script
+ * @param {Network} net @param {string | PolicySource} source  the method, or which run
+ * @param {string} script
  * @param {{x: number[], theta: number[]}[]} [checks]
  */
-export function pythonSource(net, method, script, checks = []) {
+export function pythonSource(net, source, script, checks = []) {
+  const from = typeof source === 'string' ? { method: source } : source;
+  const method = from.method;
+  const label = METHOD[method]?.label ?? method;
+  const which = from.repeats && from.repeats > 1 && from.repeat !== undefined
+    ? `\nIt is repeat ${from.repeat + 1} of ${from.repeats}${from.seed !== null && from.seed !== undefined ? ` (seed ${from.seed})` : ''}: the repeat whose final training loss${Number.isFinite(from.finalLoss) ? `, ${fmtNum(/** @type {number} */ (from.finalLoss))},` : ''} is the median of the ${from.repeats}.`
+    : '';
   const layers = net.layers.map((/** @type {any} */ l) => `    (\n      [${l.weights.map((/** @type {number[]} */ r) => `[${r.map(py).join(', ')}]`).join(',\n       ')}],\n      [${l.bias.map(py).join(', ')}],\n    )`).join(',\n');
   const bounds = Array.isArray(net.outputBounds) ? `[${net.outputBounds.map((/** @type {number[]} */ b) => `(${py(b[0])}, ${py(b[1])})`).join(', ')}]` : 'None';
   const comment = script.split('\n').map((line) => `# ${line}`).join('\n');
-  return `"""The policy network trained by the Blackbox Gradients Playground (method: ${method}).
+  return `"""The policy network trained by the Blackbox Gradients Playground (method: ${method}, ${label}).${which}
 
 policy(x) returns theta for an input x (a list of ${net.sizes[0]} numbers): a network
 ${net.sizes.join(' -> ')} with ${net.activation} hidden layers, a linear last layer${bounds === 'None' ? '' : ', then each output squashed into its bounds by a scaled tanh'}.
@@ -180,7 +199,7 @@ ${comment}
 `;
 }
 
-// Networks parsed from runs' weights, by the weights' text: the Export Python button's state
+// Networks parsed from runs' weights, by the weights' text: the Export Python menu's state
 // is checked on every change of the runs, and a run's weights do not change once it is done.
 /** @type {Map<string, Network | null>} */
 const parsed = new Map();
@@ -197,34 +216,113 @@ function parsedNetwork(/** @type {string} */ weights) {
   return parsed.get(weights) ?? null;
 }
 
-/** The trained network of each method of the race shown (the first repeat's with repeats),
- * with up to 5 inputs and the theta the run computed there (its fit report). */
-function trainedNetworks() {
-  /** @type {Record<string, {net: Network, checks: {x: number[], theta: number[]}[]}>} */
-  const out = {};
-  for (const r of state.comparison?.runs.values() ?? []) {
-    if (!r.weights || out[r.method]) continue;
-    const net = parsedNetwork(r.weights);
-    if (!net) continue;
-    const fit = /** @type {Record<string, any> | null} */ (r.fit);
-    const checks = [];
-    if (fit && Array.isArray(fit.x) && Array.isArray(fit.thetaLearned)) {
-      const n = Math.min(5, Math.floor(fit.x.length / fit.xDim));
-      for (let i = 0; i < n; i++) {
-        checks.push({ x: fit.x.slice(i * fit.xDim, (i + 1) * fit.xDim), theta: fit.thetaLearned.slice(i * fit.thetaDim, (i + 1) * fit.thetaDim) });
-      }
+/** A run's trained network, with up to 5 inputs and the theta the run computed there (its
+ * fit report), or null when it has none. @param {import('./comparison.js').Run} r */
+function trainedOf(r) {
+  const net = r.weights ? parsedNetwork(r.weights) : null;
+  if (!net) return null;
+  const fit = /** @type {Record<string, any> | null} */ (r.fit);
+  const checks = [];
+  if (fit && Array.isArray(fit.x) && Array.isArray(fit.thetaLearned)) {
+    const n = Math.min(5, Math.floor(fit.x.length / fit.xDim));
+    for (let i = 0; i < n; i++) {
+      checks.push({ x: fit.x.slice(i * fit.xDim, (i + 1) * fit.xDim), theta: fit.thetaLearned.slice(i * fit.thetaDim, (i + 1) * fit.thetaDim) });
     }
-    out[r.method] = { net, checks };
+  }
+  return { net, checks };
+}
+
+/**
+ * The run of each method of the race shown whose network Export Python writes: with repeats,
+ * the repeat with the median final training loss (the lower of the two middle ones for an
+ * even count; runs without a final loss come last), among the runs that trained a network.
+ */
+function policyRuns() {
+  /** @type {Map<string, import('./comparison.js').Run[]>} */
+  const byMethod = new Map();
+  for (const r of state.comparison?.runs.values() ?? []) {
+    if (!r.weights || !parsedNetwork(r.weights)) continue;
+    const list = byMethod.get(r.method) ?? [];
+    list.push(r);
+    byMethod.set(r.method, list);
+  }
+  /** @type {Map<string, import('./comparison.js').Run>} */
+  const out = new Map();
+  for (const [method, runs] of byMethod) {
+    const loss = (/** @type {import('./comparison.js').Run} */ r) => {
+      const v = r.final.trainLoss;
+      return typeof v === 'number' && Number.isFinite(v) ? v : Infinity;
+    };
+    const sorted = [...runs].sort((a, b) => loss(a) - loss(b) || a.repeat - b.repeat);
+    const finite = sorted.filter((r) => loss(r) < Infinity);
+    out.set(method, finite.length ? finite[Math.floor((finite.length - 1) / 2)] : sorted[0]);
   }
   return out;
 }
 
-function exportPython() {
+/**
+ * The method Export Python writes unless another is chosen: the verdict's winner, else the
+ * method with the lowest median final training loss (the core's summary), among those with a
+ * trained network; null when none has one.
+ */
+export function defaultPolicyMethod() {
+  const runs = policyRuns();
+  if (!runs.size) return null;
+  const race = raceSummary(state.comparison);
+  if (race?.winner && runs.has(race.winner)) return race.winner;
+  const median = (/** @type {string} */ m) => {
+    const v = race?.summary.find((s) => s.method === m)?.finalTrainLoss.median;
+    return typeof v === 'number' && Number.isFinite(v) ? v : Infinity;
+  };
+  return [...runs.keys()].sort((a, b) => median(a) - median(b))[0];
+}
+
+/**
+ * Downloads `policy-<method>.py` for a method of the race shown (default: the one chosen in
+ * the menu beside Export Python): its network, with repeats the median repeat's. False when
+ * that method trained no network.
+ * @param {string} [method]
+ */
+export function exportPython(method = chosenMethod() ?? '') {
   const c = state.comparison;
-  for (const [method, { net, checks }] of Object.entries(trainedNetworks())) {
-    const text = pythonSource(net, method, c?.script ?? '', checks);
-    download(`policy-${method}.py`, new Blob([text], { type: 'text/x-python' }));
+  const run = policyRuns().get(method);
+  const trained = run && trainedOf(run);
+  if (!c || !run || !trained) return false;
+  const text = pythonSource(trained.net, {
+    method, repeat: run.repeat, repeats: c.repeats, seed: run.seed, finalLoss: run.final.trainLoss,
+  }, c.script, trained.checks);
+  download(`policy-${method}.py`, new Blob([text], { type: 'text/x-python' }));
+  return true;
+}
+
+const menu = () => /** @type {HTMLSelectElement} */ ($('export-python-method'));
+
+/** The method chosen in the menu, if it has a network now. */
+function chosenMethod() {
+  const v = menu().value;
+  return v && policyRuns().has(v) ? v : defaultPolicyMethod();
+}
+
+/** The menu follows the race shown: a choice per method with a network, the default first
+ * chosen; a choice the person made stays while the same race is shown. */
+function renderMenu() {
+  const runs = policyRuns();
+  const box = menu();
+  const best = defaultPolicyMethod();
+  const race = raceSummary(state.comparison);
+  const key = `${state.comparison?.id ?? ''}|${[...runs.keys()].join(',')}|${best}`;
+  if (box.dataset.key !== key) {
+    const kept = box.dataset.race === String(state.comparison?.id ?? '') && box.dataset.chosen === 'person' ? box.value : null;
+    box.replaceChildren(...[...runs.keys()].map((m) => el('option', { value: m },
+      `${METHOD[m]?.label ?? m}${m === race?.winner ? ' (winner)' : m === best ? ' (lowest loss)' : ''}`)));
+    box.value = kept && runs.has(kept) ? kept : (best ?? '');
+    if (!kept) box.dataset.chosen = 'default';
+    box.dataset.key = key;
+    box.dataset.race = String(state.comparison?.id ?? '');
   }
+  setProp(box, 'disabled', !runs.size);
+  setProp(box, 'hidden', !runs.size);
+  setProp(button('export-python'), 'disabled', !runs.size);
 }
 
 /** Wires Load weights, Forget them and Export Python. */
@@ -236,10 +334,17 @@ export function bindWeights() {
     if (chosen) load(chosen);
   });
   button('forget-weights').addEventListener('click', () => { set({ loadedWeights: null }); showNote(); });
-  button('export-python').addEventListener('click', exportPython);
+  // The method to export: a menu beside the button (index.html has the button only).
+  const exportButton = button('export-python');
+  exportButton.title = 'Download the chosen method\'s trained network as a self-contained Python file: def policy(x) returns theta (with repeats, the repeat with the median final loss)';
+  exportButton.after(el('select', {
+    id: 'export-python-method', 'aria-label': 'Method to export as Python', disabled: true, hidden: true,
+    title: 'Whose network Export Python writes: by default the winner, else the lowest median final loss',
+    style: 'width: auto; max-width: 16em; font-size: 12.5px; padding: 3px 6px;',
+    onchange: () => { menu().dataset.chosen = 'person'; },
+  }));
+  exportButton.addEventListener('click', () => { exportPython(); });
   subscribe((changed) => {
-    if (changed.has('comparison') || changed.has('runs')) {
-      setProp(button('export-python'), 'disabled', !Object.keys(trainedNetworks()).length);
-    }
+    if (changed.has('comparison') || changed.has('runs')) renderMenu();
   });
 }
