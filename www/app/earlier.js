@@ -1,11 +1,16 @@
 // Comparing with earlier races: "Load results" reads a results.json (schema 1, 2 or 3) into a
 // comparison that is over from the start, shown in the table and charts like a race that just
-// ended; "Pin" keeps the current race as a faded overlay on the loss chart when the next one
+// ended, and puts the race back into the page: its script, its methods ticked, its settings
+// (and the charts shown, when the file says), so that the page looks as it did when the race
+// finished and Share link shares that race. The person's own script is kept as "My script"
+// first. "Pin" keeps the current race as a faded overlay on the loss chart when the next one
 // runs (Unpin or Reset clears it).
-import { HISTORY_FIELDS } from '../schema.js';
+import { CHARTS, HISTORY_FIELDS } from '../schema.js';
 import { Comparison, Run } from './comparison.js';
 import { button, input, setProp, setText } from './dom.js';
-import { METHOD } from './methods.js';
+import { METHOD, setSelectedMethods } from './methods.js';
+import { keepMyScript } from './presets-ui.js';
+import { applySettings, saveSettings, syncCharts, syncDataSource } from './settings-form.js';
 import { state, set, subscribe } from './state.js';
 import { clearAlert, setStatus, showAlert } from './status.js';
 
@@ -101,9 +106,47 @@ async function load(file) {
   }
   state.runner?.killAll(); // workers of a stopped race still finishing: their results would be dropped
   set({ comparison: c, comparisons: c.id });
+  const restored = restoreRace(c);
   const n = c.runs.size;
   const m = new Set([...c.runs.values()].map((r) => r.method)).size;
   setStatus('finished', `Loaded ${file.name}: ${n} run${n === 1 ? '' : 's'} of ${m} method${m === 1 ? '' : 's'}. ${c.summary()}`);
+  const previous = restored.replaced;
+  if (previous !== null) {
+    const editor = /** @type {import('./state.js').Editor} */ (state.editor);
+    showAlert({ kind: 'notice', title: `Loaded the race's script from ${file.name}.`,
+      message: 'Your own script stays under "My script" in the Preset menu.',
+      actions: [{ label: 'Restore my script', run: () => { editor.setText(previous); } }] });
+  }
+}
+
+/**
+ * Puts a loaded race back into the page: its script in the editor, its methods ticked, its
+ * settings in the inputs (a setting an older file lacks: its default), and the charts it
+ * showed when the file says. The editor's script, if it is the person's own, is kept as
+ * "My script" first; `replaced` is it, to offer back (null when nothing of theirs was replaced).
+ * @param {Comparison} c
+ * @returns {{replaced: string | null}}
+ */
+function restoreRace(c) {
+  const editor = state.editor;
+  if (!editor) return { replaced: null };
+  const previous = editor.getText();
+  const own = keepMyScript();
+  /** @type {string | null} */
+  let replaced = null;
+  if (c.script.trim() && c.script !== previous) {
+    editor.setText(c.script);
+    if (own) replaced = previous;
+  }
+  setSelectedMethods(c.methods);
+  const config = c.config;
+  applySettings(config, { missingAsDefault: true });
+  syncDataSource();
+  const charts = Array.isArray(config.charts) && config.charts.every((/** @type {unknown} */ k) => typeof k === 'string' && CHARTS.includes(k))
+    ? config.charts : undefined;
+  syncCharts(charts);
+  saveSettings();
+  return { replaced };
 }
 
 /** Pin and Unpin, and whether they and Load results can be used now. */

@@ -52,6 +52,7 @@ export function showPresetOf(script) {
  * @returns {(text: string, byUser?: boolean) => void}
  */
 export function scriptSaver() {
+  flushTyped = () => save();
   let timer = 0;
   let mine = false;
   /** @type {string | null} */
@@ -81,6 +82,20 @@ export function scriptSaver() {
     pending = text;
     save();
   };
+}
+
+/** Saves at once what the person typed and the saver has not saved yet (set by scriptSaver). */
+let flushTyped = () => {};
+
+/**
+ * Before the page puts a script of its own into the editor (a loaded race): saves what the
+ * person typed at once, so that their own script is kept as "My script" (never lost), and
+ * says whether the editor holds the person's own script (then the caller offers it back).
+ */
+export function keepMyScript() {
+  flushTyped();
+  const text = state.editor?.getText() ?? '';
+  return text.trim() !== '' && !presetFor(text) && text === myScript();
 }
 
 /** The person's own script, kept in this browser, or null. */

@@ -5,7 +5,7 @@ import { SETTINGS, CHARTS } from '../schema.js';
 import { $, el, field, input, storage, STORAGE } from './dom.js';
 import {
   SettingsError, SETTING_BY_ID, DEFAULT_VALUES, PERSISTED_INPUTS, buildSettings,
-  inputValues, settingValue, chartToggle, perMethodField,
+  inputValues, settingValue, chartToggle, perMethodField, SETTING_PATHS, getPath,
 } from './settings.js';
 import { METHODS } from './methods.js';
 import { fmtCount } from './format.js';
@@ -146,11 +146,20 @@ export function readPageSetting(id) {
 }
 
 /**
- * Puts run settings (a link's) into the inputs: the inverse of readSettings.
+ * Puts run settings (a link's) into the inputs: the inverse of readSettings. With
+ * `missingAsDefault`, a setting they do not hold (an older results.json's) gets its default
+ * rather than a blank input.
  * @param {Record<string, any>} settings
+ * @param {{missingAsDefault?: boolean}} [options]
  */
-export function applySettings(settings) {
-  writeInputs(inputValues(settings));
+export function applySettings(settings, { missingAsDefault = false } = {}) {
+  const values = inputValues(settings);
+  if (missingAsDefault) {
+    for (const [id, path] of Object.entries(SETTING_PATHS)) {
+      if (getPath(settings, path) === undefined && id in DEFAULT_VALUES) values[id] = DEFAULT_VALUES[id];
+    }
+  }
+  writeInputs(values);
 }
 
 export function saveSettings() {
