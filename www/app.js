@@ -85,8 +85,9 @@ function boot() {
   bindEarlier();
   subscribe((changed) => {
     if (changed.has('comparison')) charts.reset();
-    else if (['runs', 'layout', 'wasm', 'hiddenMethods', 'logLoss', 'pinned'].some((k) => changed.has(/** @type {any} */ (k)))) charts.schedule();
-    if (changed.has('methods')) updateIdleText();
+    else if (['runs', 'layout', 'wasm', 'hiddenMethods', 'logLoss', 'pinned', 'draw'].some((k) => changed.has(/** @type {any} */ (k)))) charts.schedule();
+    // The idle text names the methods Run starts: a script's dF decides whether Analytic gradient is one.
+    if (changed.has('methods') || changed.has('edited')) updateIdleText();
   });
 
   $('run').addEventListener('click', () => startComparison());

@@ -3,13 +3,15 @@
 // hover readout, and the warm-up of the chart code before the first run. With repeats the
 // loss chart shows each method's median curve and band (the core's race summary). The axis
 // ranges come from the runs that did not diverge; a diverged curve is clipped to them and
-// marked. The legend's entries show and hide methods; a pinned earlier race is drawn faded.
+// marked. Beside the loss chart, the race's data profile (Moré and Wild): each method's share
+// of runs converged against F-evaluations. The legend's entries show and hide methods; a
+// pinned earlier race is drawn faded.
 import { CHARTS } from '../schema.js';
 import { $, darkMode, el, input, onDarkModeChange, setProp } from './dom.js';
 import { fmtNum } from './format.js';
 import { METHOD } from './methods.js';
 import { byMethod, diverged, raceSummary, ran } from './race.js';
-import { state, set } from './state.js';
+import { state, set, takeDrawWaiters } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
 /** @typedef {import('./comparison.js').Comparison} Comparison */
@@ -18,8 +20,10 @@ import { state, set } from './state.js';
  * What drawChart draws (src/plot.rs ChartSpec). `band`: [x, lo, hi] points drawn as a faint
  * filled polygon under the line. `clip`: the page clips this series to the range of the
  * others (it diverged); drawChart ignores the field.
+ * `bandLabel`: what the hover readout calls the band's upper edge (the page's; drawChart
+ * ignores it, as it does hoverLabel).
  * @typedef {{label: string, hoverLabel?: string, color: string, points: number[][], light: boolean,
- *   band?: number[][], clip?: boolean}} Series
+ *   band?: number[][], bandLabel?: string, clip?: boolean}} Series
  * @typedef {{title: string, xLabel: string, yLabel: string, logX: boolean, logY: boolean,
  *   kind: 'line'|'scatter', diagonal?: boolean, yLimits?: number[], series: Series[]}} ChartSpec
  * @typedef {{left: number, right: number, top: number, bottom: number, xMin: number, xMax: number,
@@ -36,10 +40,15 @@ const PLACEHOLDER = Object.freeze({
   fit: 'The fit appears when a method finishes.',
   theta: 'θ(x) appears when a method finishes.',
   sweep: 'The step-size sweep appears when Central, Forward differences or Analytic gradient finishes.',
+  profile: 'The share of runs converged appears here.',
 });
 
-/** The canvas of each chart, by its id in schema.js's CHARTS. */
-export const chartCanvases = () => Object.fromEntries(CHARTS.map((k) => [k, /** @type {HTMLCanvasElement} */ ($(`chart-${k}`))]));
+/** The charts the page draws: schema.js's CHARTS (those a share link can show or hide) and
+ * the data profile, which shows with the loss chart (the link format's list is frozen). */
+const DRAWN = [...CHARTS, 'profile'];
+
+/** The canvas of each chart, by its id. */
+export const chartCanvases = () => Object.fromEntries(DRAWN.map((k) => [k, /** @type {HTMLCanvasElement} */ ($(`chart-${k}`))]));
 
 const positive = (/** @type {number | null} */ v) => Number.isFinite(v) && /** @type {number} */ (v) > 0;
 
@@ -156,17 +165,24 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
     // With repeats, each run's line is thin: the runs of a method show their spread.
     const clip = diverged(r);
     const withErr = r.history.filter((h) => positive(h.gradRelErr));
-    // Stochastic methods: the estimate's own standard error (gradSE, relative to its norm) as
-    // a band around the error. An error inside its band is noise; one above it, bias. One run
-    // per method gets it (with repeats the runs' spread shows the noise already).
-    const seBand = repeated ? [] : withErr.filter((h) => positive(h.gradSE))
-      .map((h) => [h.evals, Math.max(h.gradRelErr - h.gradSE, h.gradRelErr / 10), h.gradRelErr + h.gradSE]);
+    // Stochastic methods: the 95% noise level of the estimate, 1.96 gradSE (its standard error
+    // relative to the reference's norm, as gradRelErr is), as a band from a small floor up to
+    // it. An unbiased estimate's error stays inside the band about 95% of the time; a line
+    // above it means bias. One run per method gets it (with repeats the runs' spread shows
+    // the noise already).
+    const noise = repeated ? [] : withErr.filter((h) => positive(h.gradSE)).map((h) => [h.evals, NOISE_95 * /** @type {number} */ (h.gradSE)]);
+    const floor = Math.min(...noise.map((p) => p[1])) / 10;
     grad.push({ label: '', hoverLabel: r.label, color: c, light: repeated, clip,
-      points: withErr.map((h) => [h.evals, h.gradRelErr]), ...(seBand.length ? { band: seBand } : {}) });
-    // Surrogate methods: F̃'s error on rows it had not been fitted on (share of F's variance),
-    // thin, on the same relative-error axis.
+      points: withErr.map((h) => [h.evals, h.gradRelErr]),
+      ...(noise.length ? { band: noise.map((p) => [p[0], floor, p[1]]), bandLabel: `${r.label}: 95% noise level (1.96·SE; above it means bias)` } : {}) });
+    // Surrogate methods: F̃'s error on rows it had not been fitted on, thin, on the same
+    // relative-error axis: its values (share of F's variance) and its slopes (dF̃/dθ against
+    // the reference's, relative), the slopes a shade darker.
+    const first = !repeated || r.repeat === 0;
     const fitErr = r.history.filter((h) => positive(h.surrogateErr)).map((h) => [h.evals, h.surrogateErr]);
-    if (fitErr.length) grad.push({ label: repeated && r.repeat > 0 ? '' : `${r.info.label}: F̃ error`, hoverLabel: `${r.label}: F̃ out-of-sample error`, color: c, light: true, points: fitErr });
+    if (fitErr.length) grad.push({ label: first ? `${r.info.label}: F̃ values` : '', hoverLabel: `${r.label}: F̃ out-of-sample error (values)`, color: c, light: true, points: fitErr });
+    const slopeErr = r.history.filter((h) => positive(h.surrogateGradErr)).map((h) => [h.evals, h.surrogateGradErr]);
+    if (slopeErr.length) grad.push({ label: first ? `${r.info.label}: F̃ slopes` : '', hoverLabel: `${r.label}: F̃ error on slopes`, color: shade(c), light: true, points: slopeErr });
     cos.push({ label: '', hoverLabel: r.label, color: c, light: repeated,
       points: r.history.filter((h) => Number.isFinite(h.gradCos)).map((h) => [h.evals, h.gradCos]) });
   }
@@ -174,6 +190,7 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
   const firsts = repeated ? shown.filter((r) => r.repeat === 0) : shown;
   const specs = {
     loss: { title: 'Loss', xLabel: 'F-evaluations (learning)', yLabel: 'MSE', logX: false, logY: logLoss, kind: 'line', series: strip(clipDiverged(loss)) },
+    profile: profileSpec(shown, summary),
     grad: { title: 'Gradient-estimate error', xLabel: 'F-evaluations (learning)', yLabel: 'relative L2 error', logX: false, logY: true, kind: 'line', series: strip(clipDiverged(grad)) },
     cos: { title: 'Gradient cosine', xLabel: 'F-evaluations', yLabel: 'cos(estimate, reference)', logX: false, logY: false, kind: 'line', series: cos, yLimits: [-1, 1] },
     fit: fitSpec(firsts),
@@ -181,6 +198,64 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
   };
   const theta = thetaSpec(firsts);
   return /** @type {Record<string, ChartSpec>} */ (theta ? { ...specs, theta } : specs);
+}
+
+/** A standard normal's two-sided 95% quantile: the noise level an unbiased estimate's error
+ * stays under about 95% of the time, in standard errors. */
+const NOISE_95 = 1.96;
+
+/**
+ * A colour a shade darker (lighter in dark mode), for a second line of the same method.
+ * @param {string} hex  #rrggbb
+ */
+function shade(hex) {
+  const to = darkMode() ? 255 : 0;
+  const mix = (/** @type {number} */ i) => Math.round(0.45 * parseInt(hex.slice(i, i + 2), 16) + 0.55 * to).toString(16).padStart(2, '0');
+  return `#${mix(1)}${mix(3)}${mix(5)}`;
+}
+
+/**
+ * The race's data profile (Moré and Wild 2009, for one problem): for each method, the share
+ * of its runs that had converged by the race's rule within x learning F-evaluations (the
+ * first log point past the goal: the core's summary.profiles), as steps in its colour, x on
+ * a log axis from the first learning log point to the last, y from 0 to 1.
+ * @param {Run[]} runs @param {import('./race.js').RaceSummary | null} summary
+ * @returns {ChartSpec}
+ */
+function profileSpec(runs, summary) {
+  const rule = summary?.rule;
+  const title = rule?.kind === 'relative' ? `Runs converged (τ = ${rule.tau})`
+    : rule?.kind === 'fixed' ? `Runs converged (Target ${Math.round(1000 * rule.target) / 10}% of start)` : 'Runs converged';
+  const spec = { title, xLabel: 'F-evaluations (learning)', yLabel: 'share of runs converged', logX: true, logY: false,
+    kind: /** @type {const} */ ('line'), yLimits: [-0.05, 1.05], series: /** @type {Series[]} */ ([]) };
+  let lo = Infinity;
+  let hi = 0;
+  for (const r of runs) {
+    for (const h of r.history) {
+      if (h.evals > 0 && finite(h.trainLoss)) { lo = Math.min(lo, h.evals); hi = Math.max(hi, h.evals); }
+    }
+  }
+  if (!summary || !(hi > lo)) return spec;
+  for (const [method, list] of byMethod(runs)) {
+    const profile = summary.profiles.find((p) => p.method === method);
+    if (!profile) continue;
+    const n = list.filter(ran).length;
+    // Steps: flat at the share so far, up at each count where more runs had converged. A run
+    // that converged at its first log point (0 learning evaluations) counts from the left edge.
+    const points = [[lo, 0]];
+    let share = 0;
+    for (const [evals, s] of profile.points) {
+      const x = Math.min(hi, Math.max(lo, evals));
+      points.push([x, share], [x, s]);
+      share = s;
+    }
+    points.push([hi, share]);
+    const label = markedLabel(METHOD[method].label, list);
+    spec.series.push({ label, hoverLabel: `${label}: share of ${n} run${n === 1 ? '' : 's'} converged`, color: METHOD[method].colour, light: false, points });
+  }
+  // A one-point band draws nothing but keeps the y axis at [0, 1] whatever the shares are.
+  if (spec.series.length) spec.series[0] = { ...spec.series[0], band: [[lo, 0, 1]] };
+  return spec;
 }
 
 /**
@@ -319,13 +394,19 @@ function toggleMethod(method) {
 }
 
 /**
- * The verdict under the legend once a race is over (or loaded): the core's sentence.
+ * The verdict under the legend once a race is over (or loaded): the core's sentence, then on
+ * its own line what the clock says beside it (the time note), if anything.
  * @param {Comparison | null} c
  */
 function renderVerdict(c) {
   const text = c && c.over ? c.summary() : '';
+  const note = text ? raceSummary(c)?.timeNote ?? '' : '';
   const p = $('verdict');
-  if (p.textContent !== text) p.textContent = text;
+  const key = `${text}\n${note}`;
+  if (p.dataset.key !== key) {
+    p.dataset.key = key;
+    p.replaceChildren(el('span', { class: 'verdict-text' }, text), note ? el('span', { class: 'time-note' }, note) : '');
+  }
   setProp(p, 'hidden', !text);
 }
 
@@ -347,6 +428,8 @@ export class Charts {
   /** @type {Record<string, {geometry: Geometry, spec: ChartSpec, json: string} | null>} for the hover readout and PNG exports */
   #plotted = {};
   #frame = 0;
+  /** Called once the charts queued so far are drawn (state.js whenDrawn). @type {(() => void)[]} */
+  #waiters = [];
   #lastDraw = 0;
   #queued = false;
   /** Redrawn with the legend, at the same times. @type {() => void} */
@@ -405,14 +488,24 @@ export class Charts {
     const runs = c ? [...c.runs.values()] : [];
     const repeated = Boolean(c && c.repeats > 1);
     const pinned = state.pinned && state.pinned !== c ? state.pinned : null;
+    // What waits for the page to show the state as it is now is called once this redraw's
+    // charts are on their canvases.
+    this.#waiters.push(...takeDrawWaiters());
     renderLegend(runs, repeated, pinned);
     this.#alongside();
     renderVerdict(c);
     const specs = chartSpecs(runs, {
-      hidden: state.hiddenMethods, logLoss: state.logLoss, repeated, summary: repeated ? raceSummary(c) : null, pinned,
+      hidden: state.hiddenMethods, logLoss: state.logLoss, repeated, summary: raceSummary(c), pinned,
     });
     $('theta-figure').hidden = !specs.theta;
     for (const [key, spec] of Object.entries(specs)) this.#draw(key, spec);
+    this.#callWaiters();
+  }
+
+  /** Calls the waiters once no chart waits for its frame. */
+  #callWaiters() {
+    if (this.#pending.size || !this.#waiters.length) return;
+    for (const fn of this.#waiters.splice(0)) fn();
   }
 
   /** @param {string} key @param {ChartSpec} spec */
@@ -429,6 +522,7 @@ export class Charts {
       if (this.#drawNow(key, spec)) break;
     }
     if (this.#pending.size) this.#frame = requestAnimationFrame(() => this.#drawNext());
+    else this.#callWaiters();
   }
 
   /**
@@ -563,11 +657,15 @@ function nearestPoint({ geometry: g, spec }, px, py) {
   let best = null;
   for (const s of spec.series) {
     if (!s.label && !s.hoverLabel) continue;
-    for (const [x, y] of s.points) {
+    // The band's upper edge has a name of its own when it means something (the noise level).
+    const edge = s.bandLabel ? { ...s, label: s.bandLabel, hoverLabel: s.bandLabel } : null;
+    const candidates = [...s.points.map((p) => ({ x: p[0], y: p[1], at: s })),
+      ...(edge ? (s.band ?? []).map((b) => ({ x: b[0], y: b[2], at: edge })) : [])];
+    for (const { x, y, at } of candidates) {
       if ((g.logX && !(x > 0)) || (g.logY && !(y > 0))) continue;
       const [qx, qy] = toPixel(g, x, y);
       const d = (qx - px) ** 2 + (qy - py) ** 2;
-      if (!best || d < best.d) best = { d, x, y, qx, qy, s };
+      if (!best || d < best.d) best = { d, x, y, qx, qy, s: at };
     }
   }
   return best && best.d < 40 * 40 ? best : null;
@@ -588,7 +686,7 @@ export function warmUpCharts(wasm) {
   const series = [{ label: 'a', color: '#2563eb', points }, { label: '', color: '#dc2626', points, light: true }];
   // Every kind of chart the page draws, a few times each, so each reaches the optimising tier.
   const kinds = [
-    { logY: true }, { logX: true, logY: true }, { kind: 'scatter', diagonal: true }, {},
+    { logY: true }, { logX: true, logY: true }, { logX: true, yLimits: [-0.05, 1.05] }, { kind: 'scatter', diagonal: true }, {},
   ].map((k) => JSON.stringify({ title: 'warm-up', xLabel: 'x', yLabel: 'y', series, ...k }));
   let left = 4 * kinds.length;
   const once = () => {

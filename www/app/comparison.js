@@ -12,7 +12,7 @@ import { SETTING_BY_ID, SettingsError } from './settings.js';
 import { readSettings, readPageSetting, markInvalid } from './settings-form.js';
 import { diagnosedSteps } from './diagnosis.js';
 import { initialWeightsFor } from './weights.js';
-import { ensureRunner, state, set, touch } from './state.js';
+import { ensureRunner, state, set, touch, whenDrawn } from './state.js';
 import { setStatus, showAlert, clearAlert } from './status.js';
 
 /**
@@ -47,6 +47,13 @@ export class Run {
     this.error = null;
     this.ended = false;
     this.waiting = true; // for a free core: at most one method per core computes at once
+    /** When it got a core and when it ended, on the page's clock (performance.now), and
+     * whether it was ever paused: the time a run takes beyond its own clock (its worker's
+     * start, its first log point), for the time left. @type {number | null} */
+    this.startedAt = null;
+    /** @type {number | null} */
+    this.endedAt = null;
+    this.wasPaused = false;
   }
 
   get info() { return METHOD[this.method]; }
@@ -64,6 +71,9 @@ export class Run {
       evals: last?.evals ?? 0,
       steps: last?.step ?? 0,
       wallMs: last?.wallMs ?? 0,
+      // The run's time inside F and its calls of F (wall-clock: they differ run to run).
+      fMs: this.status?.fMs ?? null,
+      fRows: this.status?.fRows ?? null,
       stopReason: this.status?.stopReason ?? (this.error ? 'error' : null),
       // Samples dropped because F failed there (When F fails: skip the sample); only when any.
       ...(this.status?.skipped ? { skipped: this.status.skipped } : {}),
@@ -101,6 +111,9 @@ export class Comparison {
     this.stoppedByUser = false;
     /** @type {Map<string, Run>} by run id, in the order started */
     this.runs = new Map();
+    /** Methods ticked but not started, and why (Analytic gradient for a script without dF).
+     * @type {{method: string, why: string}[]} */
+    this.notStarted = [];
     /** @type {Map<string, Run[]>} the runs that failed, by message */
     this.errorShown = new Map();
     this.startedAt = performance.now();
@@ -148,32 +161,45 @@ export class Comparison {
     return raceSummary(this)?.verdict ?? '';
   }
 
-  /** Ends the comparison and says how it went. */
+  /** Ends the comparison and says how it went, once the table, the verdict and the charts
+   * show its end (until then the status says it is finishing). */
   finish() {
     this.over = true;
     this.endedAt ??= performance.now();
     this.paused = false;
+    if (state.runState === 'running' || state.runState === 'paused') setStatus('running', 'Finishing…');
+    whenDrawn(() => {
+      if (state.comparison === this) setStatus(...this.endText());
+    });
+    touch('runs');
+  }
+
+  /**
+   * What the status says once the comparison is over.
+   * @returns {[import('./state.js').RunState, string]}
+   */
+  endText() {
     const runs = [...this.runs.values()];
     const ok = runs.filter((r) => !r.error);
     const logged = runs.some((r) => r.history.length);
     if (this.stoppedByUser) {
-      setStatus(logged ? 'finished' : 'idle', logged ? `Stopped. ${this.summary()}` : 'Stopped before anything was logged. Press Run to start again.');
-    } else if (ok.length) {
+      return logged ? ['finished', `Stopped. ${this.summary()}`] : ['idle', 'Stopped before anything was logged. Press Run to start again.'];
+    }
+    if (ok.length) {
       const failed = runs.length - ok.length;
       const what = this.repeats > 1 ? 'run' : 'method';
       const text = ['Finished.', this.summary(), failed ? `${failed} ${what}${failed > 1 ? 's' : ''} failed: see the table.` : ''];
-      setStatus('finished', text.filter(Boolean).join(' '));
-    } else {
-      // The first error first (the status shows its beginning), then that nothing is left.
-      const first = runs[0]?.error ?? 'every method failed';
-      setStatus('error', [`Error: ${first.split('\n')[0]}`, runs.length > 1 ? this.summary() : ''].filter(Boolean).join(' '));
+      return ['finished', text.filter(Boolean).join(' ')];
     }
-    touch('runs');
+    // The first error first (the status shows its beginning), then that nothing is left.
+    const first = runs[0]?.error ?? 'every method failed';
+    return ['error', [`Error: ${first.split('\n')[0]}`, runs.length > 1 ? this.summary() : ''].filter(Boolean).join(' ')];
   }
 
   /** @param {Run} run */
   endRun(run) {
     run.ended = true;
+    run.endedAt ??= performance.now();
     touch('runs');
     if (this.over) return;
     if (this.activeRuns().length === 0) this.finish();
@@ -214,6 +240,7 @@ export class Comparison {
       onWaiting: (waiting) => {
         if (!current()) return;
         run.waiting = waiting;
+        if (!waiting) run.startedAt ??= performance.now();
         if (state.runState === 'running') setStatus('running', this.runningText());
         touch('runs');
       },
@@ -261,7 +288,10 @@ export async function startComparison({ paused = false } = {}) {
   clearAlert();
   editor.clearErrors();
   const script = editor.getText();
-  const methods = selectedMethods();
+  const selected = selectedMethods();
+  // A method that cannot run (Analytic gradient without dF) is not started: its row says why.
+  const notStarted = cannotRun(selected, script);
+  const methods = selected.filter((m) => !notStarted.some((n) => n.method === m));
   let config;
   /** Workers per method for this comparison (null: auto). @type {number | null} */
   let workersPerMethod = null;
@@ -270,7 +300,11 @@ export async function startComparison({ paused = false } = {}) {
     if (!scriptHas(script, 'F')) {
       throw new SettingsError(null, 'The script defines no function F. Write `function F(x, theta) { … }` returning a number or an array.');
     }
-    if (!methods.length) throw new SettingsError(`m-${METHODS[0].name}`, 'Select at least one method to compare (under "Gradient estimates to compare").');
+    if (!selected.length) throw new SettingsError(`m-${METHODS[0].name}`, 'Select at least one method to compare (under "Gradient estimates to compare").');
+    if (!methods.length) {
+      const names = notStarted.map((n) => METHOD[n.method].label).join(' and ');
+      throw new SettingsError(`m-${notStarted[0].method}`, `${names} need${notStarted.length === 1 ? 's' : ''} dF, and the script has none: add \`function dF(x, theta)\` returning yDim rows of thetaDim numbers, or select another method.`);
+    }
     config = readSettings();
     const seedSpec = /** @type {import('../schema-types.js').NumberSetting} */ (SETTING_BY_ID.seed);
     if (config.seed + (config.repeats ?? 1) - 1 > seedSpec.max) {
@@ -302,17 +336,17 @@ export async function startComparison({ paused = false } = {}) {
     if (e.id) document.getElementById(e.id)?.focus({ preventScroll: e.id === 'csv' });
     return;
   }
-  const needDf = methods.filter((m) => METHOD[m].needsDf).map((m) => METHOD[m].label);
-  if (needDf.length && !scriptHas(script, 'dF')) {
-    const names = needDf.join(' and ');
-    showAlert({ kind: 'notice', title: `${names} need${needDf.length === 1 ? 's' : ''} dF.`,
-      message: `Add \`function dF(x, theta)\` returning yDim rows of thetaDim numbers, or untick ${needDf.map((l) => `"${l}"`).join(' and ')}. The other methods run.` });
+  if (notStarted.length) {
+    const labels = notStarted.map((n) => METHOD[n.method].label);
+    showAlert({ kind: 'notice', title: `${labels.join(' and ')} need${labels.length === 1 ? 's' : ''} dF: not started.`,
+      message: `Add \`function dF(x, theta)\` returning yDim rows of thetaDim numbers, or untick ${labels.map((l) => `"${l}"`).join(' and ')}. The other methods run.` });
   }
   const syntax = editor.syntaxErrors();
   if (syntax.length) editor.showError(syntax[0].line, syntax[0].message);
 
   const repeats = Math.max(1, config.repeats ?? 1);
   const comparison = new Comparison({ id: state.comparisons + 1, script, config, methods, paused, repeats });
+  comparison.notStarted = notStarted;
   // Workers of the last comparison still finishing after Stop would hold the workers this one
   // needs; their results would be dropped anyway.
   state.runner?.killAll();
@@ -349,7 +383,10 @@ export async function startComparison({ paused = false } = {}) {
       // Loaded weights (Load weights): the method's own network, else the file's only one.
       const initialWeights = initialWeightsFor(method) ?? undefined;
       runner.start(runId, JSON.stringify({ method, ...config, seed, dataSeed: base, initialWeights }), script, comparison.handlers(run), { method, label: run.label, workers });
-      if (paused) runner.control(runId, 'pause');
+      if (paused) {
+        run.wasPaused = true;
+        runner.control(runId, 'pause');
+      }
     }
   }
   if (paused) {
@@ -373,6 +410,7 @@ export function pauseOrResume() {
   if (!c) return;
   if (state.runState === 'running') {
     control(c, 'pause');
+    for (const r of c.activeRuns()) r.wasPaused = true;
     c.paused = true;
     setStatus('paused', c.pausedText());
   } else if (state.runState === 'paused') {
@@ -422,12 +460,29 @@ export function reset() {
   setStatus('idle', idleText());
 }
 
+/**
+ * The selected methods that cannot run on `script`, and why: those that need dF when it has
+ * none. They are not started.
+ * @param {string[]} methods @param {string} script
+ * @returns {{method: string, why: string}[]}
+ */
+export function cannotRun(methods, script) {
+  if (scriptHas(script, 'dF')) return [];
+  return methods.filter((m) => METHOD[m].needsDf)
+    .map((method) => ({ method, why: 'the script has no dF(x, theta), which it needs' }));
+}
+
 /** What Run would do now. */
 export function idleText() {
-  const methods = selectedMethods();
-  if (!methods.length) return 'Ready. Select a method, then press Run.';
+  const selected = selectedMethods();
+  if (!selected.length) return 'Ready. Select a method, then press Run.';
+  const skipped = cannotRun(selected, state.editor?.getText() ?? '');
+  const methods = selected.filter((m) => !skipped.some((n) => n.method === m));
+  const unable = skipped.map((n) => METHOD[n.method].label).join(' and ');
+  const needs = `${unable} need${skipped.length === 1 ? 's' : ''} dF`;
+  if (!methods.length) return `Ready. ${needs}, which the script lacks: add dF or select another method.`;
   const names = methods.map((m) => METHOD[m].label);
-  return `Ready. Run trains with ${names.length > 2 ? `${names.length} methods` : names.join(' and ')}.`;
+  return `Ready. Run trains with ${names.length > 2 ? `${names.length} methods` : names.join(' and ')}${skipped.length ? ` (${needs}, which the script lacks)` : ''}.`;
 }
 
 /** Keeps the idle text in step with the selected methods. */

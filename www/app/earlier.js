@@ -1,4 +1,4 @@
-// Comparing with earlier races: "Load results" reads a results.json (schema 1, 2 or 3) into a
+// Comparing with earlier races: "Load results" reads a results.json (schema 1 to 4) into a
 // comparison that is over from the start, shown in the table and charts like a race that just
 // ended, and puts the race back into the page: its script, its methods ticked, its settings
 // (and the charts shown, when the file says), so that the page looks as it did when the race
@@ -11,11 +11,11 @@ import { button, input, setProp, setText } from './dom.js';
 import { METHOD, setSelectedMethods } from './methods.js';
 import { keepMyScript } from './presets-ui.js';
 import { applySettings, saveSettings, syncCharts, syncDataSource } from './settings-form.js';
-import { state, set, subscribe } from './state.js';
+import { state, set, subscribe, whenDrawn } from './state.js';
 import { clearAlert, setStatus, showAlert } from './status.js';
 
 const MAX_BYTES = 200e6; // a results.json of 20 repeats of 8 methods at 2,000 log points is ~30 MB
-const SCHEMAS = [1, 2, 3];
+const SCHEMAS = [1, 2, 3, 4];
 
 /** @param {unknown} v */
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -77,6 +77,7 @@ export function comparisonFromResults(text, name, id) {
       evals: num(f.evals) ?? last?.evals ?? 0, steps: num(f.steps) ?? last?.step ?? 0, wallMs: num(f.wallMs) ?? last?.wallMs ?? 0,
       monitorEvals: last?.monitorEvals ?? null, done: true, stopReason: typeof f.stopReason === 'string' ? f.stopReason : null,
       learningRate: num(raw.learningRate), tuning: isObject(raw.tuning) ? raw.tuning : null, skipped: num(f.skipped) ?? 0,
+      fMs: num(f.fMs), fRows: num(f.fRows), // schema 4
       ...(typeof f.outcome === 'string' ? { outcome: f.outcome, outcomeWhy: typeof f.outcomeWhy === 'string' ? f.outcomeWhy : '' } : {}),
     };
     run.error = typeof raw.error === 'string' ? raw.error : null;
@@ -109,7 +110,9 @@ async function load(file) {
   const restored = restoreRace(c);
   const n = c.runs.size;
   const m = new Set([...c.runs.values()].map((r) => r.method)).size;
-  setStatus('finished', `Loaded ${file.name}: ${n} run${n === 1 ? '' : 's'} of ${m} method${m === 1 ? '' : 's'}. ${c.summary()}`);
+  // Finished once the table, the verdict and the charts show it.
+  setStatus('running', `Showing ${file.name}…`);
+  whenDrawn(() => { if (state.comparison === c) setStatus('finished', `Loaded ${file.name}: ${n} run${n === 1 ? '' : 's'} of ${m} method${m === 1 ? '' : 's'}. ${c.summary()}`); });
   const previous = restored.replaced;
   if (previous !== null) {
     const editor = /** @type {import('./state.js').Editor} */ (state.editor);

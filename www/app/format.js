@@ -35,6 +35,17 @@ export function fmtMs(ms) {
 }
 
 /**
+ * A short duration given in ms, with three significant digits: ns, µs or ms ('–' for none);
+ * a cost per evaluation or per call.
+ * @param {number | null | undefined} ms
+ */
+export function fmtShortMs(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const [v, unit] = ms >= 1 ? [ms, 'ms'] : ms >= 1e-3 ? [ms * 1e3, 'µs'] : [ms * 1e6, 'ns'];
+  return `${Number(v.toPrecision(3))} ${unit}`;
+}
+
+/**
  * The median of the finite values, or null when there is none.
  * @param {(number | null | undefined)[]} values
  */

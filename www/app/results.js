@@ -2,9 +2,9 @@
 // and the exports: results.json (schema in the README and DESIGN.md's "Page conventions"),
 // curves.csv, weights.json, and each chart as a PNG.
 import { $, button, download, el, jsonBlob, setProp, setText } from './dom.js';
-import { fmtCount, fmtMs, fmtNum, median, spread } from './format.js';
+import { fmtCount, fmtMs, fmtNum, fmtShortMs, median, spread } from './format.js';
 import { METHOD } from './methods.js';
-import { byMethod, diverged, raceSummary, ran } from './race.js';
+import { byMethod, raceSummary, ran } from './race.js';
 import { diagnosisFor, state } from './state.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
@@ -12,17 +12,24 @@ import { diagnosisFor, state } from './state.js';
 /** The fields of a history entry in results.json (schema 1 and 2) and the columns of
  * curves.csv: fixed, so that files written today read the same later, whatever else a worker
  * sends. Schema 2 adds `surrogateErr` to the runs that measured it; schema 3 adds `gradSE`
- * to every entry (null for deterministic methods). */
+ * to every entry (null for deterministic methods); schema 4 adds `surrogateGradErr` to the
+ * runs that measured it. */
 const RESULT_FIELDS = Object.freeze(/** @type {const} */ (['step', 'evals', 'monitorEvals', 'wallMs',
   'trainLoss', 'testLoss', 'gradRelErr', 'gradCos']));
 /** A cell: its text, title, whether it is the best of its column, and (a method's repeats)
  * the range under the median. @typedef {{text: string, title: string, best: boolean, sub?: string}} Cell */
 
-/** The mark and word of each outcome (the core's `Outcome`), for the table. */
+/** The columns after the method's name, in the table's order. */
+const COLUMNS = Object.freeze(/** @type {const} */ (['train', 'test', 'evals', 'conv', 'wall', 'perEval', 'convMs', 'cos']));
+
+/** The mark and word of each outcome (the core's `Outcome`, and `converged` by the race's
+ * rule), for the table. */
 const OUTCOME_MARKS = Object.freeze(/** @type {Record<string, string>} */ ({
-  reached: '✓ reached', improved: '↘ improved', worse: '✗ worse', diverged: '⚠ diverged',
-  failed: '✗ failed', stopped: '■ stopped',
+  converged: '✓ converged', reached: '✓ reached', improved: '↘ improved', stalled: '→ stalled', worse: '✗ worse',
+  diverged: '⚠ diverged', failed: '✗ failed', stopped: '■ stopped',
 }));
+
+/** @typedef {import('./race.js').RaceSummary} RaceSummary */
 
 /**
  * One row of the table: a run, or (with repeats) a method's runs.
@@ -32,6 +39,7 @@ const OUTCOME_MARKS = Object.freeze(/** @type {Record<string, string>} */ ({
  * @property {string} label
  * @property {boolean} grouped  a method's repeats: cells hold a median and a range
  * @property {string | null} failed  the row's error when it has no numbers (every run failed)
+ * @property {string | null} [notStarted]  why the method was not started (no numbers either)
  * @property {string} suffix    " (running)", " (waiting for a core)", …
  * @property {string} about
  * @property {Cell[]} cells
@@ -43,52 +51,78 @@ const OUTCOME_MARKS = Object.freeze(/** @type {Record<string, string>} */ ({
 /** @param {Record<string, any> | null} status @param {number} [limit] */
 const aboutText = (status, limit = 5) => [status?.message, ...(Array.isArray(status?.notes) ? status.notes.slice(0, limit) : [])].filter(Boolean).join('\n');
 
-/** Evaluations are the shared budget, not a score: that column is not ranked.
- * @type {Record<string, (a: number, b: number) => boolean>} */
-const BETTER = { train: (a, b) => a < b, test: (a, b) => a < b, wall: (a, b) => a < b, cos: (a, b) => a > b };
-
 /**
- * The best value of each ranked column over the rows that may win it.
- * @param {{cols: Record<string, number | null>, rankable: boolean}[]} rows
+ * The column in which ★ marks the verdict's winner: evaluations to converge when the verdict
+ * ranked by them (some method converged in every run and lost none), else the training loss
+ * (it ranked by the lowest loss); null when the verdict names no winner. The page ranks
+ * nothing itself: ★ is the core's winner.
+ * @param {RaceSummary | null} race
+ * @returns {{method: string, column: string} | null}
  */
-function bestOf(rows) {
-  /** @type {Record<string, number>} */
-  const best = {};
-  if (rows.length < 2) return best;
-  for (const k of Object.keys(BETTER)) {
-    for (const row of rows) {
-      const v = row.cols[k];
-      if (!row.rankable || v === null || !Number.isFinite(v)) continue;
-      if (best[k] === undefined || BETTER[k](v, best[k])) best[k] = v;
-    }
-  }
-  return best;
+function winnerMark(race) {
+  if (!race?.winner) return null;
+  const alive = race.summary.filter((m) => m.lost < m.repeats);
+  const byEvals = alive.some((m) => m.lost === 0 && m.evalsToTarget.reached === m.repeats);
+  return { method: race.winner, column: byEvals ? 'conv' : 'train' };
+}
+
+/** The core's summary of one run. @param {RaceSummary | null} race @param {Run} r */
+const runEntry = (race, r) => race?.summary.find((m) => m.method === r.method)?.runs.find((x) => x.repeat === r.repeat) ?? null;
+
+/** "12.3 k–14.1 k": a bracket of evaluations, one count when both ends are the same.
+ * @param {number} lo @param {number} hi */
+const bracketText = (lo, hi) => (lo === hi ? fmtCount(hi) : `${fmtCount(lo)}–${fmtCount(hi)}`);
+
+/** The race's rule in a few words, for titles. @param {RaceSummary | null} race */
+function ruleWords(race) {
+  const rule = race?.rule;
+  if (!rule) return 'by the race\'s rule';
+  return rule.kind === 'relative'
+    ? `within τ = ${rule.tau} of the way from its start to the race's best loss (${fmtNum(rule.best)})`
+    : `at ${fmtNum(100 * rule.target)}% of its start (the Target)`;
 }
 
 /**
+ * How a run came out by the race's rule. With the relative rule (Converged when: τ), a run
+ * that converged (the core's summary: its bracket) is `converged`, whatever its own outcome
+ * against the fixed Target says, unless it was lost (failed or diverged); one that did not
+ * keeps its own outcome, `reached` (the Target) reading `improved`. With the fixed Target,
+ * its own outcome. Nothing while it runs.
+ * @param {Run} r @param {RaceSummary | null} race
+ * @returns {{outcome: string | null, outcomeWhy: string | null}}
+ */
+function judged(r, race) {
+  const own = r.outcome;
+  if (!own.outcome || race?.rule.kind !== 'relative' || own.outcome === 'failed' || own.outcome === 'diverged') return own;
+  const at = runEntry(race, r)?.evalsToTarget;
+  if (at) {
+    return { outcome: 'converged', outcomeWhy: `converged ${ruleWords(race)}: at ${fmtCount(at.hi)} F-evaluations, the first log point at or below it (the one before: ${fmtCount(at.lo)})` };
+  }
+  return { outcome: own.outcome === 'reached' ? 'improved' : own.outcome,
+    outcomeWhy: `did not converge ${ruleWords(race)}; by its own start and the Target: ${own.outcomeWhy ?? ''}` };
+}
+
+/** A cell with the winner's ★ when it is the winner's. */
+const starred = (/** @type {{method: string, column: string} | null} */ win, /** @type {string} */ method, /** @type {string} */ column) => Boolean(win && win.method === method && win.column === column);
+
+/**
  * A row per run (one run per method).
- * @param {Run[]} runs
+ * @param {Run[]} runs @param {RaceSummary | null} race
  * @returns {RowModel[]}
  */
-function runModels(runs) {
-  const rows = runs.map((r) => {
+function runModels(runs, race) {
+  const win = winnerMark(race);
+  return runs.map((r) => {
     const f = r.final;
-    /** @type {Record<string, number | null>} */
-    const cols = {
-      train: f.trainLoss, test: f.testLoss, evals: r.evals, wall: r.wallMs,
-      cos: median(r.history.map((h) => h.gradCos).filter((v) => v !== null)),
-    };
-    // A run that failed, diverged or never started (stopped while waiting) is not a best.
-    return { r, cols, rankable: !r.error && r.status?.stopReason !== 'diverged' && r.evals > 0 };
-  });
-  const best = bestOf(rows);
-  return rows.map(({ r, cols }) => {
     const diverged = r.status?.stopReason === 'diverged';
     const monitor = r.status?.monitorEvals ?? r.history.at(-1)?.monitorEvals;
-    const cell = (/** @type {string} */ k, /** @type {string} */ text, title = '') => ({ text, title, best: best[k] !== undefined && cols[k] === best[k] });
-    const evals = /** @type {number} */ (cols.evals);
-    const outcome = r.outcome.outcome ? OUTCOME_MARKS[r.outcome.outcome] ?? r.outcome.outcome : '';
+    const entry = runEntry(race, r);
+    const cell = (/** @type {string} */ k, /** @type {string} */ text, title = '') => ({ text, title, best: starred(win, r.method, k) });
+    const evals = r.evals;
+    const how = judged(r, race);
+    const outcome = how.outcome ? OUTCOME_MARKS[how.outcome] ?? how.outcome : '';
     const state = r.ended ? '' : r.waiting ? 'waiting' : 'running';
+    const at = entry?.evalsToTarget ?? null;
     return {
       key: `${r.method}|${r.error ? 'failed' : ''}|${state}|${diverged ? 'diverged' : ''}`,
       method: r.method, label: r.info.label, grouped: false,
@@ -96,31 +130,45 @@ function runModels(runs) {
       suffix: state === 'waiting' ? ' (waiting for a core)' : state === 'running' ? ' (running)' : '',
       about: aboutText(r.status),
       cells: r.error ? [] : [
-        cell('train', fmtNum(cols.train)),
-        cell('test', fmtNum(cols.test)),
+        cell('train', fmtNum(f.trainLoss)),
+        cell('test', fmtNum(f.testLoss)),
         cell('evals', fmtCount(evals) + (r.status?.skipped ? ` (${fmtCount(r.status.skipped)} skipped)` : ''),
           `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`
           + (Number.isFinite(r.status?.tuning?.evals) ? `, ${r.status?.tuning?.evals} in learning-rate pilots (chose ${r.status?.tuning?.chosen ?? '…'})` : '')
           + (r.status?.skipped ? `; ${r.status.skipped} samples skipped where F failed (set thetaBounds to keep θ where F works)` : '')),
-        cell('wall', fmtMs(/** @type {number} */ (cols.wall)), wallTitle(r.status, /** @type {number} */ (cols.wall))),
-        cell('cos', fmtNum(cols.cos)),
+        cell('conv', at ? bracketText(at.lo, at.hi) : '–', at
+          ? `Converged ${ruleWords(race)} between the log points at ${at.lo} and ${at.hi} learning F-evaluations (never interpolated)`
+          : entry ? `Not converged ${ruleWords(race)}` : ''),
+        cell('wall', fmtMs(r.wallMs), wallTitle(r.status, r.wallMs)),
+        cell('perEval', perEvalText(entry?.ownMsPerEval, entry?.fMsPerCall), perEvalTitle),
+        cell('convMs', fmtMs(entry?.msToTarget ?? NaN), entry?.msToTarget != null ? 'The run\'s clock at the log point where it converged' : ''),
+        cell('cos', fmtNum(median(r.history.map((h) => h.gradCos).filter((v) => v !== null)))),
       ],
-      outcome, outcomeWord: outcome.split(' ')[1] ?? '', outcomeWhy: r.outcome.outcomeWhy ?? '',
+      outcome, outcomeWord: outcome.split(' ')[1] ?? '', outcomeWhy: how.outcomeWhy ?? '',
     };
   });
 }
 
+const perEvalTitle = 'The method\'s own time per learning evaluation (the network, the estimator, the surrogate, monitoring: everything outside F), then F\'s own time per call';
+
+/** "12 µs + F 3 µs": the method's own time per evaluation, then F's per call.
+ * @param {number | null | undefined} own @param {number | null | undefined} f */
+function perEvalText(own, f) {
+  if (own === null || own === undefined || !Number.isFinite(own)) return '–';
+  return f === null || f === undefined || !Number.isFinite(f) ? fmtShortMs(own) : `${fmtShortMs(own)} + F ${fmtShortMs(f)}`;
+}
+
 /**
- * How a method's repeats came out: the commonest outcome with its count ("✓ 3/3 reached"),
- * and the runs lost (failed or diverged) when that is not it.
- * @param {Run[]} runs
+ * How a method's repeats came out by the race's rule: the commonest outcome with its count
+ * ("✓ 3/3 converged"), and the runs lost (failed or diverged) when that is not it.
+ * @param {Run[]} runs @param {RaceSummary | null} race
  */
-function groupOutcome(runs) {
+function groupOutcome(runs, race) {
+  const hows = runs.map((r) => judged(r, race));
   /** @type {Map<string, number>} */
   const counts = new Map();
-  for (const r of runs) {
-    const o = r.outcome.outcome;
-    if (o) counts.set(o, (counts.get(o) ?? 0) + 1);
+  for (const h of hows) {
+    if (h.outcome) counts.set(h.outcome, (counts.get(h.outcome) ?? 0) + 1);
   }
   if (!counts.size) return { outcome: '', outcomeWord: '', outcomeWhy: '' };
   const order = Object.keys(OUTCOME_MARKS);
@@ -128,7 +176,7 @@ function groupOutcome(runs) {
   const [mark, word] = (OUTCOME_MARKS[top] ?? ` ${top}`).split(' ');
   const lost = ['diverged', 'failed'].filter((o) => o !== top && counts.get(o)).map((o) => `${OUTCOME_MARKS[o].split(' ')[0]} ${counts.get(o)} ${o}`);
   const tally = [...counts].map(([o, k]) => `${k} ${o}`).join(', ');
-  const whys = runs.filter((r) => r.outcome.outcomeWhy).map((r) => `#${r.repeat + 1}: ${r.outcome.outcomeWhy}`);
+  const whys = runs.map((r, i) => (hows[i].outcomeWhy ? `#${r.repeat + 1}: ${hows[i].outcomeWhy}` : '')).filter(Boolean);
   return {
     outcome: `${mark} ${n}/${runs.length} ${word}${lost.length ? ` · ${lost.join(' · ')}` : ''}`,
     outcomeWord: word,
@@ -142,11 +190,12 @@ const rangeText = (lo, hi, fmt) => (lo === null || hi === null ? '' : lo === hi 
 /**
  * A row per method, over its repeats: the median of each column with its range (min–max
  * below 5 runs, the interquartile range from 5 up, as the core's summary).
- * @param {Run[]} runs
+ * @param {Run[]} runs @param {RaceSummary | null} race
  * @returns {RowModel[]}
  */
-function groupModels(runs) {
-  const rows = [...byMethod(runs)].map(([method, list]) => {
+function groupModels(runs, race) {
+  const win = winnerMark(race);
+  return [...byMethod(runs)].map(([method, list]) => {
     // The medians are over the runs that have numbers: not those that failed, nor those
     // still waiting for a core (or stopped while they waited).
     const ok = list.filter((r) => !r.error && ran(r));
@@ -158,29 +207,26 @@ function groupModels(runs) {
       wall: spread(ok.map((r) => r.wallMs)),
       cos: spread(ok.map((r) => median(r.history.map((h) => h.gradCos).filter((v) => v !== null)))),
     };
-    const cols = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.median]));
-    // A method that lost a run (failed or diverged) is not a best: its medians mix runs that
-    // ended early with the others.
-    const rankable = !list.some((r) => r.error || diverged(r)) && ok.some((r) => r.evals > 0);
-    return { method, list, ok, s, cols, rankable };
-  });
-  const best = bestOf(rows);
-  return rows.map(({ method, list, ok, s, cols }) => {
+    const m = race?.summary.find((x) => x.method === method) ?? null;
     const n = list.length;
     const running = list.filter((r) => !r.ended && !r.waiting).length;
     const waiting = list.filter((r) => !r.ended && r.waiting).length;
     const done = n - running - waiting;
     const state = running ? 'running' : waiting ? 'waiting' : '';
-    const over = (/** @type {string} */ k) => (s[k].n > 1 ? `median of ${s[k].n} runs` : s[k].n === 1 ? 'one run' : '');
-    /** @param {string} k @param {(v: number) => string} fmt @param {string} [title] */
-    const cell = (k, fmt, title = '') => {
-      const v = cols[k];
-      const range = rangeText(s[k].lo, s[k].hi, fmt);
+    const over = (/** @type {{n: number}} */ x) => (x.n > 1 ? `median of ${x.n} runs` : x.n === 1 ? 'one run' : '');
+    const rangeWord = (/** @type {number} */ count) => (count >= 5 ? 'interquartile range' : 'range');
+    /**
+     * @param {string} k @param {{median: number | null, lo: number | null, hi: number | null, n?: number}} x
+     * @param {(v: number) => string} fmt @param {string} [title] @param {string} [extra]  after the range
+     */
+    const cell = (k, x, fmt, title = '', extra = '') => {
+      const count = x.n ?? 0;
+      const range = rangeText(x.lo, x.hi, fmt);
       return {
-        text: v === null ? '–' : fmt(v),
-        sub: range,
-        title: title || [over(k), range && `${s.train.n >= 5 ? 'interquartile range' : 'range'} ${range}`].filter(Boolean).join('; '),
-        best: best[k] !== undefined && v === best[k],
+        text: x.median === null ? '–' : fmt(x.median),
+        sub: [range, extra].filter(Boolean).join(' '),
+        title: title || [over({ n: count }), range && `${rangeWord(count)} ${range}`].filter(Boolean).join('; '),
+        best: starred(win, method, k),
       };
     };
     const totalEvals = ok.reduce((a, r) => a + r.evals, 0);
@@ -188,6 +234,9 @@ function groupModels(runs) {
     const errors = list.filter((r) => r.error);
     const info = list[0].info;
     const allFailed = errors.length === n;
+    const conv = m?.evalsToTarget;
+    const reached = conv?.reached ?? 0;
+    const nan = { median: null, lo: null, hi: null, n: 0 };
     return {
       key: `${method}|${allFailed ? 'failed' : ''}|grouped`,
       method, label: info.label, grouped: true,
@@ -198,35 +247,68 @@ function groupModels(runs) {
         aboutText(list.find((r) => r.status?.message || r.status?.notes?.length)?.status ?? null, 3),
       ].filter(Boolean).join('\n'),
       cells: !allFailed ? [
-        cell('train', fmtNum),
-        cell('test', fmtNum),
-        cell('evals', fmtCount, `${over('evals')} of learning evaluations; ${fmtCount(totalEvals)} over all ${ok.length} runs`),
-        cell('wall', fmtMs, `${over('wall')}; ${fmtMs(totalWall)} of work over all ${ok.length} runs`),
-        cell('cos', fmtNum),
+        cell('train', s.train, fmtNum),
+        cell('test', s.test, fmtNum),
+        cell('evals', s.evals, fmtCount, `${over(s.evals)} of learning evaluations; ${fmtCount(totalEvals)} over all ${ok.length} runs`),
+        cell('conv', conv ? { ...conv, n: reached } : nan, fmtCount,
+          m ? (reached
+            ? `Median over the ${reached} of ${m.repeats} runs that converged ${ruleWords(race)} of the first log point at or below it (never interpolated)${reached > 1 ? `; ${rangeWord(reached)} ${rangeText(conv?.lo ?? null, conv?.hi ?? null, fmtCount)}` : ''}`
+            : `No run converged ${ruleWords(race)}`) : '',
+          m && reached < m.repeats ? `(${reached}/${m.repeats})` : ''),
+        cell('wall', s.wall, fmtMs, `${over(s.wall)}; ${fmtMs(totalWall)} of work over all ${ok.length} runs`),
+        perEvalCell(m, starred(win, method, 'perEval')),
+        cell('convMs', m?.msToTarget ?? nan, fmtMs, m && reached ? `The runs' clocks where they converged: ${over({ n: m.msToTarget.n ?? 0 })}` : ''),
+        cell('cos', s.cos, fmtNum),
       ] : [],
-      ...groupOutcome(list),
+      ...groupOutcome(list, race),
     };
   });
 }
 
 /**
- * Fills the results table: a row per run, or with repeats a row per method (the median over
- * its runs, the range under it). A row is rebuilt only when its kind changes (running,
- * waiting, failed, diverged), otherwise its cells are updated in place. ★ (class "best") marks
- * the best of each column when several methods ran.
- * @param {Run[]} runs
- * @param {{grouped?: boolean}} [options]
+ * A method's own time per evaluation beside F's, median over its runs, the range of its own
+ * under it.
+ * @param {import('./race.js').MethodSummary | null} m @param {boolean} best
+ * @returns {Cell}
  */
-export function renderTable(runs, { grouped = false } = {}) {
+function perEvalCell(m, best) {
+  const own = m?.ownMsPerEval;
+  return {
+    text: perEvalText(own?.median, m?.fMsPerCall.median),
+    sub: own ? rangeText(own.lo, own.hi, fmtShortMs) : '',
+    title: `${perEvalTitle}; medians over the runs`,
+    best,
+  };
+}
+
+/**
+ * A row for a method that was not started, saying why.
+ * @param {{method: string, why: string}} skipped
+ * @returns {RowModel}
+ */
+const notStartedModel = ({ method, why }) => ({
+  key: `${method}|not-started`, method, label: METHOD[method].label, grouped: false, failed: null, notStarted: why,
+  suffix: '', about: '', cells: [], outcome: '', outcomeWord: '', outcomeWhy: '',
+});
+
+/**
+ * Fills the results table: a row per run, or with repeats a row per method (the median over
+ * its runs, the range under it), and a row per method that was not started. A row is rebuilt
+ * only when its kind changes (running, waiting, failed, diverged), otherwise its cells are
+ * updated in place. ★ (class "best") marks the verdict's winner in the column it won on.
+ * @param {Run[]} runs
+ * @param {{grouped?: boolean, race?: RaceSummary | null, notStarted?: {method: string, why: string}[]}} [options]
+ */
+export function renderTable(runs, { grouped = false, race = null, notStarted = [] } = {}) {
   const body = /** @type {HTMLTableSectionElement} */ ($('results-body'));
-  if (!runs.length) {
+  if (!runs.length && !notStarted.length) {
     if (body.dataset.key !== '') {
       body.dataset.key = '';
-      body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 6 }, 'No results yet. Press Run.')));
+      body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: COLUMNS.length + 1 }, 'No results yet. Press Run.')));
     }
     return;
   }
-  const models = grouped ? groupModels(runs) : runModels(runs);
+  const models = [...(grouped ? groupModels(runs, race) : runModels(runs, race)), ...notStarted.map(notStartedModel)];
   const key = models.map((m) => m.key).join(';');
   if (body.dataset.key !== key) {
     body.dataset.key = key;
@@ -238,7 +320,9 @@ export function renderTable(runs, { grouped = false } = {}) {
 /** The table of the page's comparison (app.js redraws it with the charts). */
 export function renderResults() {
   const c = state.comparison;
-  renderTable(c ? [...c.runs.values()] : [], { grouped: Boolean(c && c.repeats > 1) });
+  renderTable(c ? [...c.runs.values()] : [], {
+    grouped: Boolean(c && c.repeats > 1), race: raceSummary(c), notStarted: c?.notStarted ?? [],
+  });
 }
 
 /**
@@ -256,16 +340,17 @@ function wallTitle(status, wall) {
  * The skeleton of one results row; fillResultRow puts the numbers in.
  * @param {RowModel} model
  */
-function resultRow({ method, label, failed, grouped }) {
+function resultRow({ method, label, failed, notStarted, grouped }) {
   const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${METHOD[method].colour}`, 'aria-hidden': 'true' }), label,
     el('span', { class: 'muted state' }), el('span', { class: 'outcome' }));
-  if (failed !== null) return el('tr', { class: 'failed' }, name, el('td', { colspan: 5, class: 'err' }));
+  if (failed !== null) return el('tr', { class: 'failed' }, name, el('td', { colspan: COLUMNS.length, class: 'err' }));
+  if (notStarted) return el('tr', { class: 'not-started' }, name, el('td', { colspan: COLUMNS.length, class: 'err' }));
   const cell = () => (grouped ? el('td', {}, el('span', { class: 'v' }), el('small', { class: 'range' })) : el('td'));
-  return el('tr', {}, name, ...Array.from({ length: 5 }, cell));
+  return el('tr', {}, name, ...Array.from({ length: COLUMNS.length }, cell));
 }
 
 /** @param {HTMLTableRowElement} tr @param {RowModel} model */
-function fillResultRow(tr, { about, cells, failed, suffix, outcome, outcomeWord, outcomeWhy }) {
+function fillResultRow(tr, { about, cells, failed, notStarted, suffix, outcome, outcomeWord, outcomeWhy }) {
   setProp(tr.cells[0], 'title', [outcomeWhy, about].filter(Boolean).join('\n'));
   setText(/** @type {HTMLElement} */ (tr.cells[0].querySelector('.state')), suffix);
   const mark = /** @type {HTMLElement} */ (tr.cells[0].querySelector('.outcome'));
@@ -273,6 +358,10 @@ function fillResultRow(tr, { about, cells, failed, suffix, outcome, outcomeWord,
   if (mark.dataset.outcome !== outcomeWord) mark.dataset.outcome = outcomeWord;
   if (failed !== null) {
     setText(tr.cells[1], `Failed: ${failed}`);
+    return;
+  }
+  if (notStarted) {
+    setText(tr.cells[1], `Not started: ${notStarted}.`);
     return;
   }
   cells.forEach((c, i) => {
@@ -293,8 +382,9 @@ function fillResultRow(tr, { about, cells, failed, suffix, outcome, outcomeWord,
  * @param {Run} r @param {number | null} baseSeed
  */
 function runRecord(r, baseSeed) {
-  const fields = [...RESULT_FIELDS, 'gradSE',
-    ...(r.history.some((h) => h.surrogateErr !== null && h.surrogateErr !== undefined) ? ['surrogateErr'] : [])];
+  const measured = (/** @type {'surrogateErr' | 'surrogateGradErr'} */ f) => r.history.some((h) => h[f] !== null && h[f] !== undefined);
+  const fields = [...RESULT_FIELDS, 'gradSE', ...(measured('surrogateErr') ? ['surrogateErr'] : []),
+    ...(measured('surrogateGradErr') ? ['surrogateGradErr'] : [])];
   return {
     method: r.method,
     repeat: r.repeat,
@@ -310,19 +400,23 @@ function runRecord(r, baseSeed) {
   };
 }
 
-/** results.json (schema 2, README "Results"): the settings every run shared, each run (one
- * per method and repeat), and the core's summary per method with its verdict. */
+/** results.json (schema 4, docs/races.md): the settings every run shared, each run (one per
+ * method and repeat), and the core's summary: its convergence rule, per method the spreads
+ * and each run's, the data profiles, the verdict and what the clock says beside it. */
 export function resultsJson() {
   const c = state.comparison;
   const runs = c ? [...c.runs.values()] : [];
   const race = raceSummary(c);
   const seed = typeof c?.config.seed === 'number' ? c.config.seed : null;
   return {
-    schema: 3,
+    schema: 4,
     config: c ? { ...c.config, methods: c.methods, script: c.script } : {},
     runs: runs.map((r) => runRecord(r, seed)),
+    rule: race?.rule ?? null,
     summary: race?.summary ?? [],
+    profiles: race?.profiles ?? [],
     verdict: race?.verdict ?? '',
+    timeNote: race?.timeNote ?? '',
     // The last Diagnose F of this script (diagnosis.json), when one was made.
     ...(c && diagnosisFor(c.script) ? { diagnosis: diagnosisFor(c.script) } : {}),
   };

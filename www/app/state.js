@@ -88,7 +88,7 @@ const current = {
   loadedWeights: null,
 };
 
-/** @typedef {keyof PageState | 'runs' | 'edited' | 'layout' | 'methods'} Change */
+/** @typedef {keyof PageState | 'runs' | 'edited' | 'layout' | 'methods' | 'draw'} Change */
 /** @typedef {(changed: Set<Change>) => void} Listener */
 
 /** @type {Listener[]} */
@@ -130,6 +130,24 @@ export function touch(...what) {
 export function subscribe(listener) {
   listeners.push(listener);
 }
+
+/** Callbacks waiting for the page to show the state as it is now. @type {(() => void)[]} */
+const drawWaiters = [];
+
+/**
+ * Calls `fn` once the results (the table, the verdict and every chart) have been drawn from
+ * the state as it is now: the charts take the waiters when they next redraw (a 'draw' change
+ * asks them to) and call them once that redraw's last chart is on its canvas. A race is
+ * said to be finished only then.
+ * @param {() => void} fn
+ */
+export function whenDrawn(fn) {
+  drawWaiters.push(fn);
+  touch('draw');
+}
+
+/** The callbacks waiting for the next redraw, taken (charts.js). */
+export const takeDrawWaiters = () => drawWaiters.splice(0);
 
 /** @param {Set<Change>} changed */
 function notify(changed) {
