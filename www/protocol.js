@@ -229,10 +229,12 @@ function cleanNumbers(v, { nullable = false } = {}) {
 }
 
 const isDim = (v) => Number.isInteger(v) && v >= 1 && v <= 4096;
+/** xDim may be 0: calibration, theta learned directly with no x. */
+const isXDim = (v) => v === 0 || isDim(v);
 
 function cleanFit(v) {
   if (!isPlainObject(v)) return null;
-  if (!isDim(v.xDim) || !isDim(v.yDim) || !isDim(v.thetaDim)) return null;
+  if (!isXDim(v.xDim) || !isDim(v.yDim) || !isDim(v.thetaDim)) return null;
   const out = { xDim: v.xDim, yDim: v.yDim, thetaDim: v.thetaDim };
   for (const k of ['yTrue', 'yPred', 'x', 'thetaLearned']) {
     const a = cleanNumbers(v[k]);
