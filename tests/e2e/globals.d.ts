@@ -33,4 +33,8 @@ interface Window {
   __bodyChanges: string[];
   /** races.test.mjs: pixels of the loss chart within `tol` of colour `rgb`. */
   __countPixels(rgb: number[], tol: number): number;
+  /** race-summary.test.mjs: what the page showed when its status became finished. */
+  __atFinish: { verdict: string; timeNote: string; rows: string[]; charts: { id: string; coloured: number }[] } | null;
+  /** progress.test.mjs: when the progress first passed 10% (its text then) and when the race finished. */
+  __pace: { clicked: number; tenth: { at: number; text: string; value: number } | null; finished: number | null; log: { at: number; text: string }[] };
 }

@@ -64,7 +64,7 @@ test('the default script trains with Central differences: loss falls tenfold, cl
     assert.match(await textOf(status(page)), /Finished/);
 
     const results = await exportResults(page);
-    assert.equal(results.schema, 3); // 2 added repeat, seed, summary and verdict to schema 1; 3 gradSE
+    assert.equal(results.schema, 4); // 2 added repeat, seed, summary and verdict to schema 1; 3 gradSE; 4 the rule, profiles and F's time
     assert.equal(typeof results.config, 'object');
     assert.equal(results.runs.length, 1);
     const run = results.runs[0];
@@ -75,7 +75,8 @@ test('the default script trains with Central differences: loss falls tenfold, cl
     for (const h of run.history) assert.deepEqual(Object.keys(h).sort(), [...keys].sort());
     // Central differences are deterministic: no standard error.
     assert.ok(run.history.every((h) => h.gradSE === null));
-    assert.deepEqual(Object.keys(run.final).sort(), ['evals', 'outcome', 'outcomeWhy', 'steps', 'stopReason', 'testLoss', 'trainLoss', 'wallMs']);
+    assert.deepEqual(Object.keys(run.final).sort(), ['evals', 'fMs', 'fRows', 'outcome', 'outcomeWhy', 'steps', 'stopReason', 'testLoss', 'trainLoss', 'wallMs']);
+    assert.ok(run.final.fMs > 0 && run.final.fRows > 0, `F's time and calls: ${run.final.fMs} ms, ${run.final.fRows} calls`);
     const first = run.history[0].trainLoss;
     const last = run.history.at(-1);
     assert.equal(run.final.trainLoss, last.trainLoss, 'final repeats the last logged values');
@@ -236,8 +237,10 @@ test('Stop ends a run at once; what was logged stays', async () => {
     await startEndlessRun(page);
     await waitForLoggedRow(page);
     await page.getByRole('button', { name: 'Stop' }).click();
-    // The click's handler ends the comparison: no wait for the workers.
-    assert.equal(await stateOf(page), 'finished', 'the state changed at once');
+    // The click's handler ends the comparison: no wait for the workers (Stop is disabled at
+    // once); the state says finished once the table, verdict and charts show the end.
+    assert.equal(await page.getByRole('button', { name: 'Stop' }).isEnabled(), false, 'the comparison ended at once');
+    assert.equal(await waitForState(page, 'finished', 5_000), 'finished');
     assert.match(await textOf(status(page)), /Stopped/);
     assert.equal(await page.getByRole('button', { name: 'Run' }).isEnabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Stop' }).isEnabled(), false);

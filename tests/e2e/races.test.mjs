@@ -83,7 +83,7 @@ test('Repeats 3: three runs per method with seeds s, s+1, s+2, a summary per met
   try {
     await runRace(page);
     const a = await exportResults(page);
-    assert.equal(a.schema, 3);
+    assert.equal(a.schema, 4);
     assert.equal(a.config.repeats, 3);
     for (const method of ['central', 'spsa']) {
       const runs = a.runs.filter((r) => r.method === method);

@@ -258,12 +258,30 @@ export async function screenshot(page, name) {
   return file;
 }
 
-/** results.json without its wall-clock fields (the only ones two runs of a link may differ in). */
+/** The fields of results.json read from the clock (or, as F's calls with helpers, from how
+ * work was shared): the only ones two runs of a link may differ in. In each run's history and
+ * `final`; in each method's `summary` entry and each of its `runs`; and the time note. */
+export const WALL_CLOCK = Object.freeze({
+  history: ['wallMs'],
+  final: ['wallMs', 'fMs', 'fRows'],
+  summary: ['msToTarget', 'ownMsPerEval', 'fMsPerCall'],
+  top: ['timeNote'],
+});
+
+/** results.json without its wall-clock fields (WALL_CLOCK). */
 export function withoutWallClock(results) {
   const copy = structuredClone(results);
+  const drop = (/** @type {Record<string, unknown> | undefined} */ o, /** @type {readonly string[]} */ keys) => {
+    if (o) for (const k of keys) delete o[k];
+  };
   for (const run of copy.runs) {
-    for (const h of run.history) delete h.wallMs;
-    delete run.final.wallMs;
+    for (const h of run.history) drop(h, WALL_CLOCK.history);
+    drop(run.final, WALL_CLOCK.final);
   }
+  for (const s of copy.summary ?? []) {
+    drop(s, WALL_CLOCK.summary);
+    for (const r of s.runs ?? []) drop(r, WALL_CLOCK.summary);
+  }
+  drop(copy, WALL_CLOCK.top);
   return copy;
 }
