@@ -347,7 +347,7 @@ pub const SETTINGS: &[Setting] = &[
     run("methodSettings.autoStep", "auto-step", "Step from the diagnosis", Kind::Flag { default: false }, "",
         "Central and forward differences: each component's noise-optimal step from the last Diagnose F (Moré & Wild), in place of h."),
     run("methodSettings.k", "k", "k (directions)", whole(4.0, 1.0, 1024.0), "",
-        "Directions (SPSA) or antithetic pairs (ES, Guided ES, cv-es) per sample and step."),
+        "Directions (SPSA) or antithetic pairs (the ES family) per sample and step."),
     run("methodSettings.sigma", "sigma", "sigma", above(0.05, 0.0, 100.0), "",
         "Perturbation size of SPSA and the ES methods, relative to theta's scale (half the bound width, else 1)."),
     run("methodSettings.lambda", "lambda", "lambda", number(1.0, 0.0, 1e6), "",

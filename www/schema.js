@@ -461,7 +461,7 @@ export const SETTINGS = [
   },
   {
     "default": 4,
-    "help": "Directions (SPSA) or antithetic pairs (ES, Guided ES, cv-es) per sample and step.",
+    "help": "Directions (SPSA) or antithetic pairs (the ES family) per sample and step.",
     "id": "k",
     "int": true,
     "key": "k",

@@ -63,7 +63,7 @@ impl Fitted {
     }
 
     /// Learns from the probes a step evaluated: their out-of-sample error first, then
-    /// `updates` fit updates (Guided ES and cv-es, which fit F~ on their own probes).
+    /// `updates` fit updates (for the methods that fit F~ on their own probes).
     pub(crate) fn learn_from_probes(
         &mut self,
         probes: &Probes,
