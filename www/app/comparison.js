@@ -49,7 +49,8 @@ export class Run {
     this.waiting = true; // for a free core: at most one method per core computes at once
     /** When it got a core and when it ended, on the page's clock (performance.now), and
      * whether it was ever paused: the time a run takes beyond its own clock (its worker's
-     * start, its first log point), for the time left. @type {number | null} */
+     * start, its first log point, the step-size sweep and fit after its last step), for the
+     * time left. @type {number | null} */
     this.startedAt = null;
     /** @type {number | null} */
     this.endedAt = null;
