@@ -141,7 +141,9 @@ fn with_no_data_f_is_a_residual_driven_to_zero() {
 #[test]
 fn the_reports_after_a_calibration_finish() {
     let mut s = calibrate("central", oscillation(), |c| c.budget = 3_000);
-    let hs: Vec<f64> = (0..=24).map(|i| 10f64.powf(-13.0 + i as f64 / 2.0)).collect();
+    let hs: Vec<f64> = (0..=24)
+        .map(|i| 10f64.powf(-13.0 + i as f64 / 2.0))
+        .collect();
     let sweep = s.step_sweep(&hs).expect("the sweep runs");
     assert_eq!(sweep.rows.len(), hs.len());
     let fit = s.fit_report().expect("the fit report runs");

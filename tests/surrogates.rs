@@ -104,3 +104,22 @@ fn a_run_that_ends_above_its_start_is_never_improved() {
         Outcome::Worse
     );
 }
+
+#[test]
+fn the_joint_surrogate_logs_the_error_of_its_slopes_beside_its_values() {
+    // pi trains through F~'s Jacobian, so F~ is checked on differences of rows at the same x
+    // (pairs it had not been fitted on), not only on values.
+    let s = common::run("joint", common::curve(16), |c| {
+        c.budget = 40_000;
+        c.max_steps = 0;
+    });
+    let last = s.history().last().unwrap();
+    let slope = last.surrogate_grad_err.expect("the slope error is logged");
+    let value = last.surrogate_err.expect("the value error is logged");
+    assert!(slope.is_finite() && slope > 0.0, "{slope}");
+    // Values can look fine while slopes are not: on this curve the slope error is the larger.
+    assert!(slope > value, "slopes {slope:.2e}, values {value:.2e}");
+    // Other methods do not measure it.
+    let es = common::run("es", common::curve(16), |c| c.budget = 5_000);
+    assert!(es.history().iter().all(|h| h.surrogate_grad_err.is_none()));
+}
