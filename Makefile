@@ -44,17 +44,20 @@ build: setup wasm bundle
 WASM_PARTS := session page
 wasm: $(WASM_PARTS:%=wasm-%)
 
-# Cargo profile per part: the workers' code for speed, the page's for size (Cargo.toml).
+# Cargo profile and wasm-opt level per part: the workers' code for speed, the page's for size
+# (Cargo.toml).
 PROFILE_session := release
 PROFILE_page := wasm-page
+WASM_OPT_FLAGS_session := $(WASM_OPT_FLAGS)
+WASM_OPT_FLAGS_page := -Oz
 $(WASM_PARTS:%=wasm-%): wasm-%:
 	cargo build --lib --profile $(PROFILE_$*) --target wasm32-unknown-unknown --no-default-features --features $*
 	@mkdir -p target/wasm-parts www/pkg
 	cp target/wasm32-unknown-unknown/$(PROFILE_$*)/$(CRATE).wasm target/wasm-parts/$*.wasm
 	wasm-bindgen --target web --no-typescript --out-dir target/wasm-bindgen --out-name $* target/wasm-parts/$*.wasm
 	cp target/wasm-bindgen/$*.js www/pkg/
-	$(WASM_OPT) $(WASM_OPT_FLAGS) target/wasm-bindgen/$*_bg.wasm -o www/pkg/$*_bg.wasm
-	@echo "www/pkg/$*_bg.wasm: $$(stat -c %s www/pkg/$*_bg.wasm) bytes"
+	$(WASM_OPT) $(WASM_OPT_FLAGS_$*) target/wasm-bindgen/$*_bg.wasm -o www/pkg/$*_bg.wasm
+	@echo "www/pkg/$*_bg.wasm: $$(stat -c %s www/pkg/$*_bg.wasm) bytes, gzip -9: $$(gzip -9 -c www/pkg/$*_bg.wasm | wc -c) bytes"
 
 ## bundle: the editor (CodeMirror 6) and the worker. The worker's modules (www/worker/) become
 ## ONE classic script, www/worker.bundle.js (the sandbox starts it as a classic blob worker),
