@@ -17,14 +17,18 @@ function dF(x, theta) { const e = Math.exp(0.5 * theta[0]); return [[1, x[0], 0]
 const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0, thetaBounds: null };
 `;
 
-// Each worker compiles its own copy, so the counter is per method. With budget 2000 and 10
-// log points, the joint surrogate calls F about 6,000 times in all and central about 11,000
-// (its monitoring costs more): F hangs past 8,000 calls, so only central hangs. Each call
-// also does ~20 µs of work, so 8,000 calls take well over one 30 ms chunk of the worker:
+// Each worker compiles its own copy, so the state is per method. F hangs on a central
+// difference (two calls in a row whose theta differ in one component by under 1e-4) after
+// 3,000 calls: only central differences make such pairs (the joint surrogate explores every
+// component at once, and the reference uses dF), and by then central has logged. Each call
+// also does ~20 µs of work, so 3,000 calls take well over one 30 ms chunk of the worker:
 // central has sent what it logged before it hangs (a fast F hung inside the first chunk).
-const HANGS_FOR_CENTRAL = GOOD.replace('function F(x, theta) {', `let calls = 0;
+const HANGS_FOR_CENTRAL = GOOD.replace('function F(x, theta) {', `let calls = 0, last = null;
 function F(x, theta) {
-  if (++calls > 8000) for (;;) {}
+  const moved = last ? theta.filter((v, j) => v !== last[j]) : [];
+  const central = moved.length === 1 && theta.some((v, j) => v !== last[j] && Math.abs(v - last[j]) < 1e-4);
+  last = theta.slice();
+  if (++calls > 3000 && central) for (;;) {}
   let work = 0;
   for (let i = 0; i < 20000; i++) work += Math.sqrt(i);
   theta = [theta[0] + 0 * work, theta[1], theta[2]];`);
