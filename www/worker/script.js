@@ -6,7 +6,6 @@ import {
   FunctionCtor, DataViewCtor, isArray, isView, isFiniteNumber, isInteger, jsonStringify, setTimer,
   clearTimer, WorkerCtor, BlobCtor, createUrl, revokeUrl, exec, Str,
 } from './primordials.js';
-import { PORTABLE_MATH } from './math.js';
 
 // Lines of the script compiled last (an error's line beyond them is not the user's).
 let scriptLines = 0;
@@ -144,20 +143,14 @@ const TRAILER = '\n;return { __problemScript: true, '
   + 'thetaTrue: typeof thetaTrue === "function" ? thetaTrue : undefined, '
   + 'problem: typeof problem === "object" && problem !== null ? problem : undefined };';
 
-// Math.sin, Math.exp, ... as the core computes them, installed before the script runs: the
-// same bits in every engine, so a link reproduces its run in every browser (src/wasm/math.rs).
-// Each is the JavaScript port in math.js, bit for bit the wasm's `portable_<name>` export
-// (tests/js/math.test.mjs): a plain function the engine compiles into F, where an export is a
-// call into wasm from F each time. Except Math.pow: fdlibm's pow is long, and compiled to
-// wasm it is faster than its port even with the crossing (in Chromium about 60 ns a call
-// against 100 ns; docs/speed.md), so pow stays the wasm instance's own export (`exports`,
-// what the glue's init resolves with: f64 in, f64 out needs no glue).
-/** @param {Record<string, unknown>} exports */
+// Math.sin, Math.exp, ... from the core, before the script runs: the same bits in every
+// engine, so a link reproduces its run in every browser (src/wasm/math.rs). The wasm
+// instance's own exports (what the glue's init resolves with), not the glue's wrappers:
+// f64 in, f64 out needs no glue, and a direct call is cheaper.
 export function installPortableMath(exports) {
-  for (const name of Object.keys(PORTABLE_MATH)) {
-    const wasm = name === 'pow' ? exports[`portable_${name}`] : undefined;
-    const value = typeof wasm === 'function' ? wasm : PORTABLE_MATH[/** @type {keyof typeof PORTABLE_MATH} */ (name)];
-    Object.defineProperty(Math, name, { value, writable: true, configurable: true, enumerable: false });
+  for (const key of Object.keys(exports)) {
+    const m = exec(/^portable_(\w+)$/, key);
+    if (m) Object.defineProperty(Math, m[1], { value: exports[key], writable: true, configurable: true, enumerable: false });
   }
 }
 
