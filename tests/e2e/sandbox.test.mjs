@@ -284,7 +284,7 @@ describe('ordinary runs', () => {
     assert.match(out.count.message, /^F returned 2 numbers at x=\[[-\d.e, ]+\], theta=\[[-\d.e, ]+\]; expected yDim=3/);
     assert.match(out.nan.message, /^F returned NaN at x=\[[-\d.e, ]+\], theta=\[[-\d.e, ]+\] \(output 2 of 2\)/);
     assert.match(out.noF.message, /must define the black box as `function F\(x, theta\)/);
-    assert.match(out.noDims.message, /Set problem\.xDim \(the length of x\)/);
+    assert.match(out.noDims.message, /Set problem\.xDim \(the length of x; 0 to calibrate theta itself\)/);
     assert.match(out.topLevel.message, /^The problem script threw while loading \(line 4\): TypeError/);
     assert.equal(out.topLevel.line, 4);
     assert.match(out.badDF.message, /^dF returned 2 rows at x=\[[-\d.e, ]+\], theta=\[[-\d.e, ]+\]; expected yDim=1 rows of thetaDim=2 numbers/);
