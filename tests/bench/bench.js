@@ -1,8 +1,9 @@
 // The browser half of `make bench` (driven by tests/bench/run.mjs through playwright).
 //
-// Sessions run in the playground's REAL worker (www/worker/, bundled into www/worker.bundle.js and started as a classic blob
-// worker from text, with the wasm-bindgen glue as a blob URL and the wasm bytes posted, as
-// www/sandbox.html does), so F goes through the real batch wrappers. The sandbox iframe is
+// Sessions run in the playground's REAL worker (www/worker/, bundled into www/worker.bundle.js
+// by `make bundle`, started as a classic blob worker from text, with the wasm-bindgen glue as a
+// blob URL and the compiled wasm module posted, as www/sandbox.html does), so F goes through
+// the real batch wrappers and the real Math (www/worker/math.js). The sandbox iframe is
 // left out here: it only relays messages. Each phase is one async function on `window.bench`
 // and returns plain data; run.mjs prints the table.
 import { PRESETS } from '/presets.js';
@@ -17,6 +18,9 @@ const $text = async (url) => {
 const blobUrl = (text) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
 
 let workerSrc; let workerUrl; let glueUrl; let wasmBytes; let wasmModule; let methods;
+// An optional second worker (run.mjs --worker-b=FILE, served as /bench/worker-b.js): the F-path
+// rows then also measure it, interleaved with the first, for A/B comparisons in one run.
+let workerBUrl = null;
 let counter = 0;
 
 /** The run settings the page would send for `method` with a preset's settings, the rest at
@@ -27,11 +31,12 @@ function presetConfig(preset, method) {
   return { method, ...buildSettings((id) => values[id]) };
 }
 
-async function init() {
+async function init({ workerB = false } = {}) {
   const [w, glue, wasm] = await Promise.all([
     $text('/worker.bundle.js'), $text('/pkg/session.js'),
     fetch('/pkg/session_bg.wasm').then((r) => r.arrayBuffer()),
   ]);
+  if (workerB) workerBUrl = blobUrl(await $text('/bench/worker-b.js'));
   workerSrc = w; glueUrl = blobUrl(glue); wasmBytes = wasm;
   // As the sandbox does: compiled once, every worker instantiates the same module.
   wasmModule = await WebAssembly.compile(wasm);
@@ -40,16 +45,17 @@ async function init() {
   return {
     crossOriginIsolated: self.crossOriginIsolated, wasmBytes: wasm.byteLength,
     methods, presets: PRESETS.map((p) => p.id),
-    userAgent: navigator.userAgent,
+    userAgent: navigator.userAgent, workerB: workerBUrl !== null,
   };
 }
 
 /**
  * One run of one method in a real worker, to its end. Resolves with status, rows, weights.
  * `workers`: F-workers it may use (www/sandbox.html's part: helpers started on its request).
+ * `source`: the worker's blob URL (the playground's, or the A/B run's second one).
  */
-function runSession(config, script, workers = { count: 1, auto: false }) {
-  const worker = new Worker(workerUrl);
+function runSession(config, script, workers = { count: 1, auto: false }, source = workerUrl) {
+  const worker = new Worker(source);
   const helpers = [];
   const end = () => { worker.terminate(); for (const h of helpers) h.terminate(); };
   const nonce = `bench-${++counter}`;
@@ -63,7 +69,7 @@ function runSession(config, script, workers = { count: 1, auto: false }) {
       if (d.type === 'helpers') {
         const ports = [];
         for (let i = 0; i < d.count; i++) {
-          const h = new Worker(workerUrl);
+          const h = new Worker(source);
           helpers.push(h);
           const ch = new MessageChannel();
           h.postMessage({ type: 'helper', glue: glueUrl, wasm: wasmModule, script, port: ch.port2 }, [ch.port2]);
@@ -82,8 +88,8 @@ function runSession(config, script, workers = { count: 1, auto: false }) {
       }
     };
     worker.onerror = (e) => { end(); reject(new Error(e.message || 'worker failed')); };
-    worker.postMessage({ type: 'start', nonce, glue: glueUrl, wasm: wasmModule, config: JSON.stringify(config), script,
-      workers: workers.count, workersAuto: workers.auto });
+    worker.postMessage({ type: 'start', nonce, kind: 'run', glue: glueUrl, wasm: wasmModule, config: JSON.stringify(config), script,
+      workers: { count: workers.count, auto: workers.auto } });
   });
 }
 
@@ -134,30 +140,60 @@ function plainLoop(script, dims, rows = 200000, passes = 7) {
   });
 }
 
-async function throughput({ presetId = 'smooth', reps = 3, budget = 1_500_000, loopRows = 200_000 } = {}) {
+// An F that spends its time in Math: sin, exp and pow (a non-integer exponent), on the smooth
+// preset's shapes (the F-path row "F calling sin, exp and pow").
+export const MATH_F = `function F(x, theta) {
+  return [theta[0] * Math.sin(3 * x[0]) + Math.exp(theta[1] * x[1]), Math.pow(1.5 + x[0] * x[1], theta[2])];
+}
+function thetaTrue(x) { return [Math.cos(x[0]), 0.5 * x[1], 0.3 + 0.2 * x[0]]; }
+const problem = { xDim: 2, thetaDim: 3, samples: 256, xRange: [-1, 1], noise: 0 };`;
+
+/** A `central` run's F path and whole-run rates against a plain loop, interleaved `reps` times,
+ * on a preset or on `script` (with the smooth preset's settings). With an A/B second worker,
+ * its F path too (`b`). */
+async function throughput({ presetId = 'smooth', script = null, reps = 3, budget = 1_500_000, loopRows = 200_000 } = {}) {
   const p = preset(presetId);
+  const text = script === 'math' ? MATH_F : script ?? p.script;
   const config = presetConfig(p, 'central');
   Object.assign(config, { budget, maxSteps: 1_000_000 });
-  const runs = [];
-  const loops = [];
-  for (let r = 0; r < reps; r++) {
-    const s = await runSession(config, p.script);
+  const measure = async (source) => {
+    const s = await runSession(config, text, undefined, source);
     const st = s.status;
     // fMs, fRows: time inside F batch calls as wasm sees it (the crossing included).
-    runs.push({
+    return {
       evals: st.evals, monitorEvals: st.monitorEvals, wallMs: st.wallMs, steps: st.steps,
       rate: (st.evals + st.monitorEvals) / st.wallMs * 1e3,
       fPath: Number.isFinite(st.fMs) ? { ms: st.fMs, rows: st.fRows, rate: st.fRows / st.fMs * 1e3 } : null,
-    });
-    const loop = await plainLoop(p.script, dimsOf(p.script), loopRows);
+      history: s.rows,
+    };
+  };
+  const runs = [];
+  const runsB = [];
+  const loops = [];
+  for (let r = 0; r < reps; r++) {
+    runs.push(await measure(workerUrl));
+    const loop = await plainLoop(text, dimsOf(text), loopRows);
     loops.push(median(loop.rates));
+    if (workerBUrl) runsB.push(await measure(workerBUrl));
   }
+  // The same training whichever worker ran it (else an A/B comparison is moot).
+  const W = HISTORY_FIELDS.indexOf('wallMs');
+  const noClock = (rows) => JSON.stringify(rows.filter((_, i) => i % HISTORY_FIELDS.length !== W));
+  const strip = (rs) => rs.map(({ history, ...rest }) => rest);
+  const fRate = (rs) => (rs[0]?.fPath ? median(rs.map((r) => r.fPath.rate)) : null);
   return {
-    config, runs, loops,
+    config, script: script ? text : null, runs: strip(runs), loops,
     rate: median(runs.map((r) => r.rate)),
-    fPathRate: runs[0].fPath ? median(runs.map((r) => r.fPath.rate)) : null,
+    fPathRate: fRate(runs),
     fPathShare: runs[0].fPath ? median(runs.map((r) => r.fPath.ms / r.wallMs)) : null,
     loopRate: median(loops),
+    // F path over the loop measured beside it, per repetition; then the median.
+    fPathRatio: runs[0].fPath ? median(runs.map((r, i) => r.fPath.rate / loops[i])) : null,
+    b: runsB.length ? {
+      runs: strip(runsB), fPathRate: fRate(runsB),
+      sameHistory: runsB.every((x) => noClock(x.history) === noClock(runs[0].history)),
+      fPathRatio: median(runsB.map((x, i) => x.fPath.rate / loops[i])),
+    } : null,
   };
 }
 

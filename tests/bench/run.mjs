@@ -6,12 +6,15 @@
 //
 //   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers]
 //                            [--pkg=DIR]   (serve another wasm-bindgen output as /pkg/: A/B builds)
+//                            [--worker-b=FILE]  (a second worker bundle: the F-path rows measure
+//                                          it too, interleaved with www/worker.bundle.js)
 //   node tests/bench/run.mjs --print          (the table of the last run again)
 //
 // Phases (each in a fresh worker, one after another unless said otherwise):
 //  1. throughput: F-evaluations per second inside a `central` run (real worker, real batch
-//     wrappers) on the smooth preset's cheap F and on the projectile's ODE F, against a plain
-//     JS loop calling that F in a worker of the same page. Two rates: on the F path (F rows /
+//     wrappers) on the smooth preset's cheap F, on an F calling Math.sin, Math.exp and Math.pow
+//     (bench.js MATH_F) and on the projectile's ODE F, against a plain JS loop calling that F
+//     (with the engine's Math) in a worker of the same page. Two rates: on the F path (F rows /
 //     time inside F batch calls as wasm sees them: the status's fMs, the crossing
 //     included) and for the whole run (F rows / session time, network work included).
 //  2. steps: ms per training step of `exact` (MLP 2-32-32-3, batch 256, Adam) in wasm, against
@@ -31,6 +34,7 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from '../e2e/support/harness.mjs';
@@ -48,6 +52,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const skip = new Set((args.find((a) => a.startsWith('--skip='))?.slice(7) ?? '').split(',').filter(Boolean));
 const pkgDir = args.find((a) => a.startsWith('--pkg='))?.slice(6);
+const workerB = args.find((a) => a.startsWith('--worker-b='))?.slice(11);
 const log = (...m) => console.error(`[bench ${((performance.now()) / 1000).toFixed(0).padStart(3)} s]`, ...m);
 
 const STEPS = quick ? 500 : 1500;                 // exact steps per wasm/native measurement
@@ -86,6 +91,7 @@ const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; cha
   '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json' };
 const ROUTES = [
   ...(pkgDir ? [['/pkg/', path.resolve(pkgDir)]] : []),
+  ...(workerB ? [['/bench/worker-b.js', path.resolve(workerB)]] : []),
   ['/bench/', here],
   ['/tfjs/', path.join(root, 'node_modules/@tensorflow/tfjs/dist')],
   ['/tfjs-wasm/', path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')],
@@ -95,7 +101,7 @@ async function serve() {
   const server = http.createServer(async (req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const [prefix, dir] = ROUTES.find(([p]) => urlPath.startsWith(p));
-    let file = path.join(dir, urlPath.slice(prefix.length));
+    let file = prefix.endsWith('/') ? path.join(dir, urlPath.slice(prefix.length)) : dir;
     if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     if (urlPath.endsWith('/')) file = path.join(file, 'index.html');
     const headers = { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
@@ -111,6 +117,26 @@ async function serve() {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// ---- The .wasm files: raw and gzip -9 sizes ----------------------------------------------------
+// gzip's size as `gzip -9 -c FILE | wc -c` gives it (docs/speed.md); node's zlib at level 9 when
+// there is no gzip (within a few bytes of it).
+async function wasmSizes(pkg) {
+  const out = {};
+  for (const part of ['session', 'page']) {
+    const file = path.join(pkg, `${part}_bg.wasm`);
+    const bytes = await fs.readFile(file).catch(() => null);
+    if (!bytes) throw new Error('www/pkg is missing: run `make build` first (make bench does).');
+    let gzip;
+    try {
+      gzip = execFileSync('gzip', ['-9', '-c', file], { maxBuffer: 1 << 26 }).length;
+    } catch {
+      gzip = zlib.gzipSync(bytes, { level: 9 }).length;
+    }
+    out[part] = { raw: bytes.length, gzip };
+  }
+  return out;
 }
 
 // ---- Native ----------------------------------------------------------------------------------
@@ -254,20 +280,28 @@ async function longtask(browser, url, { samples = null } = {}) {
 const fmt = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
 const si = (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : String(Math.round(v)));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : 'n/a');
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 
 function table(r) {
   const L = [];
   const m = r.machine;
   L.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Chromium ${m.chromium}; Node ${m.node}; load average at start ${m.load}`);
-  L.push(`wasm: ${r.wasmSizes ? Object.entries(r.wasmSizes).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} KiB (${v} bytes)`).join(', ') : 'n/a'}${r.init?.crossOriginIsolated === false ? '; WARNING: bench page not cross-origin isolated' : ''}`);
+  L.push(`wasm: ${r.wasm ? Object.entries(r.wasm).map(([k, v]) => `${k} ${kib(v.raw)} (${v.raw} bytes; gzip -9: ${v.gzip} bytes)`).join(', ') : 'n/a'}${r.init?.crossOriginIsolated === false ? '; WARNING: bench page not cross-origin isolated' : ''}`);
   L.push('');
   L.push('| measurement | playground (Rust/wasm) | reference | ratio | target |');
   L.push('|---|---|---|---|---|');
-  for (const [t, what] of [[r.throughput, 'cheap F (smooth preset)'], [r.throughputSlow, 'ODE F (projectile preset)']]) {
+  for (const [t, what, target] of [[r.throughput, 'cheap F (smooth preset)', '>= 0.5x'],
+    [r.throughputMath, 'F calling `Math.sin`, `Math.exp` and `Math.pow` (the worker\'s portable Math against the engine\'s)', '>= 0.7x'],
+    [r.throughputSlow, 'ODE F (projectile preset)', '>= 0.5x']]) {
     if (!t) continue;
     if (t.fPathRate) {
-      L.push(`| F-evals/s on the F path inside a \`central\` run, ${what}: F rows / time in F batch calls as wasm sees them (the crossing and the worker's checks included) | ${si(t.fPathRate)}/s | plain JS loop, same F, same page: ${si(t.loopRate)}/s | ${ratio(t.fPathRate, t.loopRate)} | >= 0.5x |`);
+      const x = t.fPathRatio ? `${fmt(t.fPathRatio)}x` : ratio(t.fPathRate, t.loopRate);
+      L.push(`| F-evals/s on the F path inside a \`central\` run, ${what}: F rows / time in F batch calls as wasm sees them (the crossing and the worker's checks included) | ${si(t.fPathRate)}/s | plain JS loop, same F, same page: ${si(t.loopRate)}/s | ${x} | ${target} |`);
     }
+    if (t.b) {
+      L.push(`|  (A/B: the same F path in the second worker, --worker-b, interleaved; ${t.b.sameHistory ? 'same histories' : 'DIFFERENT histories'}) | ${si(t.b.fPathRate)}/s | plain JS loop: ${si(t.loopRate)}/s | ${fmt(t.b.fPathRatio)}x | |`);
+    }
+    if (t === r.throughputMath) continue;
     L.push(`| ... the whole run: all F rows / session time (F is ${t.fPathShare ? fmt(100 * t.fPathShare, 0) : 'n/a'}% of it; the rest is the network, the estimator and the optimiser) | ${si(t.rate)}/s | plain JS loop: ${si(t.loopRate)}/s | ${ratio(t.rate, t.loopRate)} | |`);
   }
   if (r.steps) {
@@ -305,8 +339,10 @@ function table(r) {
     const l = r.longtaskBusyLarge;
     L.push(`| ... ${l.samples.toLocaleString('en')} samples, two busy processes beside the browser | ${l.longtasks ? `${fmt(l.longest, 0)} ms (${l.longtasks} longtask entries: ${l.longtaskNames.join(', ')})` : 'no longtask entry (none over 50 ms)'}; longest task from a trace: ${fmt(l.traceLongestMs, 0)} ms | | | <= 50 ms |`);
   }
-  if (r.wasmSizes) {
-    for (const [k, v] of Object.entries(r.wasmSizes)) L.push(`| .wasm size, ${k} (www/pkg/${k}_bg.wasm, after wasm-opt) | ${v.toLocaleString('en')} bytes | | | <= 400 KB |`);
+  if (r.wasm) {
+    for (const [k, v] of Object.entries(r.wasm)) {
+      L.push(`| .wasm size, ${k} (www/pkg/${k}_bg.wasm, after wasm-opt): raw, and gzip -9 (as \`gzip -9 -c FILE\` gives it: docs/speed.md) | ${v.raw.toLocaleString('en')} bytes (${kib(v.raw)}); gzip ${v.gzip.toLocaleString('en')} bytes (${kib(v.gzip)}) | | | raw <= 400 KiB |`);
+    }
   }
   if (r.presets) {
     // One row per preset, in the same table: every method's F-evaluations to the target.
@@ -385,12 +421,8 @@ async function main() {
   await fs.writeFile(csvPath, data.csv);
   // Two .wasm files: the workers' (session) and the page's (charts, share links).
   const pkg = pkgDir ? path.resolve(pkgDir) : path.join(root, 'www/pkg');
-  results.wasmSizes = {};
-  for (const part of ['session', 'page']) {
-    results.wasmSizes[part] = (await fs.stat(path.join(pkg, `${part}_bg.wasm`)).catch(() => null))?.size ?? null;
-    if (!results.wasmSizes[part]) throw new Error('www/pkg is missing: run `make build` first (make bench does).');
-  }
-  results.wasmSize = Math.max(...Object.values(results.wasmSizes));
+  results.wasm = await wasmSizes(pkg);
+  results.wasmSize = Math.max(...Object.values(results.wasm).map((w) => w.raw));
 
   if (!skip.has('native')) {
     log('native: exact step, central throughput, network alone (src/bin/bench.rs)');
@@ -405,11 +437,12 @@ async function main() {
     page.on('pageerror', (e) => log('bench page error:', e.message));
     await page.goto(`${server.url}bench/bench.html`);
     await page.waitForFunction(() => window.bench);
-    results.init = await page.evaluate(() => window.bench.init());
+    results.init = await page.evaluate((b) => window.bench.init({ workerB: b }), Boolean(workerB));
     const call = (fn, arg) => page.evaluate(([f, a]) => window.bench[f](a), [fn, arg]);
     if (!skip.has('throughput')) {
-      log('F-evaluation throughput: central run against a plain loop (cheap F, then the projectile ODE F)');
+      log('F-evaluation throughput: central run against a plain loop (cheap F, an F calling sin, exp and pow, then the projectile ODE F)');
       results.throughput = await call('throughput', { reps: REPS });
+      results.throughputMath = await call('throughput', { script: 'math', reps: REPS, budget: 600_000, loopRows: 100_000 });
       results.throughputSlow = await call('throughput', { presetId: 'projectile', reps: REPS, budget: 60_000, loopRows: 20_000 });
     }
     if (!skip.has('steps')) {
@@ -470,7 +503,7 @@ async function main() {
   await fs.writeFile(path.join(outDir, 'results.json'), JSON.stringify({ ...kept, presetRows: presetRuns?.results }, null, 1));
   console.log(text);
   log(`raw numbers: ${path.relative(root, path.join(outDir, 'results.json'))}`);
-  if (quick || skip.size || pkgDir) log('a partial or A/B run: docs/speed.md left as it was');
+  if (quick || skip.size || pkgDir || workerB) log('a partial or A/B run: docs/speed.md left as it was');
   else await writeSpeedDoc(results, text);
 }
 
