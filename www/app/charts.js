@@ -5,13 +5,15 @@
 // ranges come from the runs that did not diverge; a diverged curve is clipped to them and
 // marked. Beside the loss chart, the race's data profile (Moré and Wild): each method's share
 // of runs converged against F-evaluations. The legend's entries show and hide methods; a
-// pinned earlier race is drawn faded.
+// pinned earlier race is drawn faded. The θ(x) chart's spec and its menu of x components are
+// in theta-chart.js; PNG exports in chart-export.js.
 import { CHARTS } from '../schema.js';
 import { $, darkMode, el, input, onDarkModeChange, setProp } from './dom.js';
 import { fmtNum } from './format.js';
 import { METHOD } from './methods.js';
 import { byMethod, diverged, raceSummary, ran } from './race.js';
 import { state, set, takeDrawWaiters } from './state.js';
+import { MAX_CHART_POINTS, bindThetaMenu, syncThetaMenu, thetaSpec, thetaX } from './theta-chart.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
 /** @typedef {import('./comparison.js').Comparison} Comparison */
@@ -24,8 +26,10 @@ import { state, set, takeDrawWaiters } from './state.js';
  * ignores it, as it does hoverLabel).
  * @typedef {{label: string, hoverLabel?: string, color: string, points: number[][], light: boolean,
  *   band?: number[][], bandLabel?: string, clip?: boolean}} Series
+ * `placeholder`: what the chart says in its place when it has no point to draw (the page's;
+ * default: PLACEHOLDER below).
  * @typedef {{title: string, xLabel: string, yLabel: string, logX: boolean, logY: boolean,
- *   kind: 'line'|'scatter', diagonal?: boolean, yLimits?: number[], series: Series[]}} ChartSpec
+ *   kind: 'line'|'scatter', diagonal?: boolean, yLimits?: number[], series: Series[], placeholder?: string}} ChartSpec
  * @typedef {{left: number, right: number, top: number, bottom: number, xMin: number, xMax: number,
  *   yMin: number, yMax: number, logX: boolean, logY: boolean}} Geometry  what drawChart returns
  */
@@ -61,6 +65,8 @@ const positive = (/** @type {number | null} */ v) => Number.isFinite(v) && /** @
  * @property {boolean} [repeated]   the runs are several repeats per method: medians and bands
  * @property {import('./race.js').RaceSummary | null} [summary]
  * @property {Comparison | null} [pinned]  drawn faded on the loss chart
+ * @property {number} [thetaX]  the x component the θ(x) chart is drawn against
+ * @property {boolean} [loaded]  the runs came from a results.json (no fit, θ or sweep in it)
  */
 
 const finite = (/** @type {number | null} */ v) => Number.isFinite(v);
@@ -144,12 +150,13 @@ function clipDiverged(series) {
 }
 
 /**
- * The specs of every chart for these runs (the θ(x) chart only for one-dimensional x).
+ * The specs of every chart for these runs; a chart with nothing to draw says why when its
+ * usual placeholder would not (every method hidden, a loaded results.json, xDim 0).
  * @param {Run[]} runs
  * @param {ChartOptions} [options]
  * @returns {Record<string, ChartSpec>}
  */
-export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated = false, summary = null, pinned = null } = {}) {
+export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated = false, summary = null, pinned = null, thetaX = 0, loaded = false } = {}) {
   const shown = runs.filter((r) => !hidden.has(r.method));
   const ok = logLoss ? positive : finite;
   /** @type {Series[]} */ const loss = [];
@@ -188,6 +195,7 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
   }
   // The fit and θ(x) of one run per method: with repeats, the first.
   const firsts = repeated ? shown.filter((r) => r.repeat === 0) : shown;
+  /** @type {Record<string, ChartSpec>} */
   const specs = {
     loss: { title: 'Loss', xLabel: 'F-evaluations (learning)', yLabel: 'MSE', logX: false, logY: logLoss, kind: 'line', series: strip(clipDiverged(loss)) },
     profile: profileSpec(shown, summary),
@@ -195,9 +203,12 @@ export function chartSpecs(runs, { hidden = new Set(), logLoss = true, repeated 
     cos: { title: 'Gradient cosine', xLabel: 'F-evaluations', yLabel: 'cos(estimate, reference)', logX: false, logY: false, kind: 'line', series: cos, yLimits: [-1, 1] },
     fit: fitSpec(firsts),
     sweep: sweepSpec(firsts),
+    theta: thetaSpec(firsts, thetaX),
   };
-  const theta = thetaSpec(firsts);
-  return /** @type {Record<string, ChartSpec>} */ (theta ? { ...specs, theta } : specs);
+  const why = runs.length && !shown.length ? 'Every method is hidden: press one in the legend above to show it.'
+    : loaded ? 'A loaded results.json holds no values for this chart: Run the race again to see it.' : '';
+  for (const k of why ? ['loss', 'profile', 'grad', 'cos', 'fit', 'sweep', 'theta'] : []) specs[k].placeholder ??= why;
+  return specs;
 }
 
 /** A standard normal's two-sided 95% quantile: the noise level an unbiased estimate's error
@@ -291,10 +302,6 @@ function sweepSpec(runs) {
   return { title: `Step-size sweep (vs ${against})`, xLabel: 'relative step h', yLabel: 'relative error of dL/dθ', logX: true, logY: true, kind: 'line', series };
 }
 
-// Points a fit or θ(x) chart draws per run at most (every k-th test point beyond): more than a
-// chart of a few hundred pixels can show apart.
-const MAX_CHART_POINTS = 1500;
-
 /**
  * Predicted against observed y on the test set, for every run that finished.
  * @param {Run[]} runs
@@ -311,39 +318,6 @@ function fitSpec(runs) {
     return { label: '', hoverLabel: r.info.label, color: r.info.colour, points: pts, light: false };
   });
   return { title: 'Fit (test set)', xLabel: 'observed y', yLabel: 'predicted F(x, NN(x))', logX: false, logY: false, kind: 'scatter', diagonal: true, series };
-}
-
-/**
- * θ(x) against thetaTrue for one-dimensional x: the first three components; null when no
- * finished run has one-dimensional x.
- * @param {Run[]} runs
- * @returns {ChartSpec | null}
- */
-function thetaSpec(runs) {
-  const oneD = runs.filter((r) => r.fit?.xDim === 1);
-  if (!oneD.length) return null;
-  /** @type {Series[]} */
-  const series = [];
-  const shownTrue = new Set();
-  for (const r of oneD) {
-    const { x, thetaLearned, thetaTrue, thetaDim } = /** @type {Record<string, any>} */ (r.fit);
-    // Every stride-th test point, sorted by x: a line of MAX_CHART_POINTS points shows what
-    // one of 20,000 would, and sorting and drawing all of them held the main thread.
-    const stride = Math.max(1, Math.ceil(x.length / MAX_CHART_POINTS));
-    const order = [];
-    for (let i = 0; i < x.length; i += stride) order.push(i);
-    order.sort((/** @type {number} */ a, /** @type {number} */ b) => x[a] - x[b]);
-    for (let j = 0; j < Math.min(3, thetaDim); j++) {
-      if (thetaTrue && !shownTrue.has(j)) {
-        shownTrue.add(j);
-        series.push({ label: '', hoverLabel: `thetaTrue[${j}]`, color: '#9aa1b1', light: true,
-          points: order.map((/** @type {number} */ i) => [x[i], thetaTrue[i * thetaDim + j]]) });
-      }
-      series.push({ label: '', hoverLabel: `${r.info.label} θ[${j}]`, color: r.info.colour, light: false,
-        points: order.map((/** @type {number} */ i) => [x[i], thetaLearned[i * thetaDim + j]]) });
-    }
-  }
-  return { title: 'θ(x) learned and true', xLabel: 'x', yLabel: 'θ', logX: false, logY: false, kind: 'line', series };
 }
 
 /**
@@ -456,6 +430,7 @@ export class Charts {
       observer.observe(canvas);
       this.#addReadout(key, canvas);
     }
+    bindThetaMenu(() => this.schedule());
     const log = input('log-loss');
     log.checked = state.logLoss;
     log.addEventListener('change', () => set({ logLoss: log.checked }));
@@ -477,7 +452,6 @@ export class Charts {
 
   /** Everything again now, from an empty page (a new comparison, or none). */
   reset() {
-    $('theta-figure').hidden = true;
     $('legend').dataset.key = '';
     this.redraw();
   }
@@ -494,10 +468,11 @@ export class Charts {
     renderLegend(runs, repeated, pinned);
     this.#alongside();
     renderVerdict(c);
+    syncThetaMenu(runs);
     const specs = chartSpecs(runs, {
       hidden: state.hiddenMethods, logLoss: state.logLoss, repeated, summary: raceSummary(c), pinned,
+      thetaX: thetaX(), loaded: Boolean(c?.loaded),
     });
-    $('theta-figure').hidden = !specs.theta;
     for (const [key, spec] of Object.entries(specs)) this.#draw(key, spec);
     this.#callWaiters();
   }
@@ -525,26 +500,10 @@ export class Charts {
     else this.#callWaiters();
   }
 
-  /**
-   * The chart `key` as a PNG, drawn again at twice its on-screen size (the canvas as it is
-   * when nothing is plotted, or the page's wasm is missing).
-   * @param {string} key @param {HTMLCanvasElement} canvas
-   * @returns {Promise<Blob | null>}
-   */
-  pngBlob(key, canvas) {
-    const p = this.#plotted[key];
-    const wasm = state.wasm;
-    let target = canvas;
-    if (p && wasm) {
-      const big = document.createElement('canvas');
-      big.width = 2 * canvas.width;
-      big.height = 2 * canvas.height;
-      try {
-        wasm.drawChart(big, p.json);
-        target = big;
-      } catch { /* the on-screen canvas then */ }
-    }
-    return new Promise((resolve) => { target.toBlob(resolve, 'image/png'); });
+  /** What the chart `key` shows now, as drawChart's JSON (to draw it again larger: a PNG),
+   * or null when it shows no plot. @param {string} key */
+  plottedJson(key) {
+    return this.#plotted[key]?.json ?? null;
   }
 
   /**
@@ -563,8 +522,13 @@ export class Charts {
     return true;
   }
 
-  /** @param {HTMLCanvasElement} canvas @param {string} text */
+  /**
+   * What a chart says in its place when it has nothing to draw, wrapped to the canvas; also
+   * its title (read on hover and by screen readers), taken off once it draws.
+   * @param {HTMLCanvasElement} canvas @param {string} text
+   */
   #placeholder(canvas, text) {
+    setProp(canvas, 'title', text);
     if (!this.#fit(canvas)) return;
     const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
     ctx.fillStyle = darkMode() ? '#181b26' : '#ffffff';
@@ -573,7 +537,14 @@ export class Charts {
     ctx.font = '13px system-ui, sans-serif';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    ctx.fillText(text, canvas.width / 2, canvas.height / 2, canvas.width - 20);
+    /** @type {string[]} */
+    const lines = [];
+    for (const word of text.split(' ')) {
+      const last = lines.at(-1);
+      if (last !== undefined && ctx.measureText(`${last} ${word}`).width <= canvas.width - 24) lines[lines.length - 1] = `${last} ${word}`;
+      else lines.push(word);
+    }
+    lines.forEach((line, i) => ctx.fillText(line, canvas.width / 2, canvas.height / 2 + 18 * (i - (lines.length - 1) / 2), canvas.width - 20));
   }
 
   /**
@@ -591,10 +562,11 @@ export class Charts {
     const hasPoints = spec.series.some((s) => s.points.length > 0);
     if (!wasm || !hasPoints) {
       this.#plotted[key] = null;
-      this.#placeholder(canvas, chartError && hasPoints ? 'Charts are unavailable (see the message above).' : PLACEHOLDER[key]);
+      this.#placeholder(canvas, chartError && hasPoints ? 'Charts are unavailable (see the message above).' : spec.placeholder ?? PLACEHOLDER[key]);
       return true;
     }
     if (!this.#fit(canvas)) return true;
+    setProp(canvas, 'title', '');
     try {
       const geometry = JSON.parse(wasm.drawChart(canvas, json) || 'null');
       this.#plotted[key] = geometry ? { geometry, spec, json } : null;
