@@ -1,6 +1,6 @@
 // End-to-end: every method of the core's registry (www/schema.js) is selectable and appears
 // in results.json under its name; charts change while a run goes on; every export downloads a
-// valid file.
+// valid file; Export charts (PNG) one image of every chart shown, each chart's button that chart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -10,6 +10,9 @@ import {
 } from './support/harness.mjs';
 
 const env = useBrowser();
+
+/** A PNG file's signature. @param {Buffer} body */
+const assertPng = (body) => assert.deepEqual([...body.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
 
 test('every method of the registry runs side by side and appears in results.json under its name', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
@@ -114,26 +117,39 @@ test('each export downloads a valid file', async () => {
     const found = JSON.stringify(net);
     assert.match(found, /"sizes":\[2,32,32,3\]/, 'the trained 2-32-32-3 network');
 
-    // One image per chart on show.
-    const shown = await page.evaluate(() => [...document.querySelectorAll('canvas')].filter((c) => c.offsetParent !== null).length);
-    const pngs = [];
-    const all = new Promise((resolve) => {
-      page.on('download', (d) => { pngs.push(d); if (pngs.length === shown) resolve(null); });
+    // Export charts (PNG): ONE image of every chart shown, each drawn again at twice its size,
+    // in rows as on the page; then each chart's own PNG button, that chart alone.
+    /** @type {string[]} */
+    const names = [];
+    page.on('download', (d) => names.push(d.suggestedFilename()));
+    const all = await download(page, 'Export charts (PNG)');
+    assert.equal(all.name, 'charts.png');
+    assertPng(all.body);
+    const shown = await page.evaluate(() => {
+      const rects = [...document.querySelectorAll('canvas')].filter((c) => c.offsetParent !== null)
+        .map((c) => ({ id: c.id, r: c.getBoundingClientRect(), css: c.clientWidth }));
+      /** @type {number[]} */
+      const rowTops = [];
+      for (const { r } of rects) if (!rowTops.some((t) => Math.abs(t - r.top) < 4)) rowTops.push(r.top);
+      const height = rowTops.reduce((sum, t) => sum + Math.max(...rects.filter(({ r }) => Math.abs(r.top - t) < 4).map(({ r }) => r.height)), 0);
+      const width = Math.max(...rects.map(({ r }) => r.right)) - Math.min(...rects.map(({ r }) => r.left));
+      return { charts: rects.map(({ id, css }) => ({ id, css })), width, height };
     });
-    await page.getByRole('button', { name: 'Export charts (PNG)' }).click();
-    await all;
-    assert.ok(pngs.length >= 4, `${pngs.length} chart images`);
-    assert.ok(pngs.some((d) => d.suggestedFilename() === 'chart-profile.png'), 'the data profile is exported with the charts');
-    for (const d of pngs) {
-      assert.match(d.suggestedFilename(), /\.png$/);
+    assert.ok(shown.charts.length >= 6, `${shown.charts.length} charts shown`);
+    assert.ok(shown.charts.some((c) => c.id === 'chart-profile'), 'the data profile shows with the loss chart');
+    assert.ok(all.body.readUInt32BE(16) >= 2 * shown.width, `charts.png is ${all.body.readUInt32BE(16)} px wide; the charts ${shown.width} px on screen`);
+    assert.ok(all.body.readUInt32BE(20) >= 2 * shown.height, `charts.png is ${all.body.readUInt32BE(20)} px high; the charts' rows ${shown.height} px on screen`);
+    for (const { id, css } of shown.charts) {
+      const figure = page.locator('figure', { has: page.locator(`#${id}`) });
+      const [d] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: /as PNG$/ }).click()]);
+      assert.equal(d.suggestedFilename(), `${id}.png`);
       const body = await fs.readFile(await d.path());
-      assert.deepEqual([...body.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+      assertPng(body);
       // At least twice the chart's CSS width (IHDR: width at bytes 16-19, big-endian).
-      const width = body.readUInt32BE(16);
-      const id = d.suggestedFilename().replace(/\.png$/, '');
-      const css = await page.evaluate((i) => /** @type {HTMLElement} */ (document.getElementById(i)).clientWidth, id);
-      assert.ok(width >= 2 * css, `${id}: ${width} px wide, on screen ${css} px`);
+      assert.ok(body.readUInt32BE(16) >= 2 * css, `${id}: ${body.readUInt32BE(16)} px wide, on screen ${css} px`);
     }
+    // One download for Export charts, then one per chart's button: nothing else.
+    assert.deepEqual(names, ['charts.png', ...shown.charts.map((c) => `${c.id}.png`)]);
     assert.deepEqual(consoleProblems, []);
   } finally {
     await context.close();

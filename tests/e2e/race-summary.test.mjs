@@ -202,9 +202,9 @@ test('the verdict box, the table\'s columns, marks and ★ follow the core\'s su
     assert.equal(await verdict.locator('.time-note').count(), a.timeNote ? 1 : 0);
     if (a.timeNote) assert.equal(await textOf(verdict.locator('.time-note')), a.timeNote);
 
-    // The columns: to converge, time per evaluation (own + F), time to converge.
+    // The columns: the learning rate, to converge, time per evaluation (own + F), time to converge.
     const heads = await page.locator('#results thead th').allTextContents();
-    assert.deepEqual(heads, ['Method', 'Train loss', 'Test loss', 'F-evals', 'To converge', 'Wall time', 'Time per eval', 'Time to converge', 'Median cos']);
+    assert.deepEqual(heads, ['Method', 'Train loss', 'Test loss', 'F-evals', 'Learning rate', 'To converge', 'Wall time', 'Time per eval', 'Time to converge', 'Median cos']);
     const rows = await page.locator('#results-body tr').evaluateAll((trs) => trs.map((tr) => ({
       cells: [...(/** @type {HTMLTableRowElement} */ (tr)).cells].map((c) => c.querySelector('.v')?.textContent ?? c.textContent ?? ''),
       outcome: tr.querySelector('.outcome')?.textContent ?? '',
@@ -216,8 +216,8 @@ test('the verdict box, the table\'s columns, marks and ★ follow the core\'s su
       const row = rows[i];
       assert.match(row.cells[0], new RegExp(s.method === 'central' ? 'Central differences' : 'SPSA'));
       // The median of the runs' bracket upper ends; "–" when none converged.
-      assert.equal(row.cells[4], s.evalsToTarget.reached ? fmtCount(s.evalsToTarget.median) : '–', `${s.method}: to converge`);
-      assert.match(row.cells[6], /^[\d.]+ (ns|µs|ms) \+ F [\d.]+ (ns|µs|ms)$/, `${s.method}: time per evaluation`);
+      assert.equal(row.cells[5], s.evalsToTarget.reached ? fmtCount(s.evalsToTarget.median) : '–', `${s.method}: to converge`);
+      assert.match(row.cells[7], /^[\d.]+ (ns|µs|ms) \+ F [\d.]+ (ns|µs|ms)$/, `${s.method}: time per evaluation`);
       // The marks follow the race's rule: converged from the summary's brackets.
       const converged = s.runs.filter((r) => r.evalsToTarget).length;
       if (converged >= 2) assert.match(row.outcome, new RegExp(`✓ ${converged}/3 converged`), row.outcome);
@@ -226,7 +226,7 @@ test('the verdict box, the table\'s columns, marks and ★ follow the core\'s su
       // training loss when no method converged in every run).
       const label = s.method === 'central' ? 'Central differences' : 'SPSA';
       const isWinner = a.verdict.includes(`${label} wins:`);
-      const column = a.summary.some((m) => !m.lost && m.evalsToTarget.reached === m.repeats) ? 4 : 1;
+      const column = a.summary.some((m) => !m.lost && m.evalsToTarget.reached === m.repeats) ? 5 : 1;
       assert.deepEqual(row.best, isWinner ? [column] : [], `${s.method}: ★ in ${row.best}; ${a.verdict}`);
     });
 

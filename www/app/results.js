@@ -1,11 +1,13 @@
 // The results: the table of final values per method (updated in place while runs go on),
-// and the exports: results.json (schema in the README and DESIGN.md's "Page conventions"),
-// curves.csv, weights.json, and each chart as a PNG.
+// and the exports: results.json (schema in docs/races.md and DESIGN.md's "Page conventions"),
+// curves.csv, weights.json; a row's Python button exports its method's policy (weights.js).
 import { $, button, download, el, jsonBlob, setProp, setText } from './dom.js';
 import { fmtCount, fmtMs, fmtNum, fmtShortMs, median, spread } from './format.js';
 import { METHOD } from './methods.js';
 import { byMethod, raceSummary, ran } from './race.js';
+import { shownCharts } from './settings-form.js';
 import { diagnosisFor, state } from './state.js';
+import { exportPython, policyMethods } from './weights.js';
 
 /** @typedef {import('./comparison.js').Run} Run */
 
@@ -20,7 +22,7 @@ const RESULT_FIELDS = Object.freeze(/** @type {const} */ (['step', 'evals', 'mon
  * the range under the median. @typedef {{text: string, title: string, best: boolean, sub?: string}} Cell */
 
 /** The columns after the method's name, in the table's order. */
-const COLUMNS = Object.freeze(/** @type {const} */ (['train', 'test', 'evals', 'conv', 'wall', 'perEval', 'convMs', 'cos']));
+const COLUMNS = Object.freeze(/** @type {const} */ (['train', 'test', 'evals', 'rate', 'conv', 'wall', 'perEval', 'convMs', 'cos']));
 
 /** The mark and word of each outcome (the core's `Outcome`, and `converged` by the race's
  * rule), for the table. */
@@ -46,6 +48,7 @@ const OUTCOME_MARKS = Object.freeze(/** @type {Record<string, string>} */ ({
  * @property {string} outcome   the mark under the name
  * @property {string} outcomeWord  its outcome, for the mark's colour
  * @property {string} outcomeWhy
+ * @property {boolean} [python]  its method has a trained network to export as Python
  */
 
 /** @param {Record<string, any> | null} status @param {number} [limit] */
@@ -106,11 +109,37 @@ function judged(r, race) {
 const starred = (/** @type {{method: string, column: string} | null} */ win, /** @type {string} */ method, /** @type {string} */ column) => Boolean(win && win.method === method && win.column === column);
 
 /**
+ * The learning rate a run trained with and where it came from: its method's own (the box
+ * beside its name), the shared one (Training), or tuned by pilot runs around one of those.
+ * `rate` is null while the pilots run (or when an old results.json lacks it).
+ * @param {Run} r @param {Record<string, any>} config  the race's settings
+ * @returns {{rate: number | null, source: string, title: string}}
+ */
+export function rateOf(r, config) {
+  const shared = config?.optimizer?.learningRate;
+  const own = config?.optimizer?.methodRates?.[r.method];
+  const base = typeof own === 'number' ? 'own' : 'shared';
+  const centre = typeof own === 'number' ? own : shared;
+  const baseTitle = base === 'own'
+    ? `Its own rate (the box beside its name in Methods), in place of the shared ${fmtNum(shared)}`
+    : 'The shared rate (Training: Learning rate)';
+  const t = r.status?.tuning;
+  if (t) {
+    const grid = Array.isArray(t.grid) ? t.grid.map(fmtNum).join(', ') : '';
+    const tried = `pilot runs tried ${grid} around the ${base} rate ${fmtNum(centre)}`;
+    if (!Number.isFinite(t.chosen)) return { rate: null, source: 'tuning…', title: `Tuning: ${tried}` };
+    return { rate: t.chosen, source: 'tuned', title: `Tuned: ${tried} and chose ${fmtNum(t.chosen)}, the lowest training loss; their ${fmtCount(t.evals)} F-evaluations are counted apart from the budget` };
+  }
+  const rate = r.status?.learningRate;
+  return { rate: Number.isFinite(rate) ? rate : null, source: base, title: baseTitle };
+}
+
+/**
  * A row per run (one run per method).
- * @param {Run[]} runs @param {RaceSummary | null} race
+ * @param {Run[]} runs @param {RaceSummary | null} race @param {Record<string, any>} config
  * @returns {RowModel[]}
  */
-function runModels(runs, race) {
+function runModels(runs, race, config) {
   const win = winnerMark(race);
   return runs.map((r) => {
     const f = r.final;
@@ -123,6 +152,7 @@ function runModels(runs, race) {
     const outcome = how.outcome ? OUTCOME_MARKS[how.outcome] ?? how.outcome : '';
     const state = r.ended ? '' : r.waiting ? 'waiting' : 'running';
     const at = entry?.evalsToTarget ?? null;
+    const lr = rateOf(r, config);
     return {
       key: `${r.method}|${r.error ? 'failed' : ''}|${state}|${diverged ? 'diverged' : ''}`,
       method: r.method, label: r.info.label, grouped: false,
@@ -136,6 +166,7 @@ function runModels(runs, race) {
           `${evals} learning evaluations${Number.isFinite(monitor) ? `, ${monitor} for monitoring` : ''}`
           + (Number.isFinite(r.status?.tuning?.evals) ? `, ${r.status?.tuning?.evals} in learning-rate pilots (chose ${r.status?.tuning?.chosen ?? '…'})` : '')
           + (r.status?.skipped ? `; ${r.status.skipped} samples skipped where F failed (set thetaBounds to keep θ where F works)` : '')),
+        cell('rate', lr.rate === null ? lr.source : `${fmtNum(lr.rate)} ${lr.source}`, lr.title),
         cell('conv', at ? bracketText(at.lo, at.hi) : '–', at
           ? `Converged ${ruleWords(race)} between the log points at ${at.lo} and ${at.hi} learning F-evaluations (never interpolated)`
           : entry ? `Not converged ${ruleWords(race)}` : ''),
@@ -190,10 +221,10 @@ const rangeText = (lo, hi, fmt) => (lo === null || hi === null ? '' : lo === hi 
 /**
  * A row per method, over its repeats: the median of each column with its range (min–max
  * below 5 runs, the interquartile range from 5 up, as the core's summary).
- * @param {Run[]} runs @param {RaceSummary | null} race
+ * @param {Run[]} runs @param {RaceSummary | null} race @param {Record<string, any>} config
  * @returns {RowModel[]}
  */
-function groupModels(runs, race) {
+function groupModels(runs, race, config) {
   const win = winnerMark(race);
   return [...byMethod(runs)].map(([method, list]) => {
     // The medians are over the runs that have numbers: not those that failed, nor those
@@ -237,6 +268,7 @@ function groupModels(runs, race) {
     const conv = m?.evalsToTarget;
     const reached = conv?.reached ?? 0;
     const nan = { median: null, lo: null, hi: null, n: 0 };
+    const lrs = ok.map((r) => rateOf(r, config));
     return {
       key: `${method}|${allFailed ? 'failed' : ''}|grouped`,
       method, label: info.label, grouped: true,
@@ -250,6 +282,8 @@ function groupModels(runs, race) {
         cell('train', s.train, fmtNum),
         cell('test', s.test, fmtNum),
         cell('evals', s.evals, fmtCount, `${over(s.evals)} of learning evaluations; ${fmtCount(totalEvals)} over all ${ok.length} runs`),
+        cell('rate', spread(lrs.map((x) => x.rate)), fmtNum, [...new Set(lrs.map((x) => x.title))].join('\n'),
+          [...new Set(lrs.map((x) => x.source))].join('/')),
         cell('conv', conv ? { ...conv, n: reached } : nan, fmtCount,
           m ? (reached
             ? `Median over the ${reached} of ${m.repeats} runs that converged ${ruleWords(race)} of the first log point at or below it (never interpolated)${reached > 1 ? `; ${rangeWord(reached)} ${rangeText(conv?.lo ?? null, conv?.hi ?? null, fmtCount)}` : ''}`
@@ -297,9 +331,9 @@ const notStartedModel = ({ method, why }) => ({
  * only when its kind changes (running, waiting, failed, diverged), otherwise its cells are
  * updated in place. ★ (class "best") marks the verdict's winner in the column it won on.
  * @param {Run[]} runs
- * @param {{grouped?: boolean, race?: RaceSummary | null, notStarted?: {method: string, why: string}[]}} [options]
+ * @param {{grouped?: boolean, race?: RaceSummary | null, notStarted?: {method: string, why: string}[], config?: Record<string, any>}} [options]
  */
-export function renderTable(runs, { grouped = false, race = null, notStarted = [] } = {}) {
+export function renderTable(runs, { grouped = false, race = null, notStarted = [], config = {} } = {}) {
   const body = /** @type {HTMLTableSectionElement} */ ($('results-body'));
   if (!runs.length && !notStarted.length) {
     if (body.dataset.key !== '') {
@@ -308,7 +342,9 @@ export function renderTable(runs, { grouped = false, race = null, notStarted = [
     }
     return;
   }
-  const models = [...(grouped ? groupModels(runs, race) : runModels(runs, race)), ...notStarted.map(notStartedModel)];
+  const python = policyMethods();
+  const models = [...(grouped ? groupModels(runs, race, config) : runModels(runs, race, config)), ...notStarted.map(notStartedModel)]
+    .map((m) => ({ ...m, python: python.has(m.method) }));
   const key = models.map((m) => m.key).join(';');
   if (body.dataset.key !== key) {
     body.dataset.key = key;
@@ -321,7 +357,7 @@ export function renderTable(runs, { grouped = false, race = null, notStarted = [
 export function renderResults() {
   const c = state.comparison;
   renderTable(c ? [...c.runs.values()] : [], {
-    grouped: Boolean(c && c.repeats > 1), race: raceSummary(c), notStarted: c?.notStarted ?? [],
+    grouped: Boolean(c && c.repeats > 1), race: raceSummary(c), notStarted: c?.notStarted ?? [], config: c?.config ?? {},
   });
 }
 
@@ -341,8 +377,14 @@ function wallTitle(status, wall) {
  * @param {RowModel} model
  */
 function resultRow({ method, label, failed, notStarted, grouped }) {
+  // Its method's policy as Python (with repeats, the median repeat's), once it has a network.
+  const python = el('button', {
+    type: 'button', class: 'row-python', hidden: true, 'aria-label': `Download the policy of ${label} as Python`,
+    title: 'Download this method\'s trained network as a self-contained Python file, def policy(x) (with repeats, the repeat with the median final loss)',
+    onclick: () => exportPython(method),
+  }, 'Python');
   const name = el('td', {}, el('span', { class: 'swatch', style: `--c:${METHOD[method].colour}`, 'aria-hidden': 'true' }), label,
-    el('span', { class: 'muted state' }), el('span', { class: 'outcome' }));
+    el('span', { class: 'muted state' }), notStarted ? null : python, el('span', { class: 'outcome' }));
   if (failed !== null) return el('tr', { class: 'failed' }, name, el('td', { colspan: COLUMNS.length, class: 'err' }));
   if (notStarted) return el('tr', { class: 'not-started' }, name, el('td', { colspan: COLUMNS.length, class: 'err' }));
   const cell = () => (grouped ? el('td', {}, el('span', { class: 'v' }), el('small', { class: 'range' })) : el('td'));
@@ -350,8 +392,10 @@ function resultRow({ method, label, failed, notStarted, grouped }) {
 }
 
 /** @param {HTMLTableRowElement} tr @param {RowModel} model */
-function fillResultRow(tr, { about, cells, failed, notStarted, suffix, outcome, outcomeWord, outcomeWhy }) {
+function fillResultRow(tr, { about, cells, failed, notStarted, suffix, outcome, outcomeWord, outcomeWhy, python = false }) {
   setProp(tr.cells[0], 'title', [outcomeWhy, about].filter(Boolean).join('\n'));
+  const py = tr.cells[0].querySelector('.row-python');
+  if (py) setProp(/** @type {HTMLElement} */ (py), 'hidden', !python);
   setText(/** @type {HTMLElement} */ (tr.cells[0].querySelector('.state')), suffix);
   const mark = /** @type {HTMLElement} */ (tr.cells[0].querySelector('.outcome'));
   setText(mark, outcome);
@@ -410,7 +454,8 @@ export function resultsJson() {
   const seed = typeof c?.config.seed === 'number' ? c.config.seed : null;
   return {
     schema: 4,
-    config: c ? { ...c.config, methods: c.methods, script: c.script } : {},
+    // The charts ticked now (Load results ticks them again).
+    config: c ? { ...c.config, methods: c.methods, script: c.script, charts: shownCharts() } : {},
     runs: runs.map((r) => runRecord(r, seed)),
     rule: race?.rule ?? null,
     summary: race?.summary ?? [],
@@ -455,20 +500,9 @@ function weightsJson() {
   return out;
 }
 
-/**
- * Wires the export buttons.
- * @param {Record<string, HTMLCanvasElement>} canvases the charts, by key
- * @param {(key: string, canvas: HTMLCanvasElement) => Promise<Blob | null>} png a chart as a
- *   PNG at twice its on-screen size
- */
-export function bindExports(canvases, png) {
+/** Wires the export buttons (the charts' PNGs: chart-export.js). */
+export function bindExports() {
   button('export').addEventListener('click', () => download('results.json', jsonBlob(resultsJson())));
   button('export-csv').addEventListener('click', () => download('curves.csv', new Blob([curvesCsv()], { type: 'text/csv' })));
   button('export-weights').addEventListener('click', () => download('weights.json', jsonBlob(weightsJson())));
-  button('export-png').addEventListener('click', () => {
-    for (const [key, canvas] of Object.entries(canvases)) {
-      if (canvas.offsetParent === null) continue;
-      png(key, canvas).then((blob) => { if (blob) download(`chart-${key}.png`, blob); });
-    }
-  });
 }

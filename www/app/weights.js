@@ -260,6 +260,10 @@ function policyRuns() {
   return out;
 }
 
+/** The methods of the race shown that Export Python can write: those with a trained network
+ * (the results table's Python buttons). */
+export const policyMethods = () => new Set(policyRuns().keys());
+
 /**
  * The method Export Python writes unless another is chosen: the verdict's winner, else the
  * method with the lowest median final training loss (the core's summary), among those with a
