@@ -29,6 +29,7 @@ import { bindWeights } from './app/weights.js';
 import { isLinkFragment, bindShare, openLink } from './app/share.js';
 import { ensureRunner, state, set, subscribe, touch } from './app/state.js';
 import { bindStatus, setStatus, showAlert } from './app/status.js';
+import { bindSuite } from './app/suite-ui.js';
 
 // The page's wasm build, imported by a name the type checker does not follow: www/pkg is
 // generated (make build), and without it the editor still works and the page says why.
@@ -122,6 +123,7 @@ function boot() {
   markMethodAvailability(initial);
   if (saved && !presetFor(initial)) $('saved-note').textContent = 'Your script from last time, restored from this browser.';
   if (isLinkFragment(location.hash)) set({ linkPending: location.hash.slice(1) });
+  bindSuite(); // after the settings and the editor: a suite link puts its settings in the inputs
 
   setStatus('idle', state.linkPending ? 'Opening the shared link…' : idleText());
   charts.reset();

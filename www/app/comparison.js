@@ -280,16 +280,20 @@ const live = () => (state.comparison && !state.comparison.over ? state.compariso
 
 /**
  * Checks the script and settings and starts every selected method (paused: before its first
- * step). A problem is shown in the alert and the status, and nothing starts.
- * @param {{paused?: boolean}} [options]
+ * step). A problem is shown in the alert and the status, and nothing starts. `race` runs
+ * another script than the editor's, with these methods and the settings `adjust` makes of the
+ * page's (a suite's race: suite-run.js). Resolves to the comparison started, or null.
+ * @param {{paused?: boolean, race?: {script: string, methods: string[],
+ *   adjust: (config: Record<string, any>) => Record<string, any>} | null}} [options]
+ * @returns {Promise<Comparison | null>}
  */
-export async function startComparison({ paused = false } = {}) {
+export async function startComparison({ paused = false, race = null } = {}) {
   const editor = state.editor;
-  if (live() || state.linkPending || !editor) return; // running, or a shared link is still being opened
+  if (live() || state.linkPending || !editor) return null; // running, or a shared link is still being opened
   clearAlert();
   editor.clearErrors();
-  const script = editor.getText();
-  const selected = selectedMethods();
+  const script = race ? race.script : editor.getText();
+  const selected = race ? race.methods : selectedMethods();
   // A method that cannot run (Analytic gradient without dF) is not started: its row says why.
   const notStarted = cannotRun(selected, script);
   const methods = selected.filter((m) => !notStarted.some((n) => n.method === m));
@@ -307,6 +311,7 @@ export async function startComparison({ paused = false } = {}) {
       throw new SettingsError(`m-${notStarted[0].method}`, `${names} need${notStarted.length === 1 ? 's' : ''} dF, and the script has none: add \`function dF(x, theta)\` returning yDim rows of thetaDim numbers, or select another method.`);
     }
     config = readSettings();
+    if (race) config = race.adjust(config);
     const seedSpec = /** @type {import('../schema-types.js').NumberSetting} */ (SETTING_BY_ID.seed);
     if (config.seed + (config.repeats ?? 1) - 1 > seedSpec.max) {
       throw new SettingsError('seed', `Repeat r runs with Seed + r: with Repeats ${config.repeats}, Seed must be at most ${seedSpec.max - config.repeats + 1}.`);
@@ -335,14 +340,14 @@ export async function startComparison({ paused = false } = {}) {
       note.scrollIntoView({ block: 'center' });
     }
     if (e.id) document.getElementById(e.id)?.focus({ preventScroll: e.id === 'csv' });
-    return;
+    return null;
   }
   if (notStarted.length) {
     const labels = notStarted.map((n) => METHOD[n.method].label);
     showAlert({ kind: 'notice', title: `${labels.join(' and ')} need${labels.length === 1 ? 's' : ''} dF: not started.`,
       message: `Add \`function dF(x, theta)\` returning yDim rows of thetaDim numbers, or untick ${labels.map((l) => `"${l}"`).join(' and ')}. The other methods run.` });
   }
-  const syntax = editor.syntaxErrors();
+  const syntax = race ? [] : editor.syntaxErrors();
   if (syntax.length) editor.showError(syntax[0].line, syntax[0].message);
 
   const repeats = Math.max(1, config.repeats ?? 1);
@@ -357,15 +362,15 @@ export async function startComparison({ paused = false } = {}) {
   try {
     await ensureRunner();
   } catch (e) {
-    if (state.comparison !== comparison) return;
+    if (state.comparison !== comparison) return null;
     comparison.over = true;
     showAlert({ title: 'The sandbox did not start.', message: String(/** @type {Error} */ (e)?.message ?? e),
       detail: 'Reload the page. If it persists, check that www/pkg was built (make build).' });
     setStatus('error', 'Could not start the sandbox.');
-    return;
+    return null;
   }
   const runner = state.runner;
-  if (state.comparison !== comparison || comparison.over || !runner) return; // stopped or reset while the sandbox was starting
+  if (state.comparison !== comparison || comparison.over || !runner) return null; // stopped or reset while the sandbox was starting
   runner.watchdogMs = state.watchdogMs;
   // Auto: at most the cores left when every run of the race that computes at once has one.
   const computingAtOnce = Math.min(runner.maxWorkers, methods.length * repeats);
@@ -395,6 +400,7 @@ export async function startComparison({ paused = false } = {}) {
   } else {
     setStatus('running', comparison.runningText());
   }
+  return comparison;
 }
 
 /**

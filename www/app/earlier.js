@@ -89,6 +89,13 @@ export function comparisonFromResults(text, name, id) {
   return c;
 }
 
+/** Readers of other results files, tried first: each takes the file's text and name and says
+ * whether it was theirs (a suite's results: suite-ui.js). @type {((text: string, name: string) => boolean)[]} */
+const otherReaders = [];
+
+/** Lets Load results read another kind of results file too. @param {(text: string, name: string) => boolean} reader */
+export const readOtherResults = (reader) => { otherReaders.push(reader); };
+
 /**
  * Shows a results.json file as the page's comparison.
  * @param {File} file
@@ -100,7 +107,9 @@ async function load(file) {
   let c;
   try {
     if (file.size > MAX_BYTES) throw new Error(`It has ${file.size} bytes; the limit is ${MAX_BYTES / 1e6} MB.`);
-    c = comparisonFromResults(await file.text(), file.name, state.comparisons + 1);
+    const text = await file.text();
+    if (otherReaders.some((read) => read(text, file.name))) return;
+    c = comparisonFromResults(text, file.name, state.comparisons + 1);
   } catch (e) {
     showAlert({ title: `${file.name} cannot be shown.`, message: /** @type {Error} */ (e).message });
     return;

@@ -44,6 +44,7 @@ function isElementId(hash) {
  * @param {string} hash
  */
 export function isLinkFragment(hash) {
+  if (/^#?suite\./.test(hash)) return false; // a suite's link: suite-ui.js opens it
   return looksLikeLink(hash) || (hash.replace(/^#/, '') !== '' && !isElementId(hash));
 }
 
