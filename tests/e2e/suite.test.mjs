@@ -31,7 +31,7 @@ async function setInput(page, id, value) {
 
 /** Runs the suite in the panel to its end; it must finish. @param {import('playwright-core').Page} page */
 async function runSuite(page, timeout = 90_000) {
-  await page.getByRole('button', { name: 'Run suite' }).click();
+  await page.getByRole('button', { name: 'Race the suite' }).click();
   await page.waitForFunction(() => ['finished', 'stopped', 'error'].includes(document.getElementById('suite-status')?.dataset.state ?? ''),
     null, { timeout, polling: 100 });
   assert.equal(await page.locator('#suite-status').getAttribute('data-state'), 'finished', await page.locator('#suite-status').textContent() ?? '');

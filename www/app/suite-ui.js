@@ -72,8 +72,8 @@ function buildPanel() {
         el('small', { id: 'suite-taus-help' }, 'Converged: loss ≤ f_L + τ(f_0 − f_L), f_L the best of the race.'))),
     el('p', { id: 'suite-methods', class: 'muted' }),
     el('div', { class: 'suite-actions' },
-      el('button', { id: 'suite-run', type: 'button', class: 'primary' }, 'Run suite'),
-      el('button', { id: 'suite-stop', type: 'button', disabled: true }, 'Stop suite'),
+      el('button', { id: 'suite-run', type: 'button', class: 'primary' }, 'Race the suite'),
+      el('button', { id: 'suite-stop', type: 'button', disabled: true }, 'End the suite'),
       el('button', { id: 'suite-share', type: 'button' }, 'Share suite link'),
       el('button', { id: 'suite-save', type: 'button' }, 'Save suite file'),
       el('span', { class: 'file-button' }, el('input', { id: 'suite-open', type: 'file', accept: '.json,application/json' }),
@@ -209,7 +209,7 @@ function adopt(next, from) {
     saveSettings();
   }
   changed();
-  status('idle', `Opened the suite from ${from}: ${next.problems.length} problem${next.problems.length === 1 ? '' : 's'}. Press Run suite.`);
+  status('idle', `Opened the suite from ${from}: ${next.problems.length} problem${next.problems.length === 1 ? '' : 's'}. Press Race the suite.`);
 }
 
 /** Runs the suite. */
@@ -313,7 +313,7 @@ async function share() {
   const url = `${location.origin}${location.pathname}${location.search}#${fragment}`;
   input('suite-link').value = url;
   history.replaceState(null, '', `#${fragment}`);
-  setText($('suite-link-info'), `${url.length.toLocaleString('en-US')} characters. Opening it puts this suite, its methods and settings in the page; the person presses Run suite.`);
+  setText($('suite-link-info'), `${url.length.toLocaleString('en-US')} characters. Opening it puts this suite, its methods and settings in the page; the person presses Race the suite.`);
   navigator.clipboard?.writeText(url).catch(() => { /* the field has it */ });
 }
 
@@ -415,6 +415,6 @@ export function bindSuite() {
   window.addEventListener('hashchange', () => { openLinkInAddress(); });
   render();
   if (suite.problems.length) status('idle', `Your suite from last time: ${suite.problems.length} problem${suite.problems.length === 1 ? '' : 's'}, kept in this browser.`);
-  else status('idle', 'Add problems, then press Run suite.');
+  else status('idle', 'Add problems, then press Race the suite.');
   openLinkInAddress();
 }
