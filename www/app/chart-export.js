@@ -162,8 +162,10 @@ export function bindChartExports(canvases, plotted) {
   for (const [key, canvas] of Object.entries(canvases)) {
     const name = chartName(key);
     const caption = canvas.closest('figure')?.querySelector('figcaption');
+    // Named "this chart", not by its name: a name holding another button's ("Step-size sweep"
+    // holds "Step") would make that button's name ambiguous. The title names it.
     caption?.prepend(el('button', {
-      type: 'button', class: 'chart-png', 'aria-label': `Download the ${name.toLowerCase()} as PNG`,
+      type: 'button', class: 'chart-png', 'aria-label': 'Download this chart as PNG',
       title: `Download the ${name.toLowerCase()} as a PNG image, drawn at twice its size`,
       onclick: () => pngOf(drawnLarger(canvas, plotted(key))).then((blob) => { if (blob) download(`chart-${key}.png`, blob); }),
     }, 'PNG'));
