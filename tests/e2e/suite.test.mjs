@@ -176,6 +176,8 @@ test('a suite of three scripts of the person\'s own: kept across a reload, opene
 
     // Shared by link: a fresh browser (no storage) opens the same suite, methods and scripts.
     await page.getByRole('button', { name: 'Share suite link' }).click();
+    // The link is made asynchronously (deflate): wait for the field to hold it.
+    await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('suite-link')).value !== '', null, { timeout: 10_000 });
     const url = await page.locator('#suite-link').inputValue();
     assert.match(url, /#suite\./);
     const fresh = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
