@@ -121,3 +121,35 @@ pub fn resonance() -> FnBlackBox {
         t[1] = 0.4 * x[0];
     })
 }
+
+/// A new user's 40-parameter problem (`/work/shared/problems/forty-parameters.js`, here with
+/// `p` parameters): a coupled nonlinear map with `p` outputs, `y_i = θ_i (1 + x/2) + 0.2 θ_{i+1}²`.
+/// Cheap per call, so that a method's own work, not F, is what a benchmark of it measures.
+pub fn coupled_map(p: usize) -> FnBlackBox {
+    FnBlackBox::new(
+        Dims {
+            x: 1,
+            theta: p,
+            y: p,
+        },
+        move |x, t, y| {
+            for i in 0..p {
+                let n = t[(i + 1) % p];
+                y[i] = t[i] * (1.0 + 0.5 * x[0]) + 0.2 * n * n;
+            }
+        },
+    )
+    .with_jacobian(move |x, t, jac| {
+        jac.fill(0.0);
+        for i in 0..p {
+            let n = (i + 1) % p;
+            jac[i * p + i] = 1.0 + 0.5 * x[0];
+            jac[i * p + n] += 0.4 * t[n];
+        }
+    })
+    .with_theta_true(move |x, t| {
+        for (j, tj) in t.iter_mut().enumerate() {
+            *tj = 0.5 * (j as f64 + 2.0 * x[0]).sin();
+        }
+    })
+}

@@ -256,10 +256,40 @@ impl Surrogate {
         mse / count
     }
 
+    /// One update toward `F` on rows whose forward pass was already made (`pred`, in original
+    /// units, with its cache), possibly before `follow_output_range` moved the normalisation:
+    /// the hidden layers are the same, and the rescaled last layer is linear, so the cache
+    /// still serves. Saves the joint surrogate a forward pass per step; equal to `fit_batch`
+    /// up to rounding.
+    pub fn fit_predicted(
+        &mut self,
+        cache: &SurrogateCache,
+        pred: ArrayView2<f64>,
+        f: ArrayView2<f64>,
+    ) -> f64 {
+        let count = (pred.len()).max(1) as f64;
+        let mut d = pred.to_owned();
+        let mut mse = 0.0;
+        for (mut row, frow) in d.rows_mut().into_iter().zip(f.rows()) {
+            for ((v, &fv), s) in row.iter_mut().zip(frow).zip(&self.out_scale) {
+                let diff = (*v - fv) / s;
+                mse += diff * diff;
+                *v = 2.0 * diff / count;
+            }
+        }
+        let (g, _) = self.net.backward(&cache.net, d.view());
+        self.apply_gradient(&g);
+        mse / count
+    }
+
     /// Mean squared error of `F~` against `f` on rows it has not been fitted on, in units of
     /// F's spread (normalised outputs): 0 is perfect, 1 is no better than the mean.
     pub fn error(&self, x: ArrayView2<f64>, theta: ArrayView2<f64>, f: ArrayView2<f64>) -> f64 {
-        let pred = self.predict(x, theta);
+        self.error_of(self.predict(x, theta).view(), f)
+    }
+
+    /// As `error`, from predictions already made.
+    pub fn error_of(&self, pred: ArrayView2<f64>, f: ArrayView2<f64>) -> f64 {
         let mut sum = 0.0;
         for (prow, frow) in pred.rows().into_iter().zip(f.rows()) {
             for ((p, fv), s) in prow.iter().zip(frow).zip(&self.out_scale) {

@@ -20,7 +20,8 @@
 //!   monitoring costs little): training steps per second and learning F-evaluations per
 //!   second (printed in the human-readable mode).
 
-use blackbox_playground::fixtures::smooth_map;
+use blackbox_playground::fixtures::{coupled_map, smooth_map};
+use blackbox_playground::problem::FnBlackBox;
 use blackbox_playground::nn::{Activation, Mlp};
 use blackbox_playground::{RunConfig, Session};
 use ndarray::Array2;
@@ -110,6 +111,61 @@ fn per_method() -> Vec<(&'static str, f64, f64, f64)> {
         .collect()
 }
 
+/// Every method's time per learning F-evaluation (F, the policy network and monitoring
+/// included, page defaults otherwise) at theta dimension 3 (the smooth map) and 40 (the coupled
+/// map), the median of `reps` runs of `budget` evaluations; its own work is what it spends
+/// beyond Central differences on the same problem. Returns (name, µs at 3, µs at 40).
+/// One measurement: µs per learning evaluation, final/first training loss, median gradient error.
+type PerEval = (f64, f64, f64);
+
+fn per_evaluation(reps: usize, budget: u64, only: Option<&str>) -> Vec<(&'static str, PerEval, PerEval)> {
+    let micros = |m: blackbox_playground::Method, p: usize| {
+        let (x_dim, make): (usize, fn() -> FnBlackBox) = if p == 3 {
+            (2, smooth_map)
+        } else {
+            (1, || coupled_map(40))
+        };
+        let config = serde_json::json!({
+            "method": m.name(),
+            "problem": {"xDim": x_dim, "thetaDim": p, "yDim": if p == 3 { 2 } else { p },
+                        "xRange": [-1, 1]},
+            "budget": budget, "seed": 1,
+        })
+        .to_string();
+        let mut quality = (f64::NAN, f64::NAN);
+        let runs = (0..reps)
+            .map(|_| {
+                let cfg = RunConfig::from_json(&config).expect("valid benchmark config");
+                let mut s = Session::new(cfg, Box::new(make())).expect("session");
+                let clock = now_ms(Instant::now());
+                while !s
+                    .run_chunk(30.0, u64::MAX, &clock)
+                    .expect("benchmark run without errors")
+                {}
+                let h = s.history();
+                let errs: Vec<f64> = h.iter().filter_map(|r| r.grad_rel_err).collect();
+                quality = (
+                    h.last().unwrap().train_loss / h[0].train_loss,
+                    if errs.is_empty() { f64::NAN } else { median(errs) },
+                );
+                s.wall_ms() * 1e3 / s.learning_evals().max(1) as f64
+            })
+            .collect();
+        (median(runs), quality.0, quality.1)
+    };
+    blackbox_playground::Method::ALL
+        .iter()
+        .filter(|m| only.is_none_or(|o| o == m.name() || m.name() == "central"))
+        .map(|&m| {
+            // `BENCH_THETA=3` or `=40`: one size only (for a profiler).
+            let skip = |p: usize| std::env::var("BENCH_THETA").is_ok_and(|v| v != p.to_string());
+            let nan = (f64::NAN, f64::NAN, f64::NAN);
+            let at = |p| if skip(p) { nan } else { micros(m, p) };
+            (m.name(), at(3), at(40))
+        })
+        .collect()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -137,6 +193,38 @@ fn main() {
             }
         }
         println!("{only}: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+        return;
+    }
+
+    // Every method's own work per learning evaluation, at theta dimensions 3 and 40.
+    if args.iter().any(|a| a == "--per-evaluation") {
+        let budget: u64 = arg("--budget").map_or(20_000, |s| s.parse().expect("--budget N"));
+        // `--method NAME`: that method (and central, the baseline) only, e.g. for a profiler.
+        let rows = per_evaluation(reps, budget, arg("--method").as_deref());
+        let central = rows.iter().find(|r| r.0 == "central").map(|r| (r.1 .0, r.2 .0));
+        let (c3, c40) = central.expect("central is a method");
+        if json {
+            let rows: Vec<_> = rows
+                .iter()
+                .map(|(name, a, b)| serde_json::json!({"method": name, "usPerEval3": a.0, "usPerEval40": b.0,
+                    "ownUs3": a.0 - c3, "ownUs40": b.0 - c40, "finalOverFirst3": a.1, "finalOverFirst40": b.1,
+                    "medianGradErr3": a.2, "medianGradErr40": b.2}))
+                .collect();
+            println!("{}", serde_json::json!({"perEvaluation": rows, "budget": budget, "reps": reps}));
+        } else {
+            println!("µs per learning F-evaluation (F, policy network, monitoring), native, median of {reps} runs of {budget}; own = beyond central");
+            println!("(the last run's final/first training loss and median gradient error beside them)");
+            println!(
+                "{:<10} {:>8} {:>8} {:>10} {:>8} | {:>8} {:>8} {:>10} {:>8}",
+                "method", "θ 3", "own", "loss", "grad err", "θ 40", "own", "loss", "grad err"
+            );
+            for (name, a, b) in rows {
+                println!(
+                    "{name:<10} {:>8.2} {:>8.2} {:>10.2e} {:>8.3} | {:>8.2} {:>8.2} {:>10.2e} {:>8.3}",
+                    a.0, a.0 - c3, a.1, a.2, b.0, b.0 - c40, b.1, b.2
+                );
+            }
+        }
         return;
     }
 

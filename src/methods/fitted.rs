@@ -52,8 +52,21 @@ impl Fitted {
         theta: ArrayView2<f64>,
         f: ArrayView2<f64>,
     ) {
-        if self.net.remembered() > 0 {
-            let e = self.net.error(x, theta, f);
+        let pred = (self.net.remembered() > 0).then(|| self.net.predict(x, theta));
+        self.observe_predicted(pred.as_ref().map(|p| p.view()), x, theta, f);
+    }
+
+    /// As `observe`, with F~'s predictions on those rows already made (`None` when F~ has
+    /// remembered nothing yet).
+    pub(crate) fn observe_predicted(
+        &mut self,
+        pred: Option<ArrayView2<f64>>,
+        x: ArrayView2<f64>,
+        theta: ArrayView2<f64>,
+        f: ArrayView2<f64>,
+    ) {
+        if let (true, Some(pred)) = (self.net.remembered() > 0, pred) {
+            let e = self.net.error_of(pred, f);
             self.err = Some(match self.err {
                 Some(prev) => ERR_SMOOTHING * prev + (1.0 - ERR_SMOOTHING) * e,
                 None => e,

@@ -19,6 +19,8 @@ use rand_chacha::ChaCha8Rng;
 const WARMUP_BUDGET_SHARE: f64 = 0.2;
 /// Joint surrogate: replay updates of F~ per step, on earlier rows (free of F-evaluations).
 const JOINT_REPLAY: usize = 2;
+/// Rows of each replay update.
+const JOINT_REPLAY_BATCH: usize = 32;
 /// Smoothing of the slope error across steps (as the value error's).
 const SLOPE_SMOOTHING: f64 = 0.9;
 
@@ -51,13 +53,14 @@ impl Joint {
     }
 
     /// Pairs the fresh rows with rows of earlier steps at the same x and measures F~'s
-    /// differences against F's; then remembers the fresh rows (`now`: the learning
-    /// evaluations before this step).
+    /// differences against F's (`pred`: F~ at the fresh rows, when it has learnt anything);
+    /// then remembers the fresh rows (`now`: the learning evaluations before this step).
     fn check_slopes(
         &mut self,
         x: ArrayView2<f64>,
         theta: ArrayView2<f64>,
         f: ArrayView2<f64>,
+        pred: Option<ArrayView2<f64>>,
         now: u64,
     ) {
         let key = |i: usize| x.row(i).iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
@@ -69,18 +72,16 @@ impl Joint {
                 Some((i, t.clone(), fv.clone()))
             })
             .collect();
-        if !pairs.is_empty() && self.s.net.remembered() > 0 {
+        if let (false, Some(p_after)) = (pairs.is_empty(), pred) {
             let n = pairs.len();
             let xs = Array2::from_shape_fn((n, x.ncols()), |(r, j)| x[[pairs[r].0, j]]);
             let before = Array2::from_shape_fn((n, theta.ncols()), |(r, j)| pairs[r].1[j]);
-            let after = Array2::from_shape_fn((n, theta.ncols()), |(r, j)| theta[[pairs[r].0, j]]);
             let p_before = self.s.net.predict(xs.view(), before.view());
-            let p_after = self.s.net.predict(xs.view(), after.view());
             let (mut miss, mut size) = (0.0, 0.0);
             for (r, (i, _, f_before)) in pairs.iter().enumerate() {
                 for (m, fb) in f_before.iter().enumerate() {
                     let d = f[[*i, m]] - fb;
-                    miss += (d - (p_after[[r, m]] - p_before[[r, m]])).powi(2);
+                    miss += (d - (p_after[[*i, m]] - p_before[[r, m]])).powi(2);
                     size += d * d;
                 }
             }
@@ -137,11 +138,12 @@ impl Joint {
         if !self.training_pi {
             return Array2::zeros(theta.raw_dim());
         }
-        let at_theta = net.predict(x, theta);
+        // One forward pass at theta serves the carried value and the Jacobian product.
+        let (at_theta, cache) = net.forward(x, theta);
         let at_explored = net.predict(x, explored);
         let carried = &f.to_owned() + &at_theta - &at_explored;
         let (w, _) = estimate::residual_weights(&carried, y);
-        self.s.chain(x, theta, w.view())
+        net.backward(&cache, w.view()).1
     }
 
     fn train_step(&mut self, core: &mut Core) -> Result<(), SessionError> {
@@ -174,14 +176,19 @@ impl Joint {
             core.apply_policy_gradient(&mb.cache, d_theta.view());
             return Ok(());
         }
-        // F~ is judged on this fresh batch before it learns from it: values and slopes.
+        // F~ is judged on this fresh batch before it learns from it, values and slopes, and
+        // then learns from it: one forward pass at the explored rows serves all three.
         let now = core.bb.learning_evals - f.nrows() as u64;
-        self.check_slopes(mb.x.view(), explored.view(), f.view(), now);
-        self.s.observe(mb.x.view(), explored.view(), f.view());
+        let (pred, cache) = self.s.net.forward(mb.x.view(), explored.view());
+        let learnt = self.s.net.remembered() > 0;
+        let seen = learnt.then(|| pred.view());
+        self.check_slopes(mb.x.view(), explored.view(), f.view(), seen, now);
+        self.s
+            .observe_predicted(seen, mb.x.view(), explored.view(), f.view());
         let net = &mut self.s.net;
         net.follow_output_range();
-        net.fit_batch(mb.x.view(), explored.view(), f.view());
-        self.s.last_mse = net.fit(JOINT_REPLAY, FIT_BATCH, &mut core.rng_surrogate);
+        net.fit_predicted(&cache, pred.view(), f.view());
+        self.s.last_mse = net.fit(JOINT_REPLAY, JOINT_REPLAY_BATCH, &mut core.rng_surrogate);
         if !self.training_pi {
             let warmup = (WARMUP_BUDGET_SHARE * core.cfg.budget as f64) as u64;
             let gate = core.cfg.settings.joint_gate;
