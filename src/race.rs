@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Point {
+    /// The run's step count at this point (absent in files that do not record it).
+    pub step: Option<f64>,
     pub evals: f64,
     pub train_loss: Option<f64>,
     pub wall_ms: Option<f64>,
@@ -118,6 +120,10 @@ impl Rule {
 
 /// Where a run converged: `hi` the evaluations of the first log point at or below the goal,
 /// `lo` those of the log point before it (equal when it was the first). Never interpolated.
+/// When the two log points are consecutive steps the run is known to have converged at `hi`
+/// exactly (the network changes only at a step's end), so `lo = hi`: log points come at
+/// every step while a step is more than a fifth of the evaluations so far, which is what
+/// keeps every bracket within 20% (`hi/lo <= 1.2`) from the first step on.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Bracket {
     pub lo: f64,
@@ -263,8 +269,22 @@ pub fn bracket(run: &Run, rule: Rule) -> Option<(Bracket, usize)> {
     let pts = losses(run);
     let goal = rule.goal(pts.first()?.1);
     let i = pts.iter().position(|p| p.1 <= goal)?;
-    let lo = pts[i.saturating_sub(1)].0;
-    Some((Bracket { lo, hi: pts[i].0 }, i))
+    let hi = pts[i].0;
+    let steps = |j: usize| {
+        run.history
+            .iter()
+            .filter(|p| p.train_loss.is_some())
+            .nth(j)?
+            .step
+    };
+    let consecutive =
+        i > 0 && matches!((steps(i - 1), steps(i)), (Some(a), Some(b)) if b == a + 1.0);
+    let lo = if consecutive {
+        hi
+    } else {
+        pts[i.saturating_sub(1)].0
+    };
+    Some((Bracket { lo, hi }, i))
 }
 
 fn run_summary(run: &Run, rule: Rule) -> RunSummary {

@@ -167,6 +167,23 @@ fn evaluations_to_converge_are_the_bracket_of_log_points_around_the_crossing_nev
 }
 
 #[test]
+fn a_crossing_between_two_consecutive_steps_is_known_exactly() {
+    // Steps 4 and 5 are logged one after the other: the network first met the goal at the end
+    // of step 5, at 1440 evaluations, whatever the gap to 1152. Steps 5 and 9 are not.
+    let of = |steps: [u64; 3]| -> blackbox_playground::race::Run {
+        serde_json::from_value(json!({"method": "central", "history": [
+            {"step": steps[0], "evals": 0, "trainLoss": 1.0},
+            {"step": steps[1], "evals": 1152, "trainLoss": 0.5},
+            {"step": steps[2], "evals": 1440, "trainLoss": 0.01}]}))
+        .unwrap()
+    };
+    let fixed = Rule::Fixed { target: 0.05 };
+    let at = |b: Option<(Bracket, usize)>| b.map(|b| (b.0.lo, b.0.hi));
+    assert_eq!(at(bracket(&of([0, 4, 5]), fixed)), Some((1440.0, 1440.0)));
+    assert_eq!(at(bracket(&of([0, 5, 9]), fixed)), Some((1152.0, 1440.0)));
+}
+
+#[test]
 fn the_relative_rule_measures_every_run_against_the_lowest_loss_of_the_race() {
     let mut runs = vec![];
     for r in 0..3 {

@@ -21,8 +21,8 @@
 //!   second (printed in the human-readable mode).
 
 use blackbox_playground::fixtures::{coupled_map, smooth_map};
-use blackbox_playground::problem::FnBlackBox;
 use blackbox_playground::nn::{Activation, Mlp};
+use blackbox_playground::problem::FnBlackBox;
 use blackbox_playground::{RunConfig, Session};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
@@ -118,7 +118,11 @@ fn per_method() -> Vec<(&'static str, f64, f64, f64)> {
 /// One measurement: µs per learning evaluation, final/first training loss, median gradient error.
 type PerEval = (f64, f64, f64);
 
-fn per_evaluation(reps: usize, budget: u64, only: Option<&str>) -> Vec<(&'static str, PerEval, PerEval)> {
+fn per_evaluation(
+    reps: usize,
+    budget: u64,
+    only: Option<&str>,
+) -> Vec<(&'static str, PerEval, PerEval)> {
     let micros = |m: blackbox_playground::Method, p: usize| {
         let (x_dim, make): (usize, fn() -> FnBlackBox) = if p == 3 {
             (2, smooth_map)
@@ -146,7 +150,11 @@ fn per_evaluation(reps: usize, budget: u64, only: Option<&str>) -> Vec<(&'static
                 let errs: Vec<f64> = h.iter().filter_map(|r| r.grad_rel_err).collect();
                 quality = (
                     h.last().unwrap().train_loss / h[0].train_loss,
-                    if errs.is_empty() { f64::NAN } else { median(errs) },
+                    if errs.is_empty() {
+                        f64::NAN
+                    } else {
+                        median(errs)
+                    },
                 );
                 s.wall_ms() * 1e3 / s.learning_evals().max(1) as f64
             })
@@ -201,7 +209,10 @@ fn main() {
         let budget: u64 = arg("--budget").map_or(20_000, |s| s.parse().expect("--budget N"));
         // `--method NAME`: that method (and central, the baseline) only, e.g. for a profiler.
         let rows = per_evaluation(reps, budget, arg("--method").as_deref());
-        let central = rows.iter().find(|r| r.0 == "central").map(|r| (r.1 .0, r.2 .0));
+        let central = rows
+            .iter()
+            .find(|r| r.0 == "central")
+            .map(|r| (r.1 .0, r.2 .0));
         let (c3, c40) = central.expect("central is a method");
         if json {
             let rows: Vec<_> = rows
@@ -210,10 +221,15 @@ fn main() {
                     "ownUs3": a.0 - c3, "ownUs40": b.0 - c40, "finalOverFirst3": a.1, "finalOverFirst40": b.1,
                     "medianGradErr3": a.2, "medianGradErr40": b.2}))
                 .collect();
-            println!("{}", serde_json::json!({"perEvaluation": rows, "budget": budget, "reps": reps}));
+            println!(
+                "{}",
+                serde_json::json!({"perEvaluation": rows, "budget": budget, "reps": reps})
+            );
         } else {
             println!("µs per learning F-evaluation (F, policy network, monitoring), native, median of {reps} runs of {budget}; own = beyond central");
-            println!("(the last run's final/first training loss and median gradient error beside them)");
+            println!(
+                "(the last run's final/first training loss and median gradient error beside them)"
+            );
             println!(
                 "{:<10} {:>8} {:>8} {:>10} {:>8} | {:>8} {:>8} {:>10} {:>8}",
                 "method", "θ 3", "own", "loss", "grad err", "θ 40", "own", "loss", "grad err"

@@ -63,6 +63,14 @@ pub(crate) trait GradientMethod {
         None
     }
 
+    /// Whether the next step calls F, for a method that alternates between calling F and
+    /// moving the policy on F~ alone (the two-stage surrogate's rounds). The session logs at
+    /// each switch, so that a loss reached on F~ is credited to exactly the evaluations spent
+    /// before it.
+    fn next_step_calls_f(&self) -> bool {
+        false
+    }
+
     /// A snapshot (a step whose batch of F is out is undone from one).
     fn clone_box(&self) -> Box<dyn GradientMethod>;
 }

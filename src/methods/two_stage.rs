@@ -311,6 +311,10 @@ impl GradientMethod for TwoStage {
         self.train_step(core)
     }
 
+    fn next_step_calls_f(&self) -> bool {
+        matches!(self.phase, Phase::Collect { .. })
+    }
+
     fn monitor_d_theta(
         &mut self,
         _core: &mut Core,

@@ -56,13 +56,19 @@ pub struct Session {
 /// evaluations or `next_step` steps (the "Log points" setting, evenly spread), or before the
 /// next step would take the evaluations past `LOG_RATIO` times those of the last log point
 /// (dense early, where the loss falls fastest), so that consecutive log points are at most
-/// 20% apart once a step is under a fifth of the evaluations so far.
+/// 20% apart once a step is under a fifth of the evaluations so far (before that every step
+/// is logged, which makes a crossing between two of them exact). A method that alternates
+/// between calling F and training on F~ without it is logged at each switch.
 #[derive(Clone, Copy, Debug, Default)]
 struct LogMarks {
     next_eval: u64,
     next_step: u64,
     last_logged_evals: u64,
+    last_logged_step: u64,
     last_step_evals: u64,
+    /// Whether the method's next step calls F, and whether the last step changed that.
+    next_calls_f: bool,
+    phase_changed: bool,
 }
 
 /// Consecutive log points are at most this factor apart in learning evaluations.
@@ -148,12 +154,16 @@ impl Session {
             failed_evals: 0,
             cfg: Rc::new(cfg),
         };
+        let marks = LogMarks {
+            next_calls_f: method.next_step_calls_f(),
+            ..LogMarks::default()
+        };
         Ok(Session {
             core,
             method,
             history: Vec::new(),
             elapsed_ms: 0.0,
-            marks: LogMarks::default(),
+            marks,
         })
     }
 
@@ -386,8 +396,14 @@ impl Session {
         let m = &self.marks;
         let evals = self.core.bb.learning_evals;
         let geometric = (evals + m.last_step_evals) as f64 > LOG_RATIO * m.last_logged_evals as f64;
+        // Between calling F and training on F~ (twice a round of the two-stage surrogate: at
+        // most 200 points with its largest Rounds), so that the loss is known where the
+        // evaluations stop growing and where the policy starts moving.
+        let boundary = m.phase_changed
+            && (evals > m.last_logged_evals || self.core.steps > m.last_logged_step);
         evals >= m.next_eval
             || self.core.steps >= m.next_step
+            || boundary
             || (geometric && evals > m.last_logged_evals)
     }
 
@@ -406,6 +422,9 @@ impl Session {
         if core.bb.learning_evals > before {
             self.marks.last_step_evals = core.bb.learning_evals - before;
         }
+        let calls_f = self.method.next_step_calls_f();
+        self.marks.phase_changed = calls_f != self.marks.next_calls_f;
+        self.marks.next_calls_f = calls_f;
         if core.done.is_none() && !core.policy.params().iter().all(|v| v.is_finite()) {
             core.finish(
                 StopReason::Diverged,

@@ -250,6 +250,7 @@ impl Session {
         self.marks.next_eval = (c.bb.learning_evals / eval_gap + 1) * eval_gap;
         self.marks.next_step = (c.steps / step_gap + 1) * step_gap;
         self.marks.last_logged_evals = c.bb.learning_evals;
+        self.marks.last_logged_step = c.steps;
         if c.done.is_none() {
             if !train_loss.is_finite() {
                 c.finish(
