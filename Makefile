@@ -73,7 +73,7 @@ serve: build
 ## test: every test, from a fresh machine.
 test: setup setup-browser setup-browsers lint test-native test-js build test-wasm test-e2e test-browsers
 
-lint: lint-js lint-paths lint-circles
+lint: lint-js lint-paths lint-circles lint-size
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
@@ -82,6 +82,14 @@ lint: lint-js lint-paths lint-circles
 .PHONY: lint-paths
 lint-paths:
 	node tests/lint/paths.mjs
+
+## lint-size: no hand-written source file in src/ or www/ over 700 lines (www/schema.js is
+## generated from the core's tables; www/pkg and the bundles are not in git).
+.PHONY: lint-size
+lint-size:
+	@long=$$(git ls-files 'src/*.rs' 'src/**/*.rs' 'www/*.js' 'www/**/*.js' 'www/*.css' 'www/*.html' \
+	  | grep -v '^www/schema\.js$$' | xargs wc -l | awk '$$2 != "total" && $$1 > 700'); \
+	if [ -n "$$long" ]; then echo "Over 700 lines; split by concern:"; echo "$$long"; exit 1; fi
 
 ## lint-circles: no import circle among the ES modules in www/ (dpdm, an npm devDependency; the
 ## generated www/pkg and bundles are left out). The page's state lives in www/app/state.js,

@@ -120,10 +120,8 @@ impl Rule {
 
 /// Where a run converged: `hi` the evaluations of the first log point at or below the goal,
 /// `lo` those of the log point before it (equal when it was the first). Never interpolated.
-/// When the two log points are consecutive steps the run is known to have converged at `hi`
-/// exactly (the network changes only at a step's end), so `lo = hi`: log points come at
-/// every step while a step is more than a fifth of the evaluations so far, which is what
-/// keeps every bracket within 20% (`hi/lo <= 1.2`) from the first step on.
+/// When the two are consecutive steps, `lo = hi`: the network changes only at a step's end,
+/// and every step is logged while one is over a fifth of the evaluations so far.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Bracket {
     pub lo: f64,
@@ -270,13 +268,8 @@ pub fn bracket(run: &Run, rule: Rule) -> Option<(Bracket, usize)> {
     let goal = rule.goal(pts.first()?.1);
     let i = pts.iter().position(|p| p.1 <= goal)?;
     let hi = pts[i].0;
-    let steps = |j: usize| {
-        run.history
-            .iter()
-            .filter(|p| p.train_loss.is_some())
-            .nth(j)?
-            .step
-    };
+    let logged = || run.history.iter().filter(|p| p.train_loss.is_some());
+    let steps = |j: usize| logged().nth(j)?.step;
     let consecutive =
         i > 0 && matches!((steps(i - 1), steps(i)), (Some(a), Some(b)) if b == a + 1.0);
     let lo = if consecutive {
