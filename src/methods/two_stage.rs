@@ -14,8 +14,8 @@ use ndarray::ArrayView2;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-/// Two-stage: fit updates per call of `step` (keeps chunks short), passes over the
-/// collected rows per round (the update count follows the data), and bounds on it.
+/// Two-stage: fit updates per call of `step` (keeps chunks short), passes over the rows
+/// collected in the round (the update count follows the new data), and bounds on it.
 const FIT_UPDATES_PER_CALL: usize = 50;
 const FIT_EPOCHS: usize = 30;
 const FIT_UPDATES_MIN: usize = 200;
@@ -142,8 +142,10 @@ impl TwoStage {
                 let left = left - n_rows as u64;
                 self.phase = if left == 0 || n_rows == 0 {
                     self.s.net.follow_output_range();
-                    let rows_seen = self.s.net.remembered();
-                    let updates = (FIT_EPOCHS * rows_seen / FIT_BATCH)
+                    // F~ starts from the last round's fit: the updates follow this round's new
+                    // rows (batches still drawn from every row), not all rows seen, which made
+                    // the work per evaluation grow with the rounds (~190 us at theta 3).
+                    let updates = (FIT_EPOCHS * self.collected / FIT_BATCH)
                         .clamp(FIT_UPDATES_MIN, FIT_UPDATES_MAX);
                     self.best_params = self.s.net.params();
                     Phase::Fit {

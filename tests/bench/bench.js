@@ -357,4 +357,53 @@ async function fWorkers({ loops = 6000, budget = null, reps = 3, n = navigator.h
   };
 }
 
-window.bench = { init, throughput, stepInit, stepRep, stepCheck, presetRuns, parallel, fWorkers };
+// ---- Each method's own work per learning evaluation, at theta dimensions 3 and 40 -------------
+// The problems of `cargo run --release --bin bench -- --per-evaluation` (src/fixtures.rs):
+// the smooth preset's F (3 parameters) and a new user's coupled map (40 parameters), both
+// cheap, so that what a method spends beyond Central differences is its own work.
+const COUPLED_40 = `const P = 40;
+function F(x, theta) {
+  const y = new Array(P);
+  for (let i = 0; i < P; i++) { const n = theta[(i + 1) % P]; y[i] = theta[i] * (1 + 0.5 * x[0]) + 0.2 * n * n; }
+  return y;
+}
+function dF(x, theta) {
+  const J = [];
+  for (let i = 0; i < P; i++) {
+    const row = new Array(P).fill(0);
+    const n = (i + 1) % P;
+    row[i] = 1 + 0.5 * x[0];
+    row[n] += 0.4 * theta[n];
+    J.push(row);
+  }
+  return J;
+}
+function thetaTrue(x) { return Array.from({ length: P }, (_, j) => 0.5 * Math.sin(j + 2 * x[0])); }
+const problem = { xDim: 1, thetaDim: 40, xRange: [-1, 1] };`;
+
+/** µs per learning evaluation of every method (F, the network and monitoring included) at
+ * theta dimension 3 and 40, page defaults, `budget` evaluations, seed 1; `own` is the time
+ * beyond Central differences on the same problem. Runs one after another in fresh workers. */
+async function ownWork({ budget = 20_000, methods = METHODS.map((m) => m.name) } = {}) {
+  const problems = [
+    { p: 3, script: preset('smooth').script, problem: { xDim: 2, thetaDim: 3, yDim: 2, xRange: [-1, 1] } },
+    { p: 40, script: COUPLED_40, problem: { xDim: 1, thetaDim: 40, yDim: 40, xRange: [-1, 1] } },
+  ];
+  const out = {};
+  for (const { p, script, problem } of problems) {
+    const rows = {};
+    for (const method of methods) {
+      const config = { ...presetConfig({ settings: {} }, method), budget, maxSteps: 0, seed: 1 };
+      config.problem = { ...config.problem, ...problem };
+      const s = await runSession(config, script);
+      rows[method] = { us: s.status.wallMs * 1000 / Math.max(1, s.status.evals), evals: s.status.evals,
+        fUsPerCall: s.status.fMs * 1000 / Math.max(1, s.status.fRows) };
+    }
+    const base = rows.central?.us ?? 0;
+    for (const r of Object.values(rows)) r.own = r.us - base;
+    out[p] = rows;
+  }
+  return { budget, rows: out };
+}
+
+window.bench = { init, throughput, stepInit, stepRep, stepCheck, presetRuns, parallel, fWorkers, ownWork };

@@ -4,7 +4,7 @@
 // bench:begin and bench:end markers). Needs `make build` and the native benchmark binary
 // (target/release/bench); the Makefile's `bench` target builds both first.
 //
-//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers]
+//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers,ownwork]
 //                            [--pkg=DIR]   (serve another wasm-bindgen output as /pkg/: A/B builds)
 //                            [--worker-b=FILE]  (a second worker bundle: the F-path rows measure
 //                                          it too, interleaved with www/worker.bundle.js)
@@ -30,6 +30,9 @@
 //     with two busy processes (`node -e 'for (;;) {}'`) beside the browser.
 //  6. workers: a costly F (tens of µs a call) in a `central` run with 1 and with n F-workers
 //     (Workers per method), F rows per second of the run; the smooth preset with 1 and auto.
+//  7. ownwork: every method's µs per learning evaluation at theta dimension 3 (the smooth map)
+//     and 40 (a coupled map), beyond what Central differences spends on the same problem, in
+//     the browser (bench.js ownWork) and natively (src/bin/bench.rs --per-evaluation).
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -339,6 +342,18 @@ function table(r) {
     const l = r.longtaskBusyLarge;
     L.push(`| ... ${l.samples.toLocaleString('en')} samples, two busy processes beside the browser | ${l.longtasks ? `${fmt(l.longest, 0)} ms (${l.longtasks} longtask entries: ${l.longtaskNames.join(', ')})` : 'no longtask entry (none over 50 ms)'}; longest task from a trace: ${fmt(l.traceLongestMs, 0)} ms | | | <= 50 ms |`);
   }
+  if (r.ownWork) {
+    // Every method's own µs per learning evaluation (beyond Central differences), browser and native.
+    const o = r.ownWork;
+    const nat = Object.fromEntries((r.ownWorkNative?.perEvaluation ?? []).map((x) => [x.method, x]));
+    for (const { name, label } of r.init.methods) {
+      const b3 = o.rows[3]?.[name];
+      const b40 = o.rows[40]?.[name];
+      if (!b3 || !b40) continue;
+      const n = nat[name];
+      L.push(`| own µs per learning evaluation beyond Central differences, ${label}: theta 3 (smooth map) / theta 40 (coupled map), page defaults, ${si(o.budget)} evaluations (Central's whole: ${fmt(o.rows[3].central?.us, 1)} / ${fmt(o.rows[40].central?.us, 1)} µs) | ${fmt(b3.own, 1)} / ${fmt(b40.own, 1)} µs | native (src/bin/bench.rs --per-evaluation): ${n ? `${fmt(n.ownUs3, 1)} / ${fmt(n.ownUs40, 1)} µs` : 'n/a'} | ${n ? `${fmt(b3.us / n.usPerEval3, 1)}x / ${fmt(b40.us / n.usPerEval40, 1)}x native (whole)` : ''} | <= 20 / 50 µs |`);
+    }
+  }
   if (r.wasm) {
     for (const [k, v] of Object.entries(r.wasm)) {
       L.push(`| .wasm size, ${k} (www/pkg/${k}_bg.wasm, after wasm-opt): raw, and gzip -9 (as \`gzip -9 -c FILE\` gives it: docs/speed.md) | ${v.raw.toLocaleString('en')} bytes (${kib(v.raw)}); gzip ${v.gzip.toLocaleString('en')} bytes (${kib(v.gzip)}) | | | raw <= 400 KiB |`);
@@ -464,6 +479,16 @@ async function main() {
       // about 40 ms included); at 66 µs, 20,000 evaluations already take seconds.
       results.workers = await call('fWorkers', { reps: quick ? 2 : 3, loops: 6000, budget: quick ? 100_000 : null });
       results.workersSlow = await call('fWorkers', { reps: quick ? 1 : 3, loops: 40000, budget: 20_000 });
+    }
+    if (!skip.has('ownwork')) {
+      const budget = quick ? 5_000 : 20_000;
+      log(`own work per evaluation: every method at theta 3 and 40, ${budget} evaluations, browser then native`);
+      results.ownWork = await call('ownWork', { budget });
+      if (!skip.has('native')) {
+        const out = execFileSync(path.join(root, 'target/release/bench'), ['--per-evaluation', '--json', '--reps', '1', '--budget', String(budget)],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+        results.ownWorkNative = JSON.parse(out.trim().split('\n').pop());
+      }
     }
     await context.close();
     if (!skip.has('longtask')) {
