@@ -104,7 +104,8 @@ export function download(name, blob) {
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  // Late enough for a download that starts slowly on a busy machine.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The system's dark mode: the charts follow it as the page does. */
