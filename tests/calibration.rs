@@ -110,17 +110,7 @@ fn every_method_reaches_the_true_theta_within_one_percent() {
 #[test]
 fn with_no_data_f_is_a_residual_driven_to_zero() {
     // Rosenbrock as residuals: r = (10 (t1 - t0^2), 1 - t0), minimum 0 at (1, 1).
-    let rosenbrock = FnBlackBox::new(
-        Dims {
-            x: 0,
-            theta: 2,
-            y: 2,
-        },
-        |_x, t, r| {
-            r[0] = 10.0 * (t[1] - t[0] * t[0]);
-            r[1] = 1.0 - t[0];
-        },
-    );
+    let rosenbrock = common::rosenbrock();
     let dims = blackbox_playground::BlackBox::dims(&rosenbrock);
     let cfg = config("central", dims, |c| {
         c.problem.theta0 = Some(vec![-1.2, 1.0]);

@@ -14,8 +14,8 @@ mod common;
 use blackbox_playground::config::RawConfig;
 use blackbox_playground::fixtures::{coupled_map, pharma, resonance, smooth_map};
 use blackbox_playground::race::{summarize, Race, Summary};
-use blackbox_playground::{Dims, FnBlackBox, Session};
-use serde_json::{json, Value};
+use blackbox_playground::FnBlackBox;
+use serde_json::json;
 
 /// The methods of the survey: all but the control-variate ES, whose own work (about 60-110
 /// µs an evaluation natively, docs/speed.md) would make this test minutes long.
@@ -31,16 +31,6 @@ const METHODS: [&str; 8] = [
 ];
 const REPEATS: u32 = 5;
 const LEVELS: [f64; 3] = [0.1, 0.01, 0.001];
-
-fn record(method: &str, repeat: u32, s: &Session) -> Value {
-    let history: Vec<Value> = s
-        .history()
-        .iter()
-        .map(|h| json!({"step": h.step, "evals": h.evals, "trainLoss": h.train_loss, "wallMs": h.wall_ms}))
-        .collect();
-    json!({"method": method, "repeat": repeat, "history": history,
-           "final": {"stopReason": "budget", "evals": s.learning_evals()}})
-}
 
 /// Runs every method `REPEATS` times on the problem and summarises the race at each level.
 fn survey(
@@ -59,7 +49,7 @@ fn survey(
                 c.data_seed = Some(1);
                 edit(c);
             });
-            runs.push(record(m, r, &s));
+            runs.push(common::record(m, r, &s));
         }
     }
     LEVELS
@@ -158,21 +148,10 @@ fn the_forty_parameter_map_has_tight_brackets_and_a_verdict_that_agrees_with_the
     );
 }
 
-/// Rosenbrock's function as residuals, `(10 (θ1 − θ0²), 1 − θ0)`, calibrated from the
-/// standard start (−1.2, 1) with no x and no data.
+/// Rosenbrock with its Jacobian, for the analytic gradient.
 fn rosenbrock() -> FnBlackBox {
-    FnBlackBox::new(
-        Dims {
-            x: 0,
-            theta: 2,
-            y: 2,
-        },
-        |_x, t, r| {
-            r[0] = 10.0 * (t[1] - t[0] * t[0]);
-            r[1] = 1.0 - t[0];
-        },
-    )
-    .with_jacobian(|_x, t, j| j.copy_from_slice(&[-20.0 * t[0], 10.0, -1.0, 0.0]))
+    common::rosenbrock()
+        .with_jacobian(|_x, t, j| j.copy_from_slice(&[-20.0 * t[0], 10.0, -1.0, 0.0]))
 }
 
 #[test]

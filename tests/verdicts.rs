@@ -7,18 +7,7 @@ mod common;
 use blackbox_playground::race::{summarize, Race};
 use blackbox_playground::Session;
 use common::{run, smooth_map};
-use serde_json::{json, Value};
-
-/// A run as `results.json` holds it (the fields the summary reads).
-fn record(method: &str, repeat: u32, s: &Session) -> Value {
-    let history: Vec<Value> = s
-        .history()
-        .iter()
-        .map(|h| json!({"evals": h.evals, "trainLoss": h.train_loss, "wallMs": h.wall_ms}))
-        .collect();
-    json!({"method": method, "repeat": repeat, "history": history,
-           "final": {"stopReason": "budget", "evals": s.learning_evals()}})
-}
+use serde_json::json;
 
 fn race_of(methods: &[&str], repeats: u32, budget: u64, tau: f64) -> Race {
     let mut runs = vec![];
@@ -30,7 +19,7 @@ fn race_of(methods: &[&str], repeats: u32, budget: u64, tau: f64) -> Race {
                 c.seed = 1 + r as u64;
                 c.data_seed = Some(1);
             });
-            runs.push(record(m, r, &s));
+            runs.push(common::record(m, r, &s));
         }
     }
     serde_json::from_value(json!({"runs": runs, "tau": tau})).unwrap()

@@ -156,3 +156,30 @@ pub fn quadratic() -> FnBlackBox {
         }
     })
 }
+
+/// A run as `results.json` holds it (the fields the race summary reads).
+pub fn record(method: &str, repeat: u32, s: &Session) -> serde_json::Value {
+    let history: Vec<serde_json::Value> = s
+        .history()
+        .iter()
+        .map(|h| serde_json::json!({"step": h.step, "evals": h.evals, "trainLoss": h.train_loss, "wallMs": h.wall_ms}))
+        .collect();
+    serde_json::json!({"method": method, "repeat": repeat, "history": history,
+           "final": {"stopReason": "budget", "evals": s.learning_evals()}})
+}
+
+/// Rosenbrock's function as residuals, `(10 (θ1 − θ0²), 1 − θ0)`, with no x: minimum 0 at
+/// (1, 1); the standard start is (−1.2, 1).
+pub fn rosenbrock() -> FnBlackBox {
+    FnBlackBox::new(
+        Dims {
+            x: 0,
+            theta: 2,
+            y: 2,
+        },
+        |_x, t, r| {
+            r[0] = 10.0 * (t[1] - t[0] * t[0]);
+            r[1] = 1.0 - t[0];
+        },
+    )
+}
