@@ -459,6 +459,8 @@ pub struct CvEs<'a> {
 #[derive(Clone, Debug)]
 pub struct CvEsOut {
     pub lg: LossGrad,
+    /// F~ on the probe rows (`lg.probes`), when they are kept.
+    pub probe_predictions: Option<Array2<f64>>,
     pub cov: Vec<f64>,
     pub var: Vec<f64>,
 }
@@ -585,7 +587,9 @@ pub fn cv_es_loss_and_grad(
         }
     }
     let probes = keep_probes.then_some((xs, ts, out));
+    let probe_predictions = keep_probes.then_some(sur);
     Ok(CvEsOut {
+        probe_predictions,
         lg: LossGrad {
             loss,
             f,

@@ -18,11 +18,15 @@ use rand_chacha::ChaCha8Rng;
 const CV_MC: usize = 4;
 /// Its online estimate of `c = Cov/Var` forgets this share of the past each step.
 const CV_DECAY: f64 = 0.8;
-/// Its fit updates of F~ per step (free of F-evaluations, not of time). What cv-es gains
-/// over ES is how well F~ predicts the probes' differences: on the 16-parameter curve
-/// (tests/e2e/control-variate.test.mjs) 24 updates gave 0.58 of ES's median gradient error,
-/// 48 gave 0.47, 64 gave 0.43, at about 15x ES's time per step with a cheap F (native).
-const CV_FIT: usize = 64;
+/// Its fit updates of F~ per step, and their rows (free of F-evaluations, not of time). What
+/// cv-es gains over ES is how well F~ predicts the probes' differences: on the 16-parameter
+/// curve (tests/e2e/control-variate.test.mjs) 24 updates of 64 rows gave 0.58 of ES's median
+/// gradient error, 48 gave 0.47, 64 gave 0.43. More, smaller updates learn as much for less:
+/// natively (`bench --per-evaluation --method cv-es`), 96 updates of 16 rows gave the median
+/// gradient error of 64 of 64 (0.108 against 0.109 at theta 3, 0.739 against 0.785 at 40) at
+/// 0.71x and 0.76x the time per evaluation (docs/speed.md); on the curve in the page, 0.35 of
+/// ES's error against 0.42 (the two builds one after the other).
+const CV_FIT: (usize, usize) = (96, 16);
 
 /// ES with F~ as control variate: F~ fitted on the ES probes (as Guided ES), and the running
 /// sums that set `c` per component.
@@ -110,8 +114,14 @@ impl CvEs {
             self.var[j] = CV_DECAY * self.var[j] + out.var[j];
         }
         let probes = out.lg.probes.as_ref().expect("probes kept");
-        self.s
-            .learn_from_probes(probes, CV_FIT, &mut core.rng_surrogate);
+        // F~ on the probes, as the estimate made it: their out-of-sample error needs no
+        // second forward pass.
+        self.s.learn_from_probes(
+            probes,
+            out.probe_predictions.as_ref(),
+            CV_FIT,
+            &mut core.rng_surrogate,
+        );
         core.apply_policy_gradient(&mb.cache, out.lg.grad.view());
         Ok(())
     }

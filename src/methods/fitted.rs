@@ -76,17 +76,24 @@ impl Fitted {
     }
 
     /// Learns from the probes a step evaluated: their out-of-sample error first, then
-    /// `updates` fit updates (for the methods that fit F~ on their own probes).
+    /// `updates` fit updates of `batch` rows (for the methods that fit F~ on their own
+    /// probes). `predicted`: F~ on the probes, when the step has made it already.
     pub(crate) fn learn_from_probes(
         &mut self,
         probes: &Probes,
-        updates: usize,
+        predicted: Option<&Array2<f64>>,
+        (updates, batch): (usize, usize),
         rng: &mut ChaCha8Rng,
     ) {
         let (px, pt, pf) = probes;
-        self.observe(px.view(), pt.view(), pf.view());
+        match predicted {
+            Some(pred) => {
+                self.observe_predicted(Some(pred.view()), px.view(), pt.view(), pf.view())
+            }
+            None => self.observe(px.view(), pt.view(), pf.view()),
+        }
         self.net.follow_output_range();
-        self.last_mse = self.net.fit(updates, FIT_BATCH, rng);
+        self.last_mse = self.net.fit(updates, batch, rng);
     }
 
     pub(crate) fn validated(&self) -> bool {

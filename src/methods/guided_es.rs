@@ -2,7 +2,7 @@
 //! surrogate's gradient, `F~` fitted on the ES probes themselves; plain ES until `F~` is
 //! validated on fresh probes.
 
-use super::fitted::Fitted;
+use super::fitted::{Fitted, FIT_BATCH};
 use super::run::{Core, SessionError};
 use super::{GradientMethod, MonitoredGrad};
 use crate::config::RunConfig;
@@ -92,8 +92,12 @@ impl GuidedEs {
             true,
         )?;
         let probes = lg.probes.as_ref().expect("probes kept");
-        self.s
-            .learn_from_probes(probes, GUIDED_FIT, &mut core.rng_surrogate);
+        self.s.learn_from_probes(
+            probes,
+            None,
+            (GUIDED_FIT, FIT_BATCH),
+            &mut core.rng_surrogate,
+        );
         core.apply_policy_gradient(&mb.cache, lg.grad.view());
         Ok(())
     }
