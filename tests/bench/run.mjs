@@ -4,7 +4,7 @@
 // bench:begin and bench:end markers). Needs `make build` and the native benchmark binary
 // (target/release/bench); the Makefile's `bench` target builds both first.
 //
-//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers,ownwork]
+//   node tests/bench/run.mjs [--quick] [--skip=native,throughput,steps,presets,parallel,longtask,workers,ownwork,pageworkers]
 //                            [--pkg=DIR]   (serve another wasm-bindgen output as /pkg/: A/B builds)
 //                            [--worker-b=FILE]  (a second worker bundle: the F-path rows measure
 //                                          it too, interleaved with www/worker.bundle.js)
@@ -33,6 +33,9 @@
 //  7. ownwork: every method's µs per learning evaluation at theta dimension 3 (the smooth map)
 //     and 40 (a coupled map), beyond what Central differences spends on the same problem, in
 //     the browser (bench.js ownWork) and natively (src/bin/bench.rs --per-evaluation).
+//  8. pageworkers: the real page (www/index.html, its charts drawing) races Central differences
+//     on an F of about 10, 40 and 170 µs a call with Workers per method 1 and 2, alternated:
+//     F rows per second of the run, from the page's own results.json.
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -40,7 +43,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from '../e2e/support/harness.mjs';
+import {
+  launchBrowser, openPage, setScript, fill, waitForState, exportResults, withoutWallClock,
+} from '../e2e/support/harness.mjs';
 import { METHODS, HISTORY_FIELDS } from '../../www/schema.js';
 
 // A history row from a worker: HISTORY_FIELDS.length numbers, in that order.
@@ -220,6 +225,65 @@ function toTarget(presetRuns) {
 }
 
 // ---- The real page: longest main-thread task while four methods run ----------------------------
+/** An F of about `us` µs a call: a loop of arithmetic (600 turns a µs in Chromium here, as the
+ * workers phase measured: 6000 turns, 10 µs), two outputs. */
+const costlyScript = (us) => `// About ${us} µs a call: a loop of arithmetic.
+function F(x, theta) {
+  let s = 0;
+  for (let i = 0; i < ${us * 600}; i++) s = s * 0.999 + (i & 7) * 1e-9;
+  return [theta[0] * x[0] + theta[1] + s * 1e-6, theta[0] * theta[1]];
+}
+function thetaTrue(x) { return [Math.sin(x[0]), 0.5 * x[1]]; }
+const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0 };
+`;
+const PAGE_WORKER_COSTS = [10, 40, 170];
+
+/**
+ * Workers per method as people use them: the real page, its charts drawing, one Central
+ * differences run of about 3 s with 1 worker and then 2 (alternated `reps` times) for each F
+ * cost; the rate of F rows (learning and monitoring) over the run's own clock, from the
+ * page's results.json, and F's measured µs a call. Throws when 1 and 2 workers differ.
+ */
+async function pageWorkers(browser, url, { reps }) {
+  const rows = [];
+  for (const us of PAGE_WORKER_COSTS) {
+    const budget = Math.round(3e6 / us / 1000) * 1000;
+    const one = [];
+    const two = [];
+    const fUs = [];
+    for (let r = 0; r < reps; r++) {
+      let first = null;
+      for (const [workers, into] of [[1, one], [2, two]]) {
+        const { page, context } = await openPage(browser, url);
+        try {
+          await waitForState(page, 'idle', 30_000);
+          for (const { label } of METHODS) {
+            await page.getByRole('checkbox', { name: label, exact: true }).setChecked(label === 'Central differences');
+          }
+          await setScript(page, costlyScript(us));
+          await fill(page, 'F-evaluation budget', budget);
+          await fill(page, 'Workers per method', workers);
+          await page.getByRole('button', { name: 'Run', exact: true }).click();
+          const end = await waitForState(page, ['finished', 'error'], 300_000);
+          if (end !== 'finished') throw new Error(`page workers: the run ended in ${end}`);
+          const results = await exportResults(page);
+          const last = results.runs[0].history.at(-1);
+          into.push((last.evals + last.monitorEvals) / last.wallMs * 1000);
+          if (workers === 1) fUs.push(1000 * results.summary.find((m) => m.method === 'central').fMsPerCall.median);
+          const same = JSON.stringify(withoutWallClock(results).runs);
+          if (first === null) first = same;
+          else if (same !== first) throw new Error(`page workers: 1 and 2 workers gave different results at ${us} µs`);
+        } finally {
+          await context.close();
+        }
+      }
+    }
+    rows.push({ us, budget, usPerCall: median(fUs), oneRate: median(one), twoRate: median(two),
+      speedup: median(one.map((v, i) => two[i] / v)), oneRates: one, twoRates: two });
+  }
+  return rows;
+}
+
 async function longtask(browser, url, { samples = null } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -324,6 +388,9 @@ function table(r) {
     if (!w) continue;
     L.push(`| F-evals/s of a \`central\` run (learning and monitoring rows / run time), a costly F of ${fmt(w.usPerCall, 0)} µs a call, budget ${si(w.budget)}, ${w.n} F-workers (Workers per method) | ${si(w.manyRate)}/s | 1 worker: ${si(w.oneRate)}/s | ${fmt(w.speedup, 2)}x (median of the side-by-side ratios; histories identical) | >= ${fmt(0.8 * w.n, 1)}x |`);
     if (w === r.workers) L.push(`| run time, smooth preset (cheap F), \`central\`, Workers per method auto | ${fmt(w.cheapAutoMs, 0)} ms | 1 worker: ${fmt(w.cheapOneMs, 0)} ms | auto/1 = ${fmt(w.cheapAutoOverOne, 2)} | about 1 |`);
+  }
+  for (const w of r.pageWorkers ?? []) {
+    L.push(`| F-evals/s of a \`central\` run in the real page (its charts drawing), F of ${fmt(w.usPerCall, 0)} µs a call (asked: ${w.us}), budget ${si(w.budget)}, 2 F-workers | ${si(w.twoRate)}/s | 1 worker: ${si(w.oneRate)}/s | ${fmt(w.speedup, 2)}x (median of ${w.oneRates.length} side-by-side ratios; results identical) | >= 1.6x |`);
   }
   if (r.longtask) {
     const l = r.longtask;
@@ -491,6 +558,10 @@ async function main() {
       }
     }
     await context.close();
+    if (!skip.has('pageworkers')) {
+      log(`workers per method in the real page: Central differences, F of ${PAGE_WORKER_COSTS.join(', ')} µs a call, 1 and 2 workers`);
+      results.pageWorkers = await pageWorkers(browser, server.url, { reps: quick ? 1 : 3 });
+    }
     if (!skip.has('longtask')) {
       log('longest main-thread task on the real page');
       // Several runs: the longest task depends on what else the machine does at that moment.
