@@ -128,6 +128,34 @@ for (const [what, alloc, cause] of /** @type {[string, string, RegExp][]} */ ([
   });
 }
 
+// A solver that cannot start from theta = 0, where the core first asks F how many outputs it
+// has (yDim): it divides by theta[0]. The policy never outputs exactly 0, so training is fine.
+const SINGULAR_AT_ZERO = `function F(x, theta) {
+  if (theta[0] === 0) throw new Error('singular: theta[0] must not be 0');
+  return [x[0] / theta[0], theta[1] * x[0]];
+}
+function thetaTrue(x) { return [1 + x[0], 0.5]; }
+const problem = { xDim: 1, thetaDim: 2, samples: 64, xRange: [1, 2], noise: 0, thetaBounds: null };
+`;
+
+test('an F that throws at theta = 0, where yDim is probed, is asked elsewhere and the race runs', async () => {
+  const { page, context, consoleProblems } = await openPage(env.browser, env.url);
+  try {
+    await waitForState(page, 'idle', 10_000);
+    await setScript(page, SINGULAR_AT_ZERO);
+    await fill(page, 'F-evaluation budget', 5000);
+    await page.getByRole('button', { name: 'Run' }).click();
+    assert.equal(await waitForState(page, ['finished', 'error'], 60_000), 'finished',
+      await page.locator('[role="status"]').innerText());
+    const results = await exportResults(page);
+    assert.ok(results.runs.length > 0 && results.runs.every((r) => r.final.stopReason === 'budget'),
+      JSON.stringify(results.runs.map((r) => r.final)));
+    assert.deepEqual(consoleProblems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('every number setting is refused outside the core\'s range, with the label and the bound', async () => {
   const { page, context, consoleProblems } = await openPage(env.browser, env.url);
   try {

@@ -369,14 +369,35 @@ export function makeWrappers(found) {
 
 // yDim = the number of outputs of one call of F. The core asks, at the point it chose
 // (config::probe_point: the first CSV row or the middle of xRange, theta = 0 within bounds).
+// An F that throws there (a solver that divides by theta, say) is asked again at the same x
+// with theta = thetaTrue(x) when the script has it, then every component 0.5, 1 and -0.5:
+// only the count matters, so where it is learnt changes nothing else, and a point that is
+// bad for F does not end the run before it starts (training then meets F where it is).
+// When F throws at all of them, the message is the first point's.
 export function probeYDim(found, xs, thetas) {
   const where = `x=${fmtRow(xs, 0, xs.length)}, theta=${fmtRow(thetas, 0, thetas.length)}`;
+  const x = () => Array.from(xs);
+  const others = [];
+  if (typeof found.thetaTrue === 'function') others.push(() => found.thetaTrue(x()));
+  for (const c of [0.5, 1, -0.5]) others.push(() => Array.from(thetas, () => c));
   let v;
   try {
-    v = found.F(Array.from(xs), Array.from(thetas));
+    v = found.F(x(), Array.from(thetas));
   } catch (e) {
-    const line = userLine(e);
-    throw new UserError(`F threw at ${where}: ${describeError(e)}`, line);
+    let answered = false;
+    for (const other of others) {
+      try {
+        const theta = other();
+        if (!(isArray(theta) || isView(theta)) || theta.length !== thetas.length) continue;
+        v = found.F(x(), Array.from(theta));
+        answered = true;
+        break;
+      } catch { /* the next point */ }
+    }
+    if (!answered) {
+      const line = userLine(e);
+      throw new UserError(`F threw at ${where}: ${describeError(e)}`, line);
+    }
   }
   // Only the count matters here: a NaN at theta = 0 is reported later, if training meets it.
   if (typeof v === 'number') return 1;
