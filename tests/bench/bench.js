@@ -9,6 +9,7 @@
 import { PRESETS } from '/presets.js';
 import { METHODS, HISTORY_FIELDS } from '/schema.js';
 import { DEFAULT_VALUES, PRESET_KEYS, buildSettings } from '/app/settings.js';
+import { COSTLY } from '/bench/costly.js';
 
 const $text = async (url) => {
   const r = await fetch(url, { cache: 'no-store' });
@@ -318,14 +319,6 @@ async function parallel({ methodsToRun, equalBudget = 1_000_000 }) {
 // A costly F (a loop of arithmetic, about `loops / 200` µs a call here) in a `central` run:
 // all F rows (learning and monitoring) per second of the run, with one worker and with n,
 // interleaved repetitions; and the cheap smooth preset with one worker against auto.
-const COSTLY = (loops) => `function F(x, theta) {
-  let s = 0;
-  for (let i = 0; i < ${loops}; i++) s = s * 0.999 + (i & 7) * 1e-9;
-  return [theta[0] * x[0] + theta[1] + s * 1e-6, theta[0] * theta[1]];
-}
-function thetaTrue(x) { return [Math.sin(x[0]), 0.5 * x[1]]; }
-const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0 };`;
-
 async function fWorkers({ loops = 6000, budget = null, reps = 3, n = navigator.hardwareConcurrency }) {
   const p = preset('smooth');
   // budget null: the page's default (a run of seconds at 10 µs a call, as a person would run).

@@ -47,6 +47,7 @@ import {
   launchBrowser, openPage, setScript, fill, waitForState, exportResults, withoutWallClock,
 } from '../e2e/support/harness.mjs';
 import { METHODS, HISTORY_FIELDS } from '../../www/schema.js';
+import { COSTLY, TURNS_PER_US } from './costly.js';
 
 // A history row from a worker: HISTORY_FIELDS.length numbers, in that order.
 const WIDTH = HISTORY_FIELDS.length;
@@ -225,17 +226,6 @@ function toTarget(presetRuns) {
 }
 
 // ---- The real page: longest main-thread task while four methods run ----------------------------
-/** An F of about `us` µs a call: a loop of arithmetic (600 turns a µs in Chromium here, as the
- * workers phase measured: 6000 turns, 10 µs), two outputs. */
-const costlyScript = (us) => `// About ${us} µs a call: a loop of arithmetic.
-function F(x, theta) {
-  let s = 0;
-  for (let i = 0; i < ${us * 600}; i++) s = s * 0.999 + (i & 7) * 1e-9;
-  return [theta[0] * x[0] + theta[1] + s * 1e-6, theta[0] * theta[1]];
-}
-function thetaTrue(x) { return [Math.sin(x[0]), 0.5 * x[1]]; }
-const problem = { xDim: 2, thetaDim: 2, samples: 256, xRange: [-1, 1], noise: 0 };
-`;
 const PAGE_WORKER_COSTS = [10, 40, 170];
 
 /**
@@ -260,7 +250,7 @@ async function pageWorkers(browser, url, { reps }) {
           for (const { label } of METHODS) {
             await page.getByRole('checkbox', { name: label, exact: true }).setChecked(label === 'Central differences');
           }
-          await setScript(page, costlyScript(us));
+          await setScript(page, COSTLY(us * TURNS_PER_US));
           await fill(page, 'F-evaluation budget', budget);
           await fill(page, 'Workers per method', workers);
           await page.getByRole('button', { name: 'Run', exact: true }).click();
