@@ -88,6 +88,15 @@ test('Pause and Step answer during a two-worker run; Stop ends it within a secon
     await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('#results-body')?.textContent ?? '')
       || Number(document.querySelector('progress')?.getAttribute('value')) > 0, null, { timeout: 60_000, polling: 50 });
     assert.ok(workerCount(page) >= 2, `the run has its helper (${workerCount(page)} workers)`);
+    // Nothing animates without end while the workers compute: an endless CSS animation (the
+    // running dot's pulse was one) has the compositor draw every frame on the cores the workers
+    // need (docs/speed.md). The dot still beats, with the progress.
+    const endless = await page.evaluate(() => document.getAnimations()
+      .filter((a) => a.playState === 'running' && a.effect?.getComputedTiming().iterations === Infinity)
+      .map((a) => ('animationName' in a ? String(a.animationName) : a.id)));
+    assert.deepEqual(endless, [], 'no endless animation while running');
+    const beat = await page.evaluate(() => document.getElementById('status')?.dataset.beat);
+    await page.waitForFunction((b) => document.getElementById('status')?.dataset.beat !== b, beat, { timeout: 10_000, polling: 50 });
     // Pause is answered while a batch is out with the helper; Step then takes exactly one step.
     const paused = Date.now();
     await page.getByRole('button', { name: 'Pause' }).click();

@@ -110,6 +110,7 @@ function renderButtons() {
 // whenever anything changes after it.
 
 const PROGRESS_MS = 250;
+const BEAT_MS = 600; // the running dot's half period
 
 /**
  * What the time left is computed from: one run (comparison.js's Run).
@@ -321,6 +322,13 @@ function makeProgress() {
     if (!c.over && eta && eta.left > 0 && state.runState === 'running') parts.push(`~${fmtMs(eta.left)} left`);
     setText(text, parts.join(' · '));
     setProp(text, 'title', text.textContent ?? ''); // in full, when the bar is too narrow for it
+    // The running dot dims every other BEAT_MS, set here with the progress rather than by an
+    // endless CSS animation: that made the compositor draw frames all run long (in the page
+    // with two F-workers, 1.0 of 5.9 s of a core, and 1.28-1.42x one worker at 40 us a call
+    // where 1.51-1.58x without it: docs/speed.md).
+    const beat = String(Math.floor(now / BEAT_MS) % 2);
+    const dot = $('status');
+    if (dot.dataset.beat !== beat) dot.dataset.beat = beat;
     if (!c.over) timer = window.setTimeout(tick, PROGRESS_MS);
   }
   return tick;
