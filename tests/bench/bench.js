@@ -211,7 +211,8 @@ export function exactConfig(csv, maxSteps, learningRate = 0.01) {
 }
 
 function tfStep(backend, args) {
-  const worker = new Worker('/bench/tf-worker.js');
+  // 'plain': the step written in plain JavaScript (plain-step.js), F and dF the preset's own.
+  const worker = new Worker(backend === 'plain' ? '/bench/plain-step.js' : '/bench/tf-worker.js');
   return new Promise((resolve, reject) => {
     worker.onmessage = (ev) => {
       worker.terminate();
@@ -247,8 +248,8 @@ async function stepRep({ csv, xs, ys, n, steps, tfSteps }) {
   const a = s.progress.find(([st]) => st >= 0.3 * steps);
   const b = [...s.progress].reverse().find(([st]) => st < steps);
   out.wasm = a && b && b[0] - a[0] >= 0.3 * steps ? (b[1] - a[1]) / (b[0] - a[0]) : out.wasmWhole;
-  for (const [key, backend] of [['cpu', 'cpu'], ['tfwasm', 'wasm']]) {
-    const t = await tfStep(backend, { weights: stepWeights, xs, ys, n, steps: tfSteps[key], warmup: 10 });
+  for (const [key, backend] of [['cpu', 'cpu'], ['tfwasm', 'wasm'], ['plain', 'plain']]) {
+    const t = await tfStep(backend, { weights: stepWeights, xs, ys, n, steps: tfSteps[key], warmup: 10, script });
     out[key] = t.msPerStep;
     out[`${key}Info`] = t;
   }

@@ -65,7 +65,7 @@ const workerB = args.find((a) => a.startsWith('--worker-b='))?.slice(11);
 const log = (...m) => console.error(`[bench ${((performance.now()) / 1000).toFixed(0).padStart(3)} s]`, ...m);
 
 const STEPS = quick ? 500 : 1500;                 // exact steps per wasm/native measurement
-const TF_STEPS = quick ? { cpu: 40, tfwasm: 150 } : { cpu: 120, tfwasm: 400 };
+const TF_STEPS = quick ? { cpu: 40, tfwasm: 150, plain: 150 } : { cpu: 120, tfwasm: 400, plain: 400 };
 const REPS = quick ? 1 : 3;
 const STEP_REPS = quick ? 1 : 5;
 const LONGTASK_RUNS = quick ? 1 : 5;
@@ -169,16 +169,17 @@ async function steps(call, data, csvPath) {
   }
   const first = reps[0];
   const check = {
-    rustLoss0: first.rustLoss0, cpu: first.cpuInfo, tfwasm: first.tfwasmInfo,
+    rustLoss0: first.rustLoss0, cpu: first.cpuInfo, tfwasm: first.tfwasmInfo, plain: first.plainInfo,
   };
-  [check.cpu.rustLossSameSteps, check.tfwasm.rustLossSameSteps] = await call('stepCheck',
-    { csv: data.csv, stepsList: [check.cpu.steps, check.tfwasm.steps] });
+  [check.cpu.rustLossSameSteps, check.tfwasm.rustLossSameSteps, check.plain.rustLossSameSteps] = await call('stepCheck',
+    { csv: data.csv, stepsList: [check.cpu.steps, check.tfwasm.steps, check.plain.steps] });
   const col = (k) => reps.map((x) => x[k]);
   const ratios = (a, b) => reps.map((x) => x[a] / x[b]);
   return {
-    sizes, steps: STEPS, tfSteps: TF_STEPS, reps: reps.map(({ cpuInfo, tfwasmInfo, ...x }) => x), check,
+    sizes, steps: STEPS, tfSteps: TF_STEPS, reps: reps.map(({ cpuInfo, tfwasmInfo, plainInfo, ...x }) => x), check,
     wasmMs: median(col('wasm')), wasmWholeMs: median(col('wasmWhole')), cpuMs: median(col('cpu')), tfwasmMs: median(col('tfwasm')), nativeMs: median(col('native')),
     cpuOverWasm: median(ratios('cpu', 'wasm')), tfwasmOverWasm: median(ratios('tfwasm', 'wasm')),
+    plainMs: median(col('plain')), wasmOverPlain: median(ratios('wasm', 'plain')),
     wasmOverNative: skip.has('native') ? null : median(ratios('wasm', 'native')),
   };
 }
@@ -366,6 +367,7 @@ function table(r) {
     const n = s.reps.length;
     L.push(`| ms per \`exact\` step, MLP 2-32-32-3, batch 256, Adam, same weights and rows (medians of ${n} interleaved repetitions; ratio = median of the per-repetition ratios) | ${fmt(s.wasmMs, 3)} ms | TF.js ${s.check.cpu?.version} \`cpu\`: ${fmt(s.cpuMs, 3)} ms | ${fmt(s.cpuOverWasm, 1)}x faster | faster |`);
     L.push(`|  | ${fmt(s.wasmMs, 3)} ms | TF.js \`wasm\` (SIMD ${s.check.tfwasm?.simd ? 'on' : 'off'}, 1 thread): ${fmt(s.tfwasmMs, 3)} ms | ${fmt(s.tfwasmOverWasm, 1)}x faster | faster |`);
+    L.push(`|  | ${fmt(s.wasmMs, 3)} ms | plain JavaScript (tests/bench/plain-step.js: Float64Array loops, Math.tanh, the preset's F and dF): ${fmt(s.plainMs, 3)} ms | ${fmt(s.wasmOverPlain, 3)}x plain JS | <= 0.15x |`);
     L.push(`|  (the same wasm runs timed whole, from a cold worker: ${fmt(s.wasmWholeMs, 3)} ms a step; the rows above time steps 30%-100%, after V8's tier-up) | | | | |`);
     if (s.wasmOverNative) L.push(`|  | ${fmt(s.wasmMs, 3)} ms | same Rust, native (x86-64 baseline, SSE2): ${fmt(s.nativeMs, 3)} ms | wasm ${fmt(s.wasmOverNative, 2)}x native | <= 1.5x |`);
   }
@@ -448,7 +450,7 @@ function table(r) {
     const ends = r.steps.reps.map((x) => x.rustLossEnd);
     const same = r.native && ends.every((v) => v === r.native.exactFinalLoss);
     notes.push(`Same computation? Starting loss: Rust ${e(c.rustLoss0)}, TF.js cpu ${e(c.cpu?.loss0)}, TF.js wasm ${e(c.tfwasm?.loss0)} (float32). `
-      + `After ${c.cpu?.steps} steps: Rust ${e(c.cpu?.rustLossSameSteps)}, TF.js cpu ${e(c.cpu?.lossEnd)}; after ${c.tfwasm?.steps}: Rust ${e(c.tfwasm?.rustLossSameSteps)}, TF.js wasm ${e(c.tfwasm?.lossEnd)}. `
+      + `After ${c.cpu?.steps} steps: Rust ${e(c.cpu?.rustLossSameSteps)}, TF.js cpu ${e(c.cpu?.lossEnd)}; after ${c.tfwasm?.steps}: Rust ${e(c.tfwasm?.rustLossSameSteps)}, TF.js wasm ${e(c.tfwasm?.lossEnd)}, plain JS (float64) ${e(c.plain?.lossEnd)}. `
       + (r.native ? `After ${r.steps.steps} steps wasm ${e(ends[0])} and native ${e(r.native.exactFinalLoss)}: ${same ? 'identical to the last bit' : 'NOT identical'}.` : ''));
   }
   if (notes.length) L.push('', ...notes);
@@ -518,7 +520,7 @@ async function main() {
       results.throughputSlow = await call('throughput', { presetId: 'projectile', reps: REPS, budget: 60_000, loopRows: 20_000 });
     }
     if (!skip.has('steps')) {
-      log(`exact step: wasm, TF.js cpu, TF.js wasm${skip.has('native') ? '' : ', native'}, interleaved, ${STEP_REPS} times`);
+      log(`exact step: wasm, TF.js cpu, TF.js wasm, plain JS${skip.has('native') ? '' : ', native'}, interleaved, ${STEP_REPS} times`);
       results.steps = await steps(call, data, csvPath);
     }
     if (!skip.has('presets')) {
