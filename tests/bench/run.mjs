@@ -230,6 +230,47 @@ function toTarget(presetRuns) {
 const PAGE_WORKER_COSTS = [10, 40, 170];
 
 /**
+ * CPU ms so far of every thread of the browser's processes, by `process type/thread name/tid`
+ * (Linux /proc; an empty map elsewhere): where the cores went during a run.
+ * @returns {Promise<Map<string, number>>}
+ */
+async function browserThreads() {
+  const out = new Map();
+  let pids = [];
+  try { pids = (await fs.readdir('/proc')).filter((d) => /^\d+$/.test(d)); } catch { return out; }
+  const tick = 1000 / 100; // USER_HZ
+  for (const pid of pids) {
+    try {
+      const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/chrom/i.test(cmd)) continue;
+      const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+      for (const tid of await fs.readdir(`/proc/${pid}/task`)) {
+        const st = await fs.readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        out.set(`${type}/${name}/${tid}`, (Number(f[11]) + Number(f[12])) * tick);
+      }
+    } catch { /* the process or thread ended meanwhile */ }
+  }
+  return out;
+}
+
+/** CPU ms each kind of thread spent between two `browserThreads` readings: the workers (by
+ * CPU, busiest first), the page's main thread, and the rest together. */
+function threadShares(before, after) {
+  const workers = [];
+  let main = 0;
+  let rest = 0;
+  for (const [k, v] of after) {
+    const d = v - (before.get(k) ?? 0);
+    if (k.startsWith('renderer/DedicatedWorker')) workers.push(d);
+    else if (/^renderer\/(CrRendererMain|chromium)\//.test(k)) main += d;
+    else rest += d;
+  }
+  return { workers: workers.filter((d) => d > 0).sort((a, b) => b - a), main, rest };
+}
+
+/**
  * Workers per method as people use them: the real page, its charts drawing, one Central
  * differences run of about 3 s with 1 worker and then 2 (alternated `reps` times) for each F
  * cost; the rate of F rows (learning and monitoring) over the run's own clock, from the
@@ -242,6 +283,8 @@ async function pageWorkers(browser, url, { reps }) {
     const one = [];
     const two = [];
     const fUs = [];
+    const cpuOne = [];
+    const cpuTwo = [];
     for (let r = 0; r < reps; r++) {
       let first = null;
       for (const [workers, into] of [[1, one], [2, two]]) {
@@ -254,12 +297,25 @@ async function pageWorkers(browser, url, { reps }) {
           await setScript(page, COSTLY(us * TURNS_PER_US));
           await fill(page, 'F-evaluation budget', budget);
           await fill(page, 'Workers per method', workers);
+          // Threads are read while the run lasts too: the F-workers end with it.
+          const before = await browserThreads();
+          const seen = new Map(before);
+          let watching = true;
+          const watch = (async () => {
+            while (watching) {
+              for (const [k, v] of await browserThreads()) seen.set(k, v);
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          })();
           await page.getByRole('button', { name: 'Run', exact: true }).click();
-          const end = await waitForState(page, ['finished', 'error'], 300_000);
+          const end = await waitForState(page, ['finished', 'error'], 300_000).finally(async () => { watching = false; await watch; });
           if (end !== 'finished') throw new Error(`page workers: the run ended in ${end}`);
+          for (const [k, v] of await browserThreads()) seen.set(k, v);
+          const shares = threadShares(before, seen);
           const results = await exportResults(page);
           const last = results.runs[0].history.at(-1);
           into.push((last.evals + last.monitorEvals) / last.wallMs * 1000);
+          (workers === 1 ? cpuOne : cpuTwo).push({ ...shares, runMs: last.wallMs });
           if (workers === 1) fUs.push(1000 * results.summary.find((m) => m.method === 'central').fMsPerCall.median);
           const same = JSON.stringify(withoutWallClock(results).runs);
           if (first === null) first = same;
@@ -270,7 +326,7 @@ async function pageWorkers(browser, url, { reps }) {
       }
     }
     rows.push({ us, budget, usPerCall: median(fUs), oneRate: median(one), twoRate: median(two),
-      speedup: median(one.map((v, i) => two[i] / v)), oneRates: one, twoRates: two });
+      speedup: median(one.map((v, i) => two[i] / v)), oneRates: one, twoRates: two, cpuOne, cpuTwo });
   }
   return rows;
 }
@@ -383,6 +439,10 @@ function table(r) {
   }
   for (const w of r.pageWorkers ?? []) {
     L.push(`| F-evals/s of a \`central\` run in the real page (its charts drawing), F of ${fmt(w.usPerCall, 0)} µs a call (asked: ${w.us}), budget ${si(w.budget)}, 2 F-workers | ${si(w.twoRate)}/s | 1 worker: ${si(w.oneRate)}/s | ${fmt(w.speedup, 2)}x (median of ${w.oneRates.length} side-by-side ratios; results identical) | >= 1.6x |`);
+    const c = w.cpuTwo?.[0];
+    if (c?.workers.length) {
+      L.push(`|  ... where the cores went in the first 2-worker run of ${fmt(c.runMs / 1000, 1)} s (CPU s from Run to the end, the workers' start included; Linux /proc): workers ${c.workers.map((v) => fmt(v / 1000, 2)).join(' and ')}; the page's main thread ${fmt(c.main / 1000, 2)}; the browser's other threads ${fmt(c.rest / 1000, 2)} | | | | |`);
+    }
   }
   if (r.longtask) {
     const l = r.longtask;
