@@ -297,3 +297,51 @@ fn the_only_method_to_reach_the_target_says_the_others_did_not() {
         s.verdict
     );
 }
+
+/// The page's races come with their log points apart, as numbers (a Float64Array): each keeps
+/// every bit (17 significant digits, subnormals), NaN is a missing value, and each run takes
+/// its own count of points in order.
+#[test]
+fn log_points_given_apart_fill_each_run_bit_for_bit() {
+    use blackbox_playground::race::fill_histories;
+    let mut r = race(vec![
+        run("central", 0, 0.5, json!({})),
+        run("spsa", 0, 0.7, json!({})),
+    ]);
+    let points = [
+        100.0,
+        0.0013604897035017303,
+        1.5, //
+        200.0,
+        0.30000000000000004,
+        f64::NAN, //
+        300.0,
+        5e-324,
+        2.5, // the second run's
+    ];
+    fill_histories(&mut r.runs, &[2, 1], &points);
+    let losses = |i: usize| {
+        r.runs[i]
+            .history
+            .iter()
+            .map(|p| p.train_loss)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        losses(0),
+        [Some(0.0013604897035017303), Some(0.30000000000000004)]
+    );
+    assert_eq!(losses(1), [Some(5e-324)]);
+    assert_eq!(r.runs[0].history[1].wall_ms, None);
+    assert_eq!(r.runs[1].history[0].evals, 300.0);
+    // The summary's rule judges against the race's own best loss, to the last bit.
+    let s = summarize(&Race {
+        tau: Some(0.01),
+        ..r
+    });
+    assert!(
+        matches!(s.rule, Rule::Relative { best, .. } if best == 5e-324),
+        "{:?}",
+        s.rule
+    );
+}

@@ -146,11 +146,18 @@ impl DrawingBackend for CanvasText {
     }
 }
 
-/// The race summary and verdict of `{"target", "runs": [...]}` (the `runs` of a
-/// `results.json`): `{"summary", "bands", "verdict", "winner", "tied"}` (`race::summarize`).
+/// The race summary and verdict of `{"target", "tau", "runs": [...]}` (the `runs` of a
+/// `results.json`, without their histories): `{"summary", "bands", "verdict", "winner",
+/// "tied"}` (`race::summarize`). The runs' log points come apart: `counts[i]` points for run
+/// `i`, `[evals, trainLoss, wallMs]` each in `points` (`race::fill_histories`), so that every
+/// number crosses as it is, bit for bit: JSON text would go through serde_json's fast float
+/// reader, an ulp off at times (this .wasm leaves the round-trip one out, Cargo.toml), and the
+/// rule's best loss must be the race's own. JS side: www/app/summarize.js.
 #[wasm_bindgen(js_name = summarizeRace)]
-pub fn summarize_race(race_json: &str) -> Result<String, JsError> {
-    let race: crate::race::Race = serde_json::from_str(race_json)
+pub fn summarize_race(race_json: &str, counts: &[u32], points: &[f64]) -> Result<String, JsError> {
+    let mut race: crate::race::Race = serde_json::from_str(race_json)
         .map_err(|e| JsError::new(&format!("These results cannot be read: {e}")))?;
+    let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+    crate::race::fill_histories(&mut race.runs, &counts, points);
     Ok(serde_json::to_string(&crate::race::summarize(&race)).expect("serialisable"))
 }

@@ -46,15 +46,16 @@ const drawnCurves = (page) => page.evaluate(() => Object.fromEntries([...documen
 
 /**
  * The profiles recomputed from a suite results.json, in the page: suite-profiles.js with the
- * page's wasm summarizeRace (the module the page loaded, so the same build).
+ * page's wasm summarizeRace through app/summarize.js (the module the page loaded, so the same build).
  * @param {import('playwright-core').Page} page @param {any} json
  */
-const recompute = (page, json) => page.evaluate(async ({ j, glueUrl, profilesUrl }) => {
+const recompute = (page, json) => page.evaluate(async ({ j, glueUrl, profilesUrl, summarizeUrl }) => {
   // Page-relative module URLs in variables: the type checker does not follow them.
   const glue = /** @type {any} */ (await import(glueUrl));
   const m = /** @type {typeof import('../../www/app/suite-profiles.js')} */ (await import(profilesUrl));
-  return m.suiteProfiles({ taus: j.suite.taus, methods: j.suite.methods, repeats: j.suite.repeats, races: j.races }, glue.summarizeRace);
-}, { j: json, glueUrl: './pkg/page.js', profilesUrl: './app/suite-profiles.js' });
+  const s = /** @type {typeof import('../../www/app/summarize.js')} */ (await import(summarizeUrl));
+  return m.suiteProfiles({ taus: j.suite.taus, methods: j.suite.methods, repeats: j.suite.repeats, races: j.races }, s.summarizer(glue));
+}, { j: json, glueUrl: './pkg/page.js', profilesUrl: './app/suite-profiles.js', summarizeUrl: './app/summarize.js' });
 
 /** The curves of profiles by canvas id, as suite-view.js names them. @param {any} profiles */
 function byCanvas(profiles) {

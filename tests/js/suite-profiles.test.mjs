@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { raceInput, suiteCsv, suiteProfiles } from '../../www/app/suite-profiles.js';
+import { summarizer as coreSummarizer } from '../../www/app/summarize.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WASM = path.join(root, 'www/pkg/page_bg.wasm');
@@ -20,7 +21,7 @@ const built = fs.existsSync(WASM);
 async function summarizer() {
   const glue = /** @type {any} */ (await import(path.join(root, 'www/pkg/page.js')));
   glue.initSync({ module: fs.readFileSync(WASM) });
-  return glue.summarizeRace;
+  return coreSummarizer(glue);
 }
 
 test('a suite results.json the page exported: its profiles recomputed from its races are the same curves', { skip: !built && 'www/pkg not built (make build)' }, async () => {

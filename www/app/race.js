@@ -5,6 +5,7 @@
 // never ranks methods itself.
 import { SETTING_BY_ID } from './settings.js';
 import { state } from './state.js';
+import { summarizeRace } from './summarize.js';
 
 /** @typedef {import('./comparison.js').Comparison} Comparison */
 /** @typedef {import('./comparison.js').Run} Run */
@@ -90,7 +91,7 @@ export function raceSummary(c) {
   /** @type {RaceSummary | null} */
   let value = null;
   try {
-    value = JSON.parse(wasm.summarizeRace(JSON.stringify({
+    value = JSON.parse(summarizeRace(wasm, {
       target: raceTarget(c),
       tau: raceTau(c),
       runs: runs.map((r) => {
@@ -107,7 +108,7 @@ export function raceSummary(c) {
           error: r.error,
         };
       }),
-    })));
+    }));
   } catch {
     value = null; // an older page build without summarizeRace: the page says less, and no verdict
   }

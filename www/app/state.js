@@ -15,7 +15,7 @@ import { SandboxRunner } from '../runner.js';
  * @property {(text: string) => string} checkCsv       "" when the CSV is fine, else what is wrong
  * @property {(stateJson: string) => string} encodeState
  * @property {(fragment: string) => string} decodeState
- * @property {(raceJson: string) => string} summarizeRace  a race's summary, bands and verdict (src/race.rs)
+ * @property {(raceJson: string, counts: Uint32Array, points: Float64Array) => string} summarizeRace  a race's summary, bands and verdict (src/race.rs; called through app/summarize.js)
  */
 
 /**

@@ -14,6 +14,7 @@ import { myScript, presetFor } from './presets-ui.js';
 import { applySettings, readSettings, saveSettings } from './settings-form.js';
 import { state, subscribe } from './state.js';
 import { clearAlert, showAlert } from './status.js';
+import { summarizer } from './summarize.js';
 import {
   LINK_PREFIX, MAX_LINK, decodeSuiteLink, dims, emptySuite, encodeSuiteLink, parseTaus, readSuite, scriptOf, suiteJson,
 } from './suite-model.js';
@@ -239,7 +240,7 @@ async function start() {
   await runSuite(r, () => { renderProgress(); render(); });
   const wasm = state.wasm;
   if (r.races.length && wasm) {
-    shown = suiteResults(r.suite, r.races, wasm.summarizeRace);
+    shown = suiteResults(r.suite, r.races, summarizer(wasm));
     renderProfiles($('suite-results'), shown.profiles, r.suite.budget, wasm);
   }
   const done = r.progress.filter((p) => p.state === 'done').length;
@@ -283,7 +284,7 @@ function loadResults(text, name) {
     if (next.methods.length) setSelectedMethods(next.methods);
     changed();
     if (!wasm) throw new Error('The WebAssembly core did not load: the profiles cannot be computed.');
-    shown = suiteResults(next, json.races, wasm.summarizeRace);
+    shown = suiteResults(next, json.races, summarizer(wasm));
     run = null;
     $('suite-progress').replaceChildren(...json.races.map((/** @type {any} */ r) => el('li', { 'data-state': 'done' },
       el('span', { class: 'suite-problem-name' }, String(r.problem?.name ?? r.problem?.id ?? '?')), ' done (loaded)')));
