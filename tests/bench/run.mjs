@@ -38,6 +38,7 @@
 //     F rows per second of the run, from the page's own results.json.
 import http from 'node:http';
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -229,23 +230,36 @@ function toTarget(presetRuns) {
 // ---- The real page: longest main-thread task while four methods run ----------------------------
 const PAGE_WORKER_COSTS = [10, 40, 170];
 
-/**
- * CPU ms so far of every thread of the browser's processes, by `process type/thread name/tid`
- * (Linux /proc; an empty map elsewhere): where the cores went during a run.
- * @returns {Promise<Map<string, number>>}
- */
-async function browserThreads() {
-  const out = new Map();
+/** The browser's processes: `[pid, process type]` (Linux /proc; none elsewhere). */
+function browserProcesses() {
+  /** @type {[string, string][]} */
+  const out = [];
   let pids = [];
-  try { pids = (await fs.readdir('/proc')).filter((d) => /^\d+$/.test(d)); } catch { return out; }
-  const tick = 1000 / 100; // USER_HZ
+  try { pids = fsSync.readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return out; }
   for (const pid of pids) {
     try {
-      const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/chrom/i.test(cmd)) continue;
-      const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
-      for (const tid of await fs.readdir(`/proc/${pid}/task`)) {
-        const st = await fs.readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const cmd = fsSync.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (/chrom/i.test(cmd)) out.push([pid, /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser']);
+    } catch { /* ended meanwhile */ }
+  }
+  return out;
+}
+
+/**
+ * CPU ms so far of every thread of `processes`, by `process type/thread name/tid`: where the
+ * cores went during a run. Synchronous reads of a few dozen small files, about a millisecond:
+ * reading all of /proc asynchronously ten times a second took a fifth of a core from the run
+ * it measured (F ran 20% slower).
+ * @param {[string, string][]} processes
+ * @returns {Map<string, number>}
+ */
+function browserThreads(processes) {
+  const out = new Map();
+  const tick = 1000 / 100; // USER_HZ
+  for (const [pid, type] of processes) {
+    try {
+      for (const tid of fsSync.readdirSync(`/proc/${pid}/task`)) {
+        const st = fsSync.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
         const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
         out.set(`${type}/${name}/${tid}`, (Number(f[11]) + Number(f[12])) * tick);
@@ -297,20 +311,22 @@ async function pageWorkers(browser, url, { reps }) {
           await setScript(page, COSTLY(us * TURNS_PER_US));
           await fill(page, 'F-evaluation budget', budget);
           await fill(page, 'Workers per method', workers);
-          // Threads are read while the run lasts too: the F-workers end with it.
-          const before = await browserThreads();
+          // Threads are read while the run lasts too, four times a second: the F-workers end
+          // with it (they are threads of the page's renderer process, found before Run).
+          const processes = browserProcesses();
+          const before = browserThreads(processes);
           const seen = new Map(before);
           let watching = true;
           const watch = (async () => {
             while (watching) {
-              for (const [k, v] of await browserThreads()) seen.set(k, v);
-              await new Promise((r) => setTimeout(r, 100));
+              for (const [k, v] of browserThreads(processes)) seen.set(k, v);
+              await new Promise((r) => setTimeout(r, 250));
             }
           })();
           await page.getByRole('button', { name: 'Run', exact: true }).click();
           const end = await waitForState(page, ['finished', 'error'], 300_000).finally(async () => { watching = false; await watch; });
           if (end !== 'finished') throw new Error(`page workers: the run ended in ${end}`);
-          for (const [k, v] of await browserThreads()) seen.set(k, v);
+          for (const [k, v] of browserThreads(processes)) seen.set(k, v);
           const shares = threadShares(before, seen);
           const results = await exportResults(page);
           const last = results.runs[0].history.at(-1);
