@@ -8,6 +8,7 @@
 //                            [--pkg=DIR]   (serve another wasm-bindgen output as /pkg/: A/B builds)
 //                            [--worker-b=FILE]  (a second worker bundle: the F-path rows measure
 //                                          it too, interleaved with www/worker.bundle.js)
+//                            [--ownwork-budget=N]  (the ownwork phase's evaluations per run)
 //   node tests/bench/run.mjs --print          (the table of the last run again)
 //
 // Phases (each in a fresh worker, one after another unless said otherwise):
@@ -63,6 +64,9 @@ const quick = args.includes('--quick');
 const skip = new Set((args.find((a) => a.startsWith('--skip='))?.slice(7) ?? '').split(',').filter(Boolean));
 const pkgDir = args.find((a) => a.startsWith('--pkg='))?.slice(6);
 const workerB = args.find((a) => a.startsWith('--worker-b='))?.slice(11);
+// --ownwork-budget=N: the ownwork phase's learning evaluations per run (20,000 by default; the
+// page's default budget, 200,000, shows the cost per evaluation as a default race pays it).
+const ownWorkBudget = Number(args.find((a) => a.startsWith('--ownwork-budget='))?.slice(17)) || null;
 const log = (...m) => console.error(`[bench ${((performance.now()) / 1000).toFixed(0).padStart(3)} s]`, ...m);
 
 const STEPS = quick ? 500 : 1500;                 // exact steps per wasm/native measurement
@@ -535,7 +539,8 @@ function table(r) {
 
 // ---- docs/speed.md: the table between its markers ------------------------------------------
 // docs/speed.md is hand-written prose around one region that a full run rewrites: the table
-// above, with when and where it was taken. Partial runs (--quick, --skip, --pkg) leave it.
+// above, with when and where it was taken. Partial runs (--quick, --skip, --pkg, --worker-b,
+// --ownwork-budget) leave it.
 const SPEED_DOC = path.join(root, 'docs/speed.md');
 const BEGIN = '<!-- bench:begin';
 const END = '<!-- bench:end -->';
@@ -616,7 +621,7 @@ async function main() {
       results.workersSlow = await call('fWorkers', { reps: quick ? 1 : 3, loops: 40000, budget: 20_000 });
     }
     if (!skip.has('ownwork')) {
-      const budget = quick ? 5_000 : 20_000;
+      const budget = ownWorkBudget ?? (quick ? 5_000 : 20_000);
       log(`own work per evaluation: every method at theta 3 and 40, ${budget} evaluations, browser then native`);
       results.ownWork = await call('ownWork', { budget });
       if (!skip.has('native')) {
@@ -667,7 +672,7 @@ async function main() {
   await fs.writeFile(path.join(outDir, 'results.json'), JSON.stringify({ ...kept, presetRows: presetRuns?.results }, null, 1));
   console.log(text);
   log(`raw numbers: ${path.relative(root, path.join(outDir, 'results.json'))}`);
-  if (quick || skip.size || pkgDir || workerB) log('a partial or A/B run: docs/speed.md left as it was');
+  if (quick || skip.size || pkgDir || workerB || ownWorkBudget) log('a partial or A/B run: docs/speed.md left as it was');
   else await writeSpeedDoc(results, text);
 }
 
