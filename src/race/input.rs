@@ -57,13 +57,13 @@ pub struct Race {
 /// run, `counts[i]` of them for run `i` (NaN where a value is missing: no loss or clock, zero
 /// evaluations). The page's way in (src/wasm/page.rs `summarize_race`): numbers that cross
 /// as a Float64Array keep every bit.
-pub fn fill_histories(runs: &mut [Run], counts: &[usize], points: &[f64]) {
+pub fn fill_histories(runs: &mut [Run], counts: &[u32], points: &[f64]) {
     let present = |v: f64| (!v.is_nan()).then_some(v);
     let mut rows = points.chunks_exact(3);
     for (run, &count) in runs.iter_mut().zip(counts) {
         run.history = rows
             .by_ref()
-            .take(count)
+            .take(count as usize)
             .map(|p| Point {
                 step: None,
                 evals: present(p[0]).unwrap_or(0.0),

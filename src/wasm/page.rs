@@ -157,7 +157,6 @@ impl DrawingBackend for CanvasText {
 pub fn summarize_race(race_json: &str, counts: &[u32], points: &[f64]) -> Result<String, JsError> {
     let mut race: crate::race::Race = serde_json::from_str(race_json)
         .map_err(|e| JsError::new(&format!("These results cannot be read: {e}")))?;
-    let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
-    crate::race::fill_histories(&mut race.runs, &counts, points);
+    crate::race::fill_histories(&mut race.runs, counts, points);
     Ok(serde_json::to_string(&crate::race::summarize(&race)).expect("serialisable"))
 }

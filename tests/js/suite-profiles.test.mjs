@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const WASM = path.join(root, 'www/pkg/page_bg.wasm');
 const built = fs.existsSync(WASM);
 
-/** The core's summarizeRace, from the page's wasm. @returns {Promise<(json: string) => string>} */
+/** The core's race summary, from the page's wasm. @returns {Promise<(race: any) => string>} */
 async function summarizer() {
   const glue = /** @type {any} */ (await import(path.join(root, 'www/pkg/page.js')));
   glue.initSync({ module: fs.readFileSync(WASM) });
@@ -34,7 +34,7 @@ test('a suite results.json the page exported: its profiles recomputed from its r
   // Each race's summary at each τ is the one its brackets came from: at τ = 0.1 the run that
   // reached f_L (the race's best) converged, so some curve rises on every problem.
   for (const race of json.races) {
-    const s = JSON.parse(summarize(JSON.stringify(raceInput(race.results, 0.1))));
+    const s = JSON.parse(summarize(raceInput(race.results, 0.1)));
     assert.ok(s.summary.some((/** @type {any} */ m) => m.runs.some((/** @type {any} */ r) => r.evalsToTarget)), race.problem.id);
   }
 });

@@ -325,7 +325,7 @@ function makeProgress() {
     // The running dot dims every other BEAT_MS, set here with the progress rather than by an
     // endless CSS animation: that made the compositor draw frames all run long (in the page
     // with two F-workers, 1.0 of 5.9 s of a core, and 1.28-1.42x one worker at 40 us a call
-    // where 1.51-1.58x without it: docs/speed.md).
+    // where 1.48-1.53x without it: docs/speed.md).
     const beat = String(Math.floor(now / BEAT_MS) % 2);
     const dot = $('status');
     if (dot.dataset.beat !== beat) dot.dataset.beat = beat;

@@ -1,6 +1,6 @@
 // A suite's profiles from its races, computed from each race's results.json alone (so a suite
 // results.json gives the same curves back: tests/js/suite-profiles.test.mjs). Pure: no page,
-// no state; the core's race summary is passed in (the page's wasm.summarizeRace, src/race.rs),
+// no state; the core's race summary is passed in (app/summarize.js's summarizer of the page's wasm),
 // called once per race and level τ, and its per-run brackets are all this module reads of a
 // race: a run has converged at level τ when its training loss is at most f_L + τ(f_0 − f_L),
 // f_L the best any run of that race reached, at the upper end of its bracket (the first log
@@ -65,12 +65,12 @@ export function raceInput(results, tau) {
 /**
  * Each repeat's evaluations to converge, per method, in one race at level τ.
  * @param {SuiteRace} race @param {number} tau @param {string[]} methods @param {number} repeats
- * @param {(json: string) => string} summarize
+ * @param {(race: any) => string} summarize
  * @returns {Map<string, (number | null)[]>}
  */
 function solvedIn(race, tau, methods, repeats, summarize) {
   /** @type {any} */
-  const summary = JSON.parse(summarize(JSON.stringify(raceInput(race.results, tau))));
+  const summary = JSON.parse(summarize(raceInput(race.results, tau)));
   return new Map(methods.map((method) => {
     const ms = (summary.summary ?? []).find((/** @type {any} */ s) => s.method === method);
     const evals = Array.from({ length: repeats }, (_, repeat) => {
@@ -106,7 +106,7 @@ function median(xs) {
 
 /**
  * The suite's profiles: data and performance profiles and the win-rate matrix at every τ.
- * @param {SuiteData} suite @param {(json: string) => string} summarize  the core's summarizeRace
+ * @param {SuiteData} suite @param {(race: any) => string} summarize  the core's summary of a race (app/summarize.js summarizer)
  * @returns {SuiteProfiles}
  */
 export function suiteProfiles(suite, summarize) {

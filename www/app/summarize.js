@@ -31,8 +31,8 @@ export function summarizeRace(wasm, race) {
 }
 
 /**
- * The same as a function of the race's JSON text (what suite-profiles.js takes).
+ * The same as a function of the race alone (what suite-profiles.js takes).
  * @param {Summarizes} wasm
- * @returns {(raceJson: string) => string}
+ * @returns {(race: any) => string}
  */
-export const summarizer = (wasm) => (raceJson) => summarizeRace(wasm, JSON.parse(raceJson));
+export const summarizer = (wasm) => (race) => summarizeRace(wasm, race);
