@@ -13,6 +13,7 @@ pub mod error_bars;
 pub mod estimate;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+pub mod js_math;
 pub mod methods;
 pub mod nn;
 pub mod optim;

@@ -5,7 +5,8 @@
 //! puts each export `portable_<name>` in place of `Math.<name>` before the script runs: Rust's
 //! functions (a port of musl's libm compiled into the core), so a share link reproduces its
 //! run bit for bit in Chromium, Firefox and WebKit. `**` is the engine's own and cannot be
-//! replaced; `Math.pow` is.
+//! replaced; `Math.pow` is. `Math.pow` and `Math.exp` are the core's own table-driven ones
+//! (src/js_math.rs), faster than libm's.
 
 use wasm_bindgen::prelude::*;
 
@@ -33,21 +34,12 @@ portable! {
     portable_asinh(x) => x.asinh();
     portable_acosh(x) => x.acosh();
     portable_atanh(x) => x.atanh();
-    portable_exp(x) => x.exp();
+    portable_exp(x) => crate::js_math::exp(x);
     portable_expm1(x) => x.exp_m1();
     portable_log(x) => x.ln();
     portable_log1p(x) => x.ln_1p();
     portable_log2(x) => x.log2();
     portable_log10(x) => x.log10();
     portable_cbrt(x) => x.cbrt();
-    portable_pow(x, y) => js_pow(x, y);
-}
-
-/// `x.powf(y)` where JavaScript's `Math.pow` agrees with C's `pow`; where it differs (a base of
-/// ±1 with an infinite or NaN exponent gives NaN in JavaScript, 1 in C), JavaScript's answer.
-fn js_pow(x: f64, y: f64) -> f64 {
-    if y.is_nan() || (x.abs() == 1.0 && y.is_infinite()) {
-        return f64::NAN;
-    }
-    x.powf(y)
+    portable_pow(x, y) => crate::js_math::pow(x, y);
 }
