@@ -73,10 +73,16 @@ serve: build
 ## test: every test, from a fresh machine.
 test: setup setup-browser setup-browsers lint test-native test-js build test-wasm test-e2e test-browsers
 
-lint: lint-js lint-paths lint-circles lint-size
+lint: lint-js lint-paths lint-circles lint-size lint-tables
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+## lint-tables: the worker's pow and exp tables are what their generator writes.
+.PHONY: lint-tables
+lint-tables:
+	@python3 src/js_math/make_tables.py | diff -q - src/js_math/tables.rs >/dev/null \
+	  || { echo "src/js_math/tables.rs is not what src/js_math/make_tables.py writes: run it again"; exit 1; }
 
 ## lint-paths: every repo path named in README.md and docs/*.md exists (tests/lint/paths.mjs).
 .PHONY: lint-paths
