@@ -21,25 +21,42 @@ fn ulps(a: f64, b: f64) -> u64 {
     (a.abs().to_bits() as i64 - b.abs().to_bits() as i64).unsigned_abs()
 }
 
-/// Draws `n` (x, y) pairs from `draw` and compares pow with the C library's: the worst distance
-/// and how many differ.
-fn against_libm(seed: u64, n: usize, mut draw: impl FnMut(&mut ChaCha8Rng) -> (f64, f64)) {
+/// Draws `n` arguments from `draw` and compares `ours` with libm's `theirs` on each: never more
+/// than 1 ULP apart, and apart at all for at most 1 in 500. Returns where they differ: the
+/// argument, ours and libm's.
+fn against<A: Copy + std::fmt::Debug>(
+    seed: u64,
+    n: usize,
+    mut draw: impl FnMut(&mut ChaCha8Rng) -> A,
+    ours: impl Fn(A) -> f64,
+    theirs: impl Fn(A) -> f64,
+) -> Vec<(A, f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut differ = 0;
+    let mut differ = Vec::new();
     for _ in 0..n {
-        let (x, y) = draw(&mut rng);
-        let (ours, libm) = (pow(x, y), x.powf(y));
-        let d = ulps(ours, libm);
-        assert!(
-            d <= 1,
-            "pow({x:e}, {y:e}) = {ours:e}, libm {libm:e}: {d} ulps apart"
-        );
-        differ += (d != 0) as usize;
+        let arg = draw(&mut rng);
+        let (a, b) = (ours(arg), theirs(arg));
+        let d = ulps(a, b);
+        assert!(d <= 1, "at {arg:?}: {a:e}, libm {b:e}: {d} ulps apart");
+        if d != 0 {
+            differ.push((arg, a, b));
+        }
     }
     assert!(
-        differ * 500 <= n,
-        "{differ} of {n} differ from libm's in the last bit"
+        differ.len() * 500 <= n,
+        "{} of {n} differ from libm's in the last bit",
+        differ.len()
     );
+    differ
+}
+
+/// `against` for pow and libm's `powf`.
+fn against_libm(
+    seed: u64,
+    n: usize,
+    draw: impl FnMut(&mut ChaCha8Rng) -> (f64, f64),
+) -> Vec<((f64, f64), f64, f64)> {
+    against(seed, n, draw, |(x, y)| pow(x, y), |(x, y)| x.powf(y))
 }
 
 fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
@@ -201,28 +218,13 @@ fn pow_of_a_negative_base_is_the_signed_power_of_its_magnitude() {
 
 #[test]
 fn exp_matches_the_c_library_and_its_limits() {
-    let mut rng = ChaCha8Rng::seed_from_u64(10);
-    let mut differ = 0;
-    let n = 400_000;
-    for i in 0..n {
-        let x: f64 = match i % 4 {
-            0 => rng.random_range(-1.0..1.0),
-            1 => rng.random_range(-745.2..709.79),
-            2 => rng.random_range(-1.0..1.0) * log_uniform(&mut rng, 1e-300, 1e-3),
-            _ => rng.random_range(-30.0..30.0),
-        };
-        let (ours, libm) = (exp(x), x.exp());
-        let d = ulps(ours, libm);
-        assert!(
-            d <= 1,
-            "exp({x:e}) = {ours:e}, libm {libm:e}: {d} ulps apart"
-        );
-        differ += (d != 0) as usize;
-    }
-    assert!(
-        differ * 500 <= n,
-        "{differ} of {n} differ from libm's in the last bit"
-    );
+    let draw = |rng: &mut ChaCha8Rng| match rng.random_range(0..4) {
+        0 => rng.random_range(-1.0..1.0),
+        1 => rng.random_range(-745.2..709.79),
+        2 => rng.random_range(-1.0..1.0) * log_uniform(rng, 1e-300, 1e-3),
+        _ => rng.random_range(-30.0..30.0),
+    };
+    against(10, 400_000, draw, exp, f64::exp);
     assert_eq!(exp(1.0), std::f64::consts::E);
     assert_eq!(exp(0.0), 1.0);
     assert_eq!(exp(-0.0), 1.0);
@@ -233,4 +235,37 @@ fn exp_matches_the_c_library_and_its_limits() {
     assert_eq!(exp(709.79), f64::INFINITY);
     assert_eq!(exp(-745.1332191019411), f64::from_bits(1));
     assert_eq!(exp(-745.2).to_bits(), 0);
+}
+
+/// Prints where pow and exp differ from libm's on the three sets of docs/speed.md ("Where the
+/// time goes"), as hex bits, for tests/bench/math-rounding.py to tell which is nearer the exact
+/// value: `python3 tests/bench/math-rounding.py`.
+#[test]
+#[ignore = "a measurement: run by tests/bench/math-rounding.py"]
+fn print_where_pow_and_exp_differ_from_libm() {
+    let hex = |v: f64| format!("{:016x}", v.to_bits());
+    let sets: [(&str, Box<dyn FnMut(&mut ChaCha8Rng) -> (f64, f64)>); 2] = [
+        (
+            "pow on (0, 4) x (-30, 30)",
+            Box::new(|rng| (rng.random_range(0.0..4.0), rng.random_range(-30.0..30.0))),
+        ),
+        (
+            "pow with y log x in (-600, 600)",
+            Box::new(|rng| {
+                let x = rng.random_range(-20.0..20.0f64).exp();
+                (x, rng.random_range(-600.0..600.0) / x.ln())
+            }),
+        ),
+    ];
+    for (seed, (name, draw)) in sets.into_iter().enumerate() {
+        println!("set {name}: 100000");
+        for ((x, y), a, b) in against_libm(20 + seed as u64, 100_000, draw) {
+            println!("pow {} {} {} {}", hex(x), hex(y), hex(a), hex(b));
+        }
+    }
+    println!("set exp on (-700, 700): 100000");
+    let draw = |rng: &mut ChaCha8Rng| rng.random_range(-700.0..700.0);
+    for (x, a, b) in against(22, 100_000, draw, exp, f64::exp) {
+        println!("exp {} {} {} {}", hex(x), hex(0.0), hex(a), hex(b));
+    }
 }

@@ -8,6 +8,7 @@ rounded to 15 significant bits (so that the products in the log's reduction are 
 -ln(INVC) as a multiple of 2^-42 and the double nearest the rest. The interval holding 1.0 has INVC = 1.
 exp: 2^(j/N) for j in 0..N as a double and the rest relative to it.
 """
+import math
 import struct
 from decimal import Decimal, getcontext
 
@@ -28,7 +29,7 @@ def bits(x):
 
 def round_sig(x, n):
     """x rounded to n significant bits (ties to even)."""
-    m, e = __import__('math').frexp(x)  # x = m 2^e, 0.5 <= m < 1
+    m, e = math.frexp(x)  # x = m 2^e, 0.5 <= m < 1
     scaled = Decimal(m) * (1 << n)
     return float(scaled.to_integral_value()) * 2.0 ** (e - n)
 
