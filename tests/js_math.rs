@@ -237,6 +237,9 @@ fn exp_matches_the_c_library_and_its_limits() {
     assert_eq!(exp(-745.2).to_bits(), 0);
 }
 
+/// Draws a pow argument pair.
+type PowDraw = dyn FnMut(&mut ChaCha8Rng) -> (f64, f64);
+
 /// Prints where pow and exp differ from libm's on the three sets of docs/speed.md ("Where the
 /// time goes"), as hex bits, for tests/bench/math-rounding.py to tell which is nearer the exact
 /// value: `python3 tests/bench/math-rounding.py`.
@@ -244,7 +247,7 @@ fn exp_matches_the_c_library_and_its_limits() {
 #[ignore = "a measurement: run by tests/bench/math-rounding.py"]
 fn print_where_pow_and_exp_differ_from_libm() {
     let hex = |v: f64| format!("{:016x}", v.to_bits());
-    let sets: [(&str, Box<dyn FnMut(&mut ChaCha8Rng) -> (f64, f64)>); 2] = [
+    let sets: [(&str, Box<PowDraw>); 2] = [
         (
             "pow on (0, 4) x (-30, 30)",
             Box::new(|rng| (rng.random_range(0.0..4.0), rng.random_range(-30.0..30.0))),
