@@ -266,6 +266,35 @@ impl Mlp {
         cache: &ForwardCache,
         d_out: ArrayView2<f64>,
     ) -> (Vec<f64>, Array2<f64>) {
+        let (grad, d_in) = self.backward_parts(cache, d_out, Wanted::Both);
+        (
+            grad.expect("parameter gradient wanted"),
+            d_in.expect("input gradient wanted"),
+        )
+    }
+
+    /// `dL/dparams` alone: [`Mlp::backward`] without the first layer's `dL/dinput` (an
+    /// optimiser's step needs no more). The same bits as `backward(..).0`.
+    pub fn param_gradient(&self, cache: &ForwardCache, d_out: ArrayView2<f64>) -> Vec<f64> {
+        let (grad, _) = self.backward_parts(cache, d_out, Wanted::Params);
+        grad.expect("parameter gradient wanted")
+    }
+
+    /// `dL/dinput` alone: [`Mlp::backward`] without any layer's `dL/dW` (a Jacobian product
+    /// needs no more). The same bits as `backward(..).1`.
+    pub fn input_gradient(&self, cache: &ForwardCache, d_out: ArrayView2<f64>) -> Array2<f64> {
+        let (_, d_in) = self.backward_parts(cache, d_out, Wanted::Input);
+        d_in.expect("input gradient wanted")
+    }
+
+    fn backward_parts(
+        &self,
+        cache: &ForwardCache,
+        d_out: ArrayView2<f64>,
+        wanted: Wanted,
+    ) -> (Option<Vec<f64>>, Option<Array2<f64>>) {
+        let want_params = wanted != Wanted::Input;
+        let want_input = wanted != Wanted::Params;
         let layers = self.layers();
         let last = layers - 1;
         let n = d_out.nrows();
@@ -281,21 +310,30 @@ impl Mlp {
                 }
             }
         }
-        let mut grad = vec![0.0; self.params.len()];
+        let mut grad = if want_params {
+            vec![0.0; self.params.len()]
+        } else {
+            Vec::new()
+        };
         let mut scratch = Vec::new();
         for l in (0..layers).rev() {
             let off = self.layer_offset(l);
             let (i, o) = (self.sizes[l], self.sizes[l + 1]);
             let a = std_slice(&cache.activations[l]);
-            // dL/dW = a^T dz (i x o), with a^T made contiguous first.
-            transpose_into(a, n, i, &mut scratch);
-            let (gw, rest) = grad[off..off + i * o + o].split_at_mut(i * o);
-            gemm_acc(i, n, o, &scratch, &dz, gw);
-            // dL/db = column sums of dz.
-            for row in dz.chunks_exact(o) {
-                for (g, &d) in rest.iter_mut().zip(row) {
-                    *g += d;
+            if want_params {
+                // dL/dW = a^T dz (i x o), with a^T made contiguous first.
+                transpose_into(a, n, i, &mut scratch);
+                let (gw, rest) = grad[off..off + i * o + o].split_at_mut(i * o);
+                gemm_acc(i, n, o, &scratch, &dz, gw);
+                // dL/db = column sums of dz.
+                for row in dz.chunks_exact(o) {
+                    for (g, &d) in rest.iter_mut().zip(row) {
+                        *g += d;
+                    }
                 }
+            }
+            if l == 0 && !want_input {
+                break;
             }
             // dL/da = dz W^T (n x i).
             let w = &self.params[off..off + i * o];
@@ -320,8 +358,9 @@ impl Mlp {
             }
             dz = da;
         }
-        let d_in = Array2::from_shape_vec((n, self.input_dim()), dz).expect("input shape");
-        (grad, d_in)
+        let d_in = want_input
+            .then(|| Array2::from_shape_vec((n, self.input_dim()), dz).expect("input shape"));
+        (want_params.then_some(grad), d_in)
     }
 
     /// Takes the weights of a network written by [`Mlp::to_json`] (a `weights.json` entry),
@@ -392,6 +431,14 @@ impl Mlp {
             "layers": layers,
         })
     }
+}
+
+/// Which gradients a backward pass computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Both,
+    Params,
+    Input,
 }
 
 /// The elements of a cache array in row-major order (the cache only holds such arrays).

@@ -130,20 +130,46 @@ impl Surrogate {
         cache: &SurrogateCache,
         d_out: ArrayView2<f64>,
     ) -> (Vec<f64>, Array2<f64>) {
+        let (g, d_in) = self
+            .net
+            .backward(&cache.net, self.to_net_units(d_out).view());
+        (g, self.d_theta_of(d_in))
+    }
+
+    /// `dL/drho` alone (the network's backward pass without `dL/dinput`).
+    pub fn backward_rho(&self, cache: &SurrogateCache, d_out: ArrayView2<f64>) -> Vec<f64> {
+        self.net
+            .param_gradient(&cache.net, self.to_net_units(d_out).view())
+    }
+
+    /// `dL/dtheta` alone (the network's backward pass without `dL/drho`): a Jacobian product.
+    pub fn backward_theta(&self, cache: &SurrogateCache, d_out: ArrayView2<f64>) -> Array2<f64> {
+        let d_in = self
+            .net
+            .input_gradient(&cache.net, self.to_net_units(d_out).view());
+        self.d_theta_of(d_in)
+    }
+
+    /// `dL/dF~` in the network's normalised output units.
+    fn to_net_units(&self, d_out: ArrayView2<f64>) -> Array2<f64> {
         let mut d = d_out.to_owned();
         for mut row in d.rows_mut() {
             for (v, s) in row.iter_mut().zip(&self.out_scale) {
                 *v *= s;
             }
         }
-        let (g, d_in) = self.net.backward(&cache.net, d.view());
+        d
+    }
+
+    /// The theta columns of `dL/dinput`, in theta's own units.
+    fn d_theta_of(&self, d_in: Array2<f64>) -> Array2<f64> {
         let mut d_theta = d_in.slice(s![.., self.x_dim..]).to_owned();
         for mut row in d_theta.rows_mut() {
             for (v, s) in row.iter_mut().zip(&self.in_scale[self.x_dim..]) {
                 *v /= s;
             }
         }
-        (g, d_theta)
+        d_theta
     }
 
     /// One optimiser step on the surrogate's parameters.
@@ -251,7 +277,7 @@ impl Surrogate {
                 *v = 2.0 * diff / count;
             }
         }
-        let (g, _) = self.net.backward(&cache, d.view());
+        let g = self.net.param_gradient(&cache, d.view());
         self.apply_gradient(&g);
         mse / count
     }
@@ -277,7 +303,7 @@ impl Surrogate {
                 *v = 2.0 * diff / count;
             }
         }
-        let (g, _) = self.net.backward(&cache.net, d.view());
+        let g = self.net.param_gradient(&cache.net, d.view());
         self.apply_gradient(&g);
         mse / count
     }

@@ -1,5 +1,5 @@
 //! The policy network's backpropagation against a central-difference check of the
-//! network itself, for parameters and inputs.
+//! network itself, for parameters and inputs (and each alone against both together).
 
 use approx::assert_relative_eq;
 use blackbox_playground::nn::{Activation, Mlp};
@@ -39,6 +39,9 @@ fn check(hidden: &[usize], act: Activation, bounded: bool) {
     let c = Array2::from_shape_fn((5, n_out), |_| rng.random_range(-1.0..1.0));
     let (_, cache) = net.forward(x.view());
     let (g_params, g_input) = net.backward(&cache, c.view());
+    // Each half alone is the same pass with the other half's products left out: same bits.
+    assert_eq!(net.param_gradient(&cache, c.view()), g_params);
+    assert_eq!(net.input_gradient(&cache, c.view()), g_input);
 
     let h = 1e-6;
     let mut fd_params = vec![0.0; net.params().len()];

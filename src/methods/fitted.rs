@@ -108,7 +108,7 @@ impl Fitted {
         w: ArrayView2<f64>,
     ) -> Array2<f64> {
         let (_, cache) = self.net.forward(x, theta);
-        self.net.backward(&cache, w).1
+        self.net.backward_theta(&cache, w)
     }
 
     /// `dL/dtheta` through F~ alone: its Jacobian and its own residual.
@@ -120,6 +120,6 @@ impl Fitted {
     ) -> Array2<f64> {
         let (pred, cache) = self.net.forward(x, theta);
         let (w, _) = estimate::residual_weights(&pred, y);
-        self.net.backward(&cache, w.view()).1
+        self.net.backward_theta(&cache, w.view())
     }
 }

@@ -143,7 +143,7 @@ impl Joint {
         let at_explored = net.predict(x, explored);
         let carried = &f.to_owned() + &at_theta - &at_explored;
         let (w, _) = estimate::residual_weights(&carried, y);
-        net.backward(&cache, w.view()).1
+        net.backward_theta(&cache, w.view())
     }
 
     fn train_step(&mut self, core: &mut Core) -> Result<(), SessionError> {
@@ -233,8 +233,8 @@ fn literal_gradients(
     let (pred, sc) = net.forward(x, explored);
     let (d_data, d_fit) = literal_residuals(&pred, f, y, lambda);
     if fit_only_rho {
-        let (g_rho, _) = net.backward(&sc, d_fit.view());
-        let (_, d_theta) = net.backward(&sc, d_data.view());
+        let g_rho = net.backward_rho(&sc, d_fit.view());
+        let d_theta = net.backward_theta(&sc, d_data.view());
         (g_rho, d_theta)
     } else {
         net.backward(&sc, (&d_data + &d_fit).view())

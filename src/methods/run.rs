@@ -211,7 +211,7 @@ impl Core {
     }
 
     pub(crate) fn apply_policy_gradient(&mut self, cache: &ForwardCache, d_theta: ArrayView2<f64>) {
-        let (g, _) = self.policy.backward(cache, d_theta);
+        let g = self.policy.param_gradient(cache, d_theta);
         self.opt.step(self.policy.params_mut(), &g);
         self.steps += 1;
     }

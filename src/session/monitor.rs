@@ -154,7 +154,7 @@ impl Session {
         let c = &mut self.core;
         let (theta, cache) = policy_forward(&c.policy, x)?;
         let grad = monitored_grad(c, est, Batch::new(x, theta.view(), y))?;
-        Ok(c.policy.backward(&cache, grad.view()).0)
+        Ok(c.policy.param_gradient(&cache, grad.view()))
     }
 
     /// The `dL/dpi` this method applies, on the monitoring batch at the current policy
@@ -197,13 +197,13 @@ impl Session {
                                 r.fill(0.0);
                             }
                         }
-                        c.policy.backward(&cache, part.view()).0
+                        c.policy.param_gradient(&cache, part.view())
                     })
                     .collect()
             })
             .collect();
         Ok((
-            c.policy.backward(&cache, d_theta.view()).0,
+            c.policy.param_gradient(&cache, d_theta.view()),
             error_bars::calibrated_standard_error(&groups, reference_norm),
         ))
     }
