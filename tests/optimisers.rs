@@ -41,3 +41,28 @@ fn adam_is_bias_corrected_so_its_first_step_is_the_learning_rate() {
     opt.step(&mut p, &[1e-3]);
     assert!((p[0] + 0.1).abs() < 1e-6, "first step {}", p[0]);
 }
+
+#[test]
+fn adam_gives_the_bits_of_its_textbook_formula_before_and_after_the_corrections_reach_one() {
+    // Past about 350 and 37,000 steps the bias corrections round to 1 and the optimiser
+    // leaves their divisions out: the parameters must be those of the formula as written.
+    let (lr, b1, b2, eps) = (0.01, 0.9f64, 0.999f64, 1e-8);
+    let n = 5;
+    let mut p = vec![0.3; n];
+    let mut reference = p.clone();
+    let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+    let mut opt = Optimizer::new(OptimizerKind::Adam, lr, 0.0, n);
+    for t in 1..=40_000 {
+        let g: Vec<f64> = (0..n)
+            .map(|i| ((t * (i + 3)) as f64 * 0.37).sin() + reference[i] - 0.1)
+            .collect();
+        opt.step(&mut p, &g);
+        let (c1, c2) = (1.0 - b1.powi(t as i32), 1.0 - b2.powi(t as i32));
+        for i in 0..n {
+            m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+            reference[i] -= lr * (m[i] / c1) / ((v[i] / c2).sqrt() + eps);
+        }
+        assert_eq!(p, reference, "step {t}");
+    }
+}
