@@ -66,9 +66,10 @@ impl Optimizer {
             OptimizerKind::Adam => {
                 let c1 = 1.0 - BETA1.powi(self.t);
                 let c2 = 1.0 - BETA2.powi(self.t);
-                // The corrections round to exactly 1 after about 350 and 37,000 steps (the
+                // The corrections round to exactly 1 after 356 and 37,412 steps (the
                 // surrogates' F~ takes tens of thousands): dividing by 1 is exact, so leaving
-                // those divisions out keeps the bits and halves the divisions of a step.
+                // those divisions out keeps the bits, and a step's three divisions per
+                // parameter become two, then one.
                 match (c1 == 1.0, c2 == 1.0) {
                     (true, true) => self.adam::<false, false>(params, grad, scale, c1, c2),
                     (true, false) => self.adam::<false, true>(params, grad, scale, c1, c2),

@@ -88,6 +88,27 @@ fn backprop_matches_central_differences_for_every_depth_and_activation() {
 }
 
 #[test]
+fn a_network_with_no_inputs_gives_each_gradient_alone_as_backward_gives_both() {
+    // Calibration: no x columns, so the first layer has no weights and dL/dinput no columns.
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut net = Mlp::new(&[0, 5, 4, 2], Activation::Tanh, None, &mut rng);
+    for p in net.params_mut() {
+        *p += rng.random_range(-0.1..0.1);
+    }
+    let x = Array2::<f64>::zeros((6, 0));
+    let c = Array2::from_shape_fn((6, 2), |_| rng.random_range(-1.0..1.0));
+    let (_, cache) = net.forward(x.view());
+    let (g_params, g_input) = net.backward(&cache, c.view());
+    assert_eq!(g_input.dim(), (6, 0));
+    assert!(
+        g_params.iter().any(|g| *g != 0.0),
+        "the biases get a gradient"
+    );
+    assert_eq!(net.param_gradient(&cache, c.view()), g_params);
+    assert_eq!(net.input_gradient(&cache, c.view()), g_input);
+}
+
+#[test]
 fn output_bounds_keep_every_output_inside_its_interval() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let bounds = vec![(-0.5, 0.5), (10.0, 11.0)];
