@@ -44,7 +44,7 @@ fn adam_is_bias_corrected_so_its_first_step_is_the_learning_rate() {
 
 #[test]
 fn adam_gives_the_bits_of_its_textbook_formula_before_and_after_the_corrections_reach_one() {
-    // Past about 350 and 37,000 steps the bias corrections round to 1 and the optimiser
+    // Past 356 and 37,412 steps the bias corrections round to 1 and the optimiser
     // leaves their divisions out: the parameters must be those of the formula as written.
     let (lr, b1, b2, eps) = (0.01, 0.9f64, 0.999f64, 1e-8);
     let n = 5;
