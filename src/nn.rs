@@ -321,10 +321,9 @@ impl Mlp {
             let (i, o) = (self.sizes[l], self.sizes[l + 1]);
             let a = std_slice(&cache.activations[l]);
             if want_params {
-                // dL/dW = a^T dz (i x o), with a^T made contiguous first.
-                transpose_into(a, n, i, &mut scratch);
+                // dL/dW = a^T dz (i x o), reading a's columns in place.
                 let (gw, rest) = grad[off..off + i * o + o].split_at_mut(i * o);
-                gemm_acc(i, n, o, &scratch, &dz, gw);
+                gemm_at_acc(i, n, o, a, &dz, gw);
                 // dL/db = column sums of dz.
                 for row in dz.chunks_exact(o) {
                     for (g, &d) in rest.iter_mut().zip(row) {
@@ -472,29 +471,38 @@ const NR: usize = 4;
 /// loops vectorise (SSE2 natively, simd128 in wasm when enabled). Narrow outputs (the last
 /// layer's 2 or 3 columns) get their own block width instead of a scalar loop.
 fn gemm_acc(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    assert!(a.len() >= m * k);
+    gemm::<false>(m, k, n, a, b, c);
+}
+
+/// `c += a^T b` for row-major `a` (k x m), `b` (k x n), `c` (m x n): `gemm_acc` on the
+/// transpose of `a` without writing it out. Each element of `c` adds the same products in the
+/// same order as `gemm_acc` on a transposed copy, so the bits are the same.
+fn gemm_at_acc(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
+    assert!(a.len() >= m * k);
+    gemm::<true>(m, k, n, a, b, c);
+}
+
+fn gemm<const AT: bool>(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
+    assert!(b.len() >= k * n && c.len() >= m * n);
     if m == 0 || k == 0 || n == 0 {
         return; // an empty product (a network with no inputs: calibration)
     }
-    let n_main = n - n % NR;
     let m_main = m - m % MR;
     for r0 in (0..m_main).step_by(MR) {
-        let rows: [&[f64]; MR] = std::array::from_fn(|i| &a[(r0 + i) * k..(r0 + i + 1) * k]);
-        for c0 in (0..n_main).step_by(NR) {
-            block::<NR>(k, n, c0, &rows, b, &mut c[r0 * n..]);
-        }
-        let tail = &mut c[r0 * n..];
-        match n - n_main {
-            1 => block::<1>(k, n, n_main, &rows, b, tail),
-            2 => block::<2>(k, n, n_main, &rows, b, tail),
-            3 => block::<3>(k, n, n_main, &rows, b, tail),
-            _ => {}
+        let c = &mut c[r0 * n..];
+        if AT {
+            // Column kk of a^T's block: MR neighbours in row kk of a.
+            row_block(k, n, |kk| a[kk * m + r0..][..MR].try_into().unwrap(), b, c);
+        } else {
+            let rows: [&[f64]; MR] = std::array::from_fn(|i| &a[(r0 + i) * k..][..k]);
+            row_block(k, n, |kk| std::array::from_fn(|i| rows[i][kk]), b, c);
         }
     }
     for r in m_main..m {
-        let arow = &a[r * k..(r + 1) * k];
         let crow = &mut c[r * n..(r + 1) * n];
-        for (&av, brow) in arow.iter().zip(b.chunks_exact(n)) {
+        for (kk, brow) in b.chunks_exact(n).take(k).enumerate() {
+            let av = if AT { a[kk * m + r] } else { a[r * k + kk] };
             for (cv, &bv) in crow.iter_mut().zip(brow) {
                 *cv += av * bv;
             }
@@ -502,21 +510,37 @@ fn gemm_acc(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
     }
 }
 
-/// `c[0..MR, c0..c0 + W] += rows * b[.., c0..c0 + W]` (`c` starts at the block's first row).
+/// `c[0..MR, ..] += A b` for the MR rows of the left operand `A` whose column kk is
+/// `column(kk)` (`c` starts at the block's first row).
+#[inline(always)]
+fn row_block(k: usize, n: usize, column: impl Fn(usize) -> [f64; MR], b: &[f64], c: &mut [f64]) {
+    let n_main = n - n % NR;
+    for c0 in (0..n_main).step_by(NR) {
+        block::<NR>(k, n, c0, &column, b, c);
+    }
+    match n - n_main {
+        1 => block::<1>(k, n, n_main, &column, b, c),
+        2 => block::<2>(k, n, n_main, &column, b, c),
+        3 => block::<3>(k, n, n_main, &column, b, c),
+        _ => {}
+    }
+}
+
+/// `c[0..MR, c0..c0 + W] += A * b[.., c0..c0 + W]` (as `row_block`).
 #[inline(always)]
 fn block<const W: usize>(
     k: usize,
     n: usize,
     c0: usize,
-    rows: &[&[f64]; MR],
+    column: &impl Fn(usize) -> [f64; MR],
     b: &[f64],
     c: &mut [f64],
 ) {
     let mut acc = [[0.0f64; W]; MR];
     for (kk, brow) in b.chunks_exact(n).take(k).enumerate() {
         let bv: &[f64; W] = brow[c0..c0 + W].try_into().unwrap();
-        for (acc_row, row) in acc.iter_mut().zip(rows) {
-            let av = row[kk];
+        let av = column(kk);
+        for (acc_row, &av) in acc.iter_mut().zip(&av) {
             for (s, &bj) in acc_row.iter_mut().zip(bv) {
                 *s += av * bj;
             }
@@ -536,7 +560,34 @@ pub fn columns(a: ArrayView2<f64>, from: usize, to: usize) -> Array2<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::tanh;
+    use super::{gemm_acc, gemm_at_acc, tanh, transpose_into};
+
+    #[test]
+    fn the_transposed_product_has_the_bits_of_the_product_on_a_transposed_copy() {
+        // Values of mixed signs and magnitudes, so that a different order of the additions
+        // would round differently.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 10f64.powi((seed % 7) as i32 - 3)
+        };
+        for m in 0..10 {
+            for k in 0..7 {
+                for n in 0..10 {
+                    let a_t: Vec<f64> = (0..k * m).map(|_| next()).collect(); // k x m
+                    let b: Vec<f64> = (0..k * n).map(|_| next()).collect();
+                    let c0: Vec<f64> = (0..m * n).map(|_| next()).collect();
+                    let mut a = Vec::new();
+                    transpose_into(&a_t, k, m, &mut a);
+                    let (mut want, mut got) = (c0.clone(), c0);
+                    gemm_acc(m, k, n, &a, &b, &mut want);
+                    gemm_at_acc(m, k, n, &a_t, &b, &mut got);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "m {m}, k {k}, n {n}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn tanh_is_within_a_few_ulp_of_the_library_tanh() {
