@@ -8,7 +8,7 @@ PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: setup setup-browser setup-browsers test-browsers build wasm wasm-session wasm-page bundle serve test test-native test-js test-wasm test-e2e lint lint-js bench fmt clean screenshots
+.PHONY: setup setup-browser setup-browsers test-browsers build wasm wasm-session wasm-diagnose wasm-page bundle serve test test-native test-js test-wasm test-e2e lint lint-js bench fmt clean screenshots
 
 ## setup: Rust target and tools, npm packages (idempotent).
 setup:
@@ -35,20 +35,23 @@ setup-browsers:
 ## build: leaves a static site in www/ (www/pkg and the editor bundle are generated).
 build: setup wasm bundle
 
-## wasm: the core for the browser, built twice, once per side of the boundary (feature
-## `session` for the workers, `page` for the charts and share links), so that each .wasm
-## carries only its side's code. simd128 comes from .cargo/config.toml; then wasm-bindgen and
+## wasm: the core for the browser, built three times, once per part of the boundary (feature
+## `session` for the runs' workers, `diagnose` for Diagnose F's worker, loaded when it is first
+## pressed, `page` for the charts and share links), so that each .wasm carries only its part's
+## code. simd128 comes from .cargo/config.toml; then wasm-bindgen and
 ## binaryen's wasm-opt (npm package `binaryen`, installed by setup: Debian's binaryen 108
 ## writes wasm-bindgen's externref table as anyref, which the glue then fails on).
 ## Measured by `make bench`: docs/speed.md.
-WASM_PARTS := session page
+WASM_PARTS := session diagnose page
 wasm: $(WASM_PARTS:%=wasm-%)
 
 # Cargo profile and wasm-opt level per part: the workers' code for speed, the page's for size
 # (Cargo.toml).
 PROFILE_session := release
+PROFILE_diagnose := release
 PROFILE_page := wasm-page
 WASM_OPT_FLAGS_session := $(WASM_OPT_FLAGS)
+WASM_OPT_FLAGS_diagnose := $(WASM_OPT_FLAGS)
 WASM_OPT_FLAGS_page := -Oz
 $(WASM_PARTS:%=wasm-%): wasm-%:
 	cargo build --lib --profile $(PROFILE_$*) --target wasm32-unknown-unknown --no-default-features --features $*

@@ -30,6 +30,7 @@ const spec = (from, to, type, fields) => Object.freeze({ from, to, type, fields:
  */
 export const MESSAGES = Object.freeze([
   spec('page', 'sandbox', 'init', 'glue wasm worker'),
+  spec('page', 'sandbox', 'code', 'kind glue wasm'),
   spec('page', 'sandbox', 'start', 'runId kind config script workers'),
   spec('page', 'sandbox', 'control', 'runId action'),
   spec('page', 'sandbox', 'kill', 'runId'),
@@ -81,6 +82,17 @@ export const LIMITS = Object.freeze({
 
 export function initMessage(glue, wasm, worker) {
   return { type: 'init', glue, wasm, worker };
+}
+/**
+ * The wasm core of a kind of start other than 'run' (whose core comes with 'init'), sent
+ * once, before the first start of that kind: Diagnose F's is loaded only when it is used.
+ * @param {string} kind @param {string} glue @param {ArrayBuffer} wasm
+ */
+export function codeMessage(kind, glue, wasm) {
+  if (!RUN_KINDS.includes(kind) || kind === 'run') {
+    throw new Error(`No separate code for a start of kind ${JSON.stringify(kind)}; 'init' brings the runs' code`);
+  }
+  return { type: 'code', kind, glue, wasm };
 }
 /**
  * @param {string} runId @param {'run' | 'diagnose'} kind @param {string} config @param {string} script

@@ -23,13 +23,16 @@
 // Messages from the frame are accepted only from its contentWindow and only in the shapes
 // protocol.js lets through. Contracts: docs/architecture.md.
 import {
-  parseSandboxMessage, initMessage, startMessage, controlMessage, killMessage, CONTROL_ACTIONS,
+  parseSandboxMessage, initMessage, codeMessage, startMessage, controlMessage, killMessage, CONTROL_ACTIONS,
 } from './protocol.js';
 
 const FILES = {
   sandbox: 'sandbox.html',
   wasm: 'pkg/session_bg.wasm',
   glue: 'pkg/session.js',
+  // Diagnose F's core: fetched when Diagnose F is first pressed, not with the page.
+  diagnoseWasm: 'pkg/diagnose_bg.wasm',
+  diagnoseGlue: 'pkg/diagnose.js',
   worker: 'worker.bundle.js', // generated from www/worker/ (make bundle)
 };
 
@@ -50,6 +53,7 @@ export class SandboxRunner {
   #base;
   #iframe;
   #runs = new Map(); // runId -> run record (see start), in the order started: the turn order
+  #codes = new Map(); // kind -> the promise of its core sent to the sandbox (#codeFor)
   #scheduling = false;
   /** @type {number | null} */
   #timer = null;
@@ -115,7 +119,7 @@ export class SandboxRunner {
       throw new Error(`Could not load ${FILES[name]}: ${/** @type {Error} */ (e).message}. Is the site served over http (make serve)?`);
     }
     if (!res.ok) {
-      const hint = name === 'wasm' || name === 'glue' ? ' Build it with `make build`.' : '';
+      const hint = name !== 'sandbox' && name !== 'worker' ? ' Build it with `make build`.' : '';
       throw new Error(`Could not load ${FILES[name]} (HTTP ${res.status}).${hint}`);
     }
     return kind === 'bytes' ? res.arrayBuffer() : res.text();
@@ -143,8 +147,27 @@ export class SandboxRunner {
     iframe.contentWindow?.postMessage(initMessage(glue, wasm, worker), '*', [wasm]);
   }
 
-  #post(msg) {
-    this.#iframe?.contentWindow?.postMessage(msg, '*');
+  #post(msg, transfer = []) {
+    this.#iframe?.contentWindow?.postMessage(msg, '*', transfer);
+  }
+
+  /**
+   * Sends the sandbox the core a start of `kind` needs, once: 'run' has it from 'init';
+   * Diagnose F's is fetched on its first start. Resolves when it is sent.
+   * @param {'run' | 'diagnose'} kind
+   * @returns {Promise<void>}
+   */
+  #codeFor(kind) {
+    if (kind === 'run') return Promise.resolve();
+    let sent = this.#codes.get(kind);
+    if (!sent) {
+      sent = Promise.all([this.#fetchFile('diagnoseWasm', 'bytes'), this.#fetchFile('diagnoseGlue', 'text')])
+        .then(([wasm, glue]) => this.#post(codeMessage(kind, glue, wasm), [wasm]));
+      // A failed load is tried again at the next start.
+      sent.catch(() => this.#codes.delete(kind));
+      this.#codes.set(kind, sent);
+    }
+    return sent;
   }
 
   #receive(ev) {
@@ -230,6 +253,14 @@ export class SandboxRunner {
       startMessage: startMessage(runId, kind, configJson, script, workers),
     };
     this.#runs.set(runId, run);
+    // The sandbox holds the start until the core it needs has come; if it cannot be loaded,
+    // the run ends with the reason.
+    this.#codeFor(kind).catch((/** @type {Error} */ e) => {
+      if (this.#runs.get(runId) !== run) return;
+      this.#post(killMessage(runId));
+      this.#end(run, 'error');
+      try { run.handlers.onError?.(e.message, null); } finally { this.#schedule(); }
+    });
     this.#schedule();
     return ended;
   }

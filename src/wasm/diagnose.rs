@@ -1,7 +1,7 @@
 //! Diagnose F in a worker: a `Diagnoser` over the user's F, stepped in chunks like a run
 //! (so Stop and the watchdog work the same way), with the report and the advice as JSON.
 
-use super::session::{now_ms, to_js, JsBlackBox, Thrown};
+use super::js_f::{now_ms, to_js, JsBlackBox, Thrown};
 use crate::diagnose::{self, Diagnoser, Diagnosis, BUDGET, MAX_BUDGET, MIN_BUDGET};
 use crate::problem::BlackBox;
 use crate::session::Session;

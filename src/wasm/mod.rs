@@ -1,16 +1,18 @@
-//! The only module that knows JavaScript. Two parts, built as two `.wasm` files so each
+//! The only module that knows JavaScript. Three parts, built as three `.wasm` files so each
 //! stays small: `session` (feature `session`) is the worker's `Session` handle (config in,
-//! and its `Diagnosis` handle for Diagnose F;
-//! history out as `Float64Array`s, F called in batches through JS functions); `page`
-//! (feature `page`) draws charts on the page's canvases and reads and writes share links.
-//! Errors cross as JS `Error`s.
+//! history out as `Float64Array`s, F called in batches through JS functions, `js_f`);
+//! `diagnose` (feature `diagnose`) is the `Diagnosis` handle for Diagnose F, over the same F,
+//! loaded only when Diagnose F is first pressed; `page` (feature `page`) draws charts on the
+//! page's canvases and reads and writes share links. Errors cross as JS `Error`s.
 
 use crate::session::HISTORY_FIELDS;
 use wasm_bindgen::prelude::*;
 
-#[cfg(feature = "session")]
+#[cfg(feature = "diagnose")]
 mod diagnose;
-#[cfg(feature = "session")]
+#[cfg(any(feature = "session", feature = "diagnose"))]
+mod js_f;
+#[cfg(any(feature = "session", feature = "diagnose"))]
 mod math;
 #[cfg(feature = "page")]
 mod page;

@@ -100,3 +100,31 @@ const problem = { xDim: 1, thetaDim: 4, samples: 16, xRange: [-1, 1], noise: 0 }
     await context.close();
   }
 });
+
+test('Diagnose F\'s core is fetched when Diagnose F is pressed, not with the runs\' core; a failed fetch says how to build it, and the next press tries again', async () => {
+  const { page, context } = await open();
+  try {
+    // What the page loaded before the press: the runs' core, not Diagnose F's.
+    const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    assert.ok(loaded.some((p) => p.endsWith('/pkg/session_bg.wasm')), loaded.join(' '));
+    assert.ok(!loaded.some((p) => p.includes('/pkg/diagnose')), loaded.join(' '));
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    const diagnoseWasm = '**/pkg/diagnose_bg.wasm';
+    await page.route(diagnoseWasm, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.getByRole('button', { name: 'Diagnose F' }).click();
+    const where = page.locator('#diagnosis-status');
+    await where.filter({ hasText: 'The diagnosis failed' }).waitFor({ timeout: 30_000 });
+    const said = await textOf(where);
+    assert.match(said, /pkg\/diagnose_bg\.wasm \(HTTP 404\)\. Build it with `make build`/, said);
+    assert.equal(fetched.filter((p) => p.endsWith('/pkg/diagnose_bg.wasm')).length, 1, fetched.join(' '));
+    assert.equal(await page.getByRole('button', { name: 'Diagnose F' }).isDisabled(), false);
+    // Dismiss the alert, then the file is back: the next press loads it and diagnoses.
+    await page.keyboard.press('Escape');
+    await page.unroute(diagnoseWasm);
+    await diagnose(page);
+    assert.equal(fetched.filter((p) => p.endsWith('/pkg/diagnose_bg.wasm')).length, 2, fetched.join(' '));
+  } finally {
+    await context.close();
+  }
+});

@@ -58,6 +58,7 @@ test('the builders send what the list says', () => {
   /** @type {[Record<string, any>, string, string][]} */
   const built = [
     [protocol.initMessage('glue', new ArrayBuffer(8), 'source'), 'page', 'sandbox'],
+    [protocol.codeMessage('diagnose', 'glue', new ArrayBuffer(8)), 'page', 'sandbox'],
     [protocol.startMessage('a', 'run', '{}', 'script'), 'page', 'sandbox'],
     [protocol.controlMessage('a', 'pause'), 'page', 'sandbox'],
     [protocol.killMessage('a'), 'page', 'sandbox'],
@@ -79,6 +80,8 @@ test('the builders send what the list says', () => {
   const senders = MESSAGES.filter((m) => m.from !== 'sandbox').map(line).sort();
   assert.deepEqual(built.map(([msg, from, to]) => line(entry(from, to, msg.type))).sort(), senders);
   assert.throws(() => protocol.startMessage('a', /** @type {any} */ ('diagnose: true'), '{}', 's'), /kind/);
+  // The runs' code comes with 'init' only.
+  assert.throws(() => protocol.codeMessage(/** @type {any} */ ('run'), 'glue', new ArrayBuffer(8)), /init/);
 });
 
 test('the page\'s gate lets through each sandbox -> page message with the listed fields, and nothing else', () => {
