@@ -251,16 +251,23 @@ export class SandboxRunner {
       held: false,          // started, and to run, but kept paused until a core is free
       waiting: true,        // what onWaiting said last
       startMessage: startMessage(runId, kind, configJson, script, workers),
+      // Its core is in the sandbox: a start of another kind than 'run' waits for its core to
+      // load before it starts (so the watchdog does not count the download), and ends with the
+      // reason if it cannot be loaded.
+      hasCode: kind === 'run',
     };
     this.#runs.set(runId, run);
-    // The sandbox holds the start until the core it needs has come; if it cannot be loaded,
-    // the run ends with the reason.
-    this.#codeFor(kind).catch((/** @type {Error} */ e) => {
-      if (this.#runs.get(runId) !== run) return;
-      this.#post(killMessage(runId));
-      this.#end(run, 'error');
-      try { run.handlers.onError?.(e.message, null); } finally { this.#schedule(); }
-    });
+    if (!run.hasCode) {
+      this.#codeFor(kind).then(() => {
+        if (this.#runs.get(runId) !== run) return;
+        run.hasCode = true;
+        this.#schedule();
+      }, (/** @type {Error} */ e) => {
+        if (this.#runs.get(runId) !== run) return;
+        this.#end(run, 'error');
+        try { run.handlers.onError?.(e.message, null); } finally { this.#schedule(); }
+      });
+    }
     this.#schedule();
     return ended;
   }
@@ -285,7 +292,7 @@ export class SandboxRunner {
       let free = this.maxWorkers;
       for (const r of this.#runs.values()) if (this.#computing(r)) free--;
       for (const run of this.#runs.values()) {
-        if (!run.started && (run.state === 'paused' || free > 0)) {
+        if (!run.started && run.hasCode && (run.state === 'paused' || free > 0)) {
           if (run.state !== 'paused') free--;
           run.started = true;
           run.lastHeard = performance.now();

@@ -101,7 +101,7 @@ const problem = { xDim: 1, thetaDim: 4, samples: 16, xRange: [-1, 1], noise: 0 }
   }
 });
 
-test('Diagnose F\'s core is fetched when Diagnose F is pressed, not with the runs\' core; a failed fetch says how to build it, and the next press tries again', async () => {
+test('Diagnose F\'s core is fetched when Diagnose F is pressed, not with the runs\' core; Stop works while it loads; a failed fetch says how to build it, and the next press tries again', async () => {
   const { page, context } = await open();
   try {
     // What the page loaded before the press: the runs' core, not Diagnose F's.
@@ -110,20 +110,39 @@ test('Diagnose F\'s core is fetched when Diagnose F is pressed, not with the run
     assert.ok(!loaded.some((p) => p.includes('/pkg/diagnose')), loaded.join(' '));
     const fetched = [];
     page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    const asked = () => fetched.filter((p) => p.endsWith('/pkg/diagnose_bg.wasm')).length;
+    // The file is held back, then missing.
+    /** @type {(v?: unknown) => void} */
+    let release = () => {};
+    const held = new Promise((resolve) => { release = resolve; });
     const diagnoseWasm = '**/pkg/diagnose_bg.wasm';
-    await page.route(diagnoseWasm, (route) => route.fulfill({ status: 404, body: 'gone' }));
-    await page.getByRole('button', { name: 'Diagnose F' }).click();
+    await page.route(diagnoseWasm, async (route) => {
+      await held;
+      await route.fulfill({ status: 404, body: 'gone' });
+    });
     const where = page.locator('#diagnosis-status');
+    const pressable = () => page.getByRole('button', { name: 'Diagnose F' }).isDisabled().then((d) => !d);
+
+    const requested = page.waitForRequest((r) => r.url().endsWith('/pkg/diagnose_bg.wasm'));
+    await page.getByRole('button', { name: 'Diagnose F' }).click();
+    await requested;
+    await page.getByRole('button', { name: 'Stop diagnosis' }).click();
+    await where.filter({ hasText: 'Diagnosis stopped' }).waitFor({ timeout: 10_000 });
+    assert.equal(await pressable(), true);
+    release();
+
+    await page.getByRole('button', { name: 'Diagnose F' }).click();
     await where.filter({ hasText: 'The diagnosis failed' }).waitFor({ timeout: 30_000 });
     const said = await textOf(where);
     assert.match(said, /pkg\/diagnose_bg\.wasm \(HTTP 404\)\. Build it with `make build`/, said);
-    assert.equal(fetched.filter((p) => p.endsWith('/pkg/diagnose_bg.wasm')).length, 1, fetched.join(' '));
-    assert.equal(await page.getByRole('button', { name: 'Diagnose F' }).isDisabled(), false);
+    assert.equal(asked(), 2, fetched.join(' '));
+    assert.equal(await pressable(), true);
+
     // Dismiss the alert, then the file is back: the next press loads it and diagnoses.
     await page.keyboard.press('Escape');
     await page.unroute(diagnoseWasm);
     await diagnose(page);
-    assert.equal(fetched.filter((p) => p.endsWith('/pkg/diagnose_bg.wasm')).length, 2, fetched.join(' '));
+    assert.equal(asked(), 3, fetched.join(' '));
   } finally {
     await context.close();
   }

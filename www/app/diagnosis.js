@@ -111,6 +111,11 @@ async function diagnose() {
       set({ diagnosis: made });
       show(made);
     },
+    // Stopped before its worker started (its core still loading, or no core free).
+    onDone: () => {
+      done();
+      setText(status(), 'Diagnosis stopped: nothing to show.');
+    },
     onError: (message) => {
       done();
       setText(status(), `The diagnosis failed: ${message}`);
