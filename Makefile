@@ -53,6 +53,8 @@ PROFILE_page := wasm-page
 WASM_OPT_FLAGS_session := $(WASM_OPT_FLAGS)
 WASM_OPT_FLAGS_diagnose := $(WASM_OPT_FLAGS)
 WASM_OPT_FLAGS_page := -Oz
+# session and diagnose share cargo's output file (same target and profile): never at once.
+wasm-diagnose: | wasm-session
 $(WASM_PARTS:%=wasm-%): wasm-%:
 	cargo build --lib --profile $(PROFILE_$*) --target wasm32-unknown-unknown --no-default-features --features $*
 	@mkdir -p target/wasm-parts www/pkg

@@ -220,7 +220,9 @@ export class SandboxRunner {
    * config). `options.workers`: F-workers the run may use, and whether its worker chooses
    * how many from F's cost (auto); the run counts as one computing run all the same.
    * `options.kind`: 'run' (default), or 'diagnose' for Diagnose F, which ends through
-   * onDiagnosis(status, report) instead of onDone. Resolves with how the run ended.
+   * onDiagnosis(status, report) instead of onDone once its worker has started (before that,
+   * while its core loads or it waits for a core, a stop ends it through onDone, and a core
+   * that cannot be loaded through onError). Resolves with how the run ended.
    * @param {string} runId
    * @param {string} configJson
    * @param {string} script

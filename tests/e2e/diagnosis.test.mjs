@@ -135,14 +135,16 @@ test('Diagnose F\'s core is fetched when Diagnose F is pressed, not with the run
     await where.filter({ hasText: 'The diagnosis failed' }).waitFor({ timeout: 30_000 });
     const said = await textOf(where);
     assert.match(said, /pkg\/diagnose_bg\.wasm \(HTTP 404\)\. Build it with `make build`/, said);
-    assert.equal(asked(), 2, fetched.join(' '));
+    // The held fetch may still have been out at the press (then the press shared it): one or two.
+    const failedFetches = asked();
+    assert.ok(failedFetches >= 1 && failedFetches <= 2, fetched.join(' '));
     assert.equal(await pressable(), true);
 
-    // Dismiss the alert, then the file is back: the next press loads it and diagnoses.
+    // Dismiss the alert, then the file is back: the next press fetches it again and diagnoses.
     await page.keyboard.press('Escape');
     await page.unroute(diagnoseWasm);
     await diagnose(page);
-    assert.equal(asked(), 3, fetched.join(' '));
+    assert.equal(asked(), failedFetches + 1, fetched.join(' '));
   } finally {
     await context.close();
   }
