@@ -216,18 +216,27 @@ impl Mlp {
         self.sizes.len() - 1
     }
 
-    /// Outputs for a batch (rows are samples).
+    /// Outputs for a batch (rows are samples), without the cache: the same bits as
+    /// `forward(..).0`, without keeping every layer's arrays.
     pub fn predict(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.forward(x).0
+        self.pass(x, None)
     }
 
     /// Outputs for a batch, and the cache `backward` needs.
     pub fn forward(&self, x: ArrayView2<f64>) -> (Array2<f64>, ForwardCache) {
+        let mut cache = ForwardCache {
+            activations: Vec::with_capacity(self.layers()),
+            pre: Vec::with_capacity(self.layers()),
+        };
+        let out = self.pass(x, Some(&mut cache));
+        (out, cache)
+    }
+
+    /// The forward pass, filling `cache` when there is one.
+    fn pass(&self, x: ArrayView2<f64>, mut cache: Option<&mut ForwardCache>) -> Array2<f64> {
         assert_eq!(x.ncols(), self.input_dim(), "input width");
         let n = x.nrows();
         let layers = self.layers();
-        let mut activations = Vec::with_capacity(layers);
-        let mut pre = Vec::with_capacity(layers);
         // Row-major copy of the input: the kernels below work on contiguous rows.
         let mut a: Vec<f64> = x.iter().copied().collect();
         for l in 0..layers {
@@ -242,11 +251,17 @@ impl Mlp {
             gemm_acc(n, i, o, &a, w, &mut z);
             let next = if l + 1 < layers {
                 self.activation.apply_all(&z)
-            } else {
+            } else if cache.is_some() {
                 z.clone()
+            } else {
+                std::mem::take(&mut z)
             };
-            activations.push(Array2::from_shape_vec((n, i), a).expect("layer input shape"));
-            pre.push(Array2::from_shape_vec((n, o), z).expect("pre-activation shape"));
+            if let Some(c) = cache.as_deref_mut() {
+                c.activations
+                    .push(Array2::from_shape_vec((n, i), a).expect("layer input shape"));
+                c.pre
+                    .push(Array2::from_shape_vec((n, o), z).expect("pre-activation shape"));
+            }
             a = next;
         }
         let mut out = Array2::from_shape_vec((n, self.output_dim()), a).expect("output shape");
@@ -257,7 +272,7 @@ impl Mlp {
                 }
             }
         }
-        (out, ForwardCache { activations, pre })
+        out
     }
 
     /// Given `d_out = dL/d(output)`, returns `(dL/dparams, dL/dinput)`.

@@ -111,17 +111,23 @@ impl Surrogate {
         x: ArrayView2<f64>,
         theta: ArrayView2<f64>,
     ) -> (Array2<f64>, SurrogateCache) {
-        let (mut out, cache) = self.net.forward(self.encode(x, theta).view());
+        let (out, cache) = self.net.forward(self.encode(x, theta).view());
+        (self.to_original_units(out), SurrogateCache { net: cache })
+    }
+
+    /// `F~(x, theta)` alone: the same bits as `forward(..).0`, without the cache.
+    pub fn predict(&self, x: ArrayView2<f64>, theta: ArrayView2<f64>) -> Array2<f64> {
+        self.to_original_units(self.net.predict(self.encode(x, theta).view()))
+    }
+
+    /// The network's normalised outputs in F's units.
+    fn to_original_units(&self, mut out: Array2<f64>) -> Array2<f64> {
         for mut row in out.rows_mut() {
             for ((v, s), c) in row.iter_mut().zip(&self.out_scale).zip(&self.out_shift) {
                 *v = c + s * *v;
             }
         }
-        (out, SurrogateCache { net: cache })
-    }
-
-    pub fn predict(&self, x: ArrayView2<f64>, theta: ArrayView2<f64>) -> Array2<f64> {
-        self.forward(x, theta).0
+        out
     }
 
     /// From `dL/dF~` (original units): `(dL/drho, dL/dtheta)`.

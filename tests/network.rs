@@ -23,6 +23,11 @@ fn rel_err(a: &[f64], b: &[f64]) -> f64 {
     diff / norm
 }
 
+/// Every element's bits, so that a difference of sign in a zero shows too.
+fn bits(a: &Array2<f64>) -> Vec<u64> {
+    a.iter().map(|v| v.to_bits()).collect()
+}
+
 fn check(hidden: &[usize], act: Activation, bounded: bool) {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let (n_in, n_out) = (3, 2);
@@ -37,7 +42,9 @@ fn check(hidden: &[usize], act: Activation, bounded: bool) {
     }
     let x = Array2::from_shape_fn((5, n_in), |_| rng.random_range(-1.0..1.0));
     let c = Array2::from_shape_fn((5, n_out), |_| rng.random_range(-1.0..1.0));
-    let (_, cache) = net.forward(x.view());
+    let (out, cache) = net.forward(x.view());
+    // Without the cache, the same pass: the same bits.
+    assert_eq!(bits(&net.predict(x.view())), bits(&out));
     let (g_params, g_input) = net.backward(&cache, c.view());
     // Each half alone is the same pass with the other half's products left out: same bits.
     assert_eq!(net.param_gradient(&cache, c.view()), g_params);
@@ -88,7 +95,7 @@ fn backprop_matches_central_differences_for_every_depth_and_activation() {
 }
 
 #[test]
-fn a_network_with_no_inputs_gives_each_gradient_alone_as_backward_gives_both() {
+fn a_network_with_no_inputs_predicts_as_forward_and_gives_each_gradient_alone_as_backward_gives_both() {
     // Calibration: no x columns, so the first layer has no weights and dL/dinput no columns.
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let mut net = Mlp::new(&[0, 5, 4, 2], Activation::Tanh, None, &mut rng);
@@ -97,7 +104,8 @@ fn a_network_with_no_inputs_gives_each_gradient_alone_as_backward_gives_both() {
     }
     let x = Array2::<f64>::zeros((6, 0));
     let c = Array2::from_shape_fn((6, 2), |_| rng.random_range(-1.0..1.0));
-    let (_, cache) = net.forward(x.view());
+    let (out, cache) = net.forward(x.view());
+    assert_eq!(bits(&net.predict(x.view())), bits(&out));
     let (g_params, g_input) = net.backward(&cache, c.view());
     assert_eq!(g_input.dim(), (6, 0));
     assert!(

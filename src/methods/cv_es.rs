@@ -80,7 +80,7 @@ impl CvEs {
             mc: CV_MC,
         };
         let net = &self.s.net;
-        let mut surrogate = |x: ArrayView2<f64>, t: ArrayView2<f64>| net.forward(x, t).0;
+        let mut surrogate = |x: ArrayView2<f64>, t: ArrayView2<f64>| net.predict(x, t);
         let fitted = &self.s;
         let mut surrogate_grad =
             |x: ArrayView2<f64>, t: ArrayView2<f64>, w: ArrayView2<f64>| fitted.chain(x, t, w);

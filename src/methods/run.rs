@@ -83,6 +83,19 @@ pub(crate) fn policy_forward(
     }
 }
 
+/// The policy's theta alone (no cache, as `predict`), with `policy_forward`'s check.
+pub(crate) fn policy_predict(
+    policy: &Mlp,
+    x: ArrayView2<f64>,
+) -> Result<Array2<f64>, SessionError> {
+    let theta = policy.predict(x);
+    if theta.iter().all(|v| v.is_finite()) {
+        Ok(theta)
+    } else {
+        Err(SessionError::Diverged(NON_FINITE_POLICY.into()))
+    }
+}
+
 pub(crate) fn rows(a: &Array2<f64>, idx: &[usize]) -> Array2<f64> {
     a.select(Axis(0), idx)
 }

@@ -3,7 +3,7 @@
 //! rounds that grow geometrically, a round ending when theta leaves the region it sampled.
 
 use super::fitted::{Fitted, FIT_BATCH};
-use super::run::{policy_forward, rows, Core, SessionError, StopReason};
+use super::run::{policy_predict, rows, Core, SessionError, StopReason};
 use super::{GradientMethod, MonitoredGrad};
 use crate::config::RunConfig;
 use crate::data::Dataset;
@@ -132,7 +132,7 @@ impl TwoStage {
                         .map(|_| core.rng_batches.random_range(0..n))
                         .collect();
                     let x = rows(&core.data.x_train, &idx);
-                    let theta = policy_forward(&core.policy, x.view())?.0;
+                    let theta = policy_predict(&core.policy, x.view())?;
                     let mut rng = core.rng_est.clone();
                     let explored = core.explore(&theta, &mut rng);
                     core.rng_est = rng;
@@ -293,8 +293,8 @@ impl TwoStage {
         let Some(anchor) = &self.anchor else {
             return Ok(true);
         };
-        let now = policy_forward(&core.policy, x)?.0;
-        let then = policy_forward(anchor, x)?.0;
+        let now = policy_predict(&core.policy, x)?;
+        let then = policy_predict(anchor, x)?;
         let scale = core.cfg.theta_scale();
         let mut sum = 0.0;
         for (a, b) in now.rows().into_iter().zip(then.rows()) {

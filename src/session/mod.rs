@@ -22,7 +22,7 @@ pub use crate::methods::run::{SessionError, StopReason};
 
 use crate::config::{DataSource, RunConfig};
 use crate::data::Dataset;
-use crate::methods::run::{policy_forward, rng_for, Core, Stream};
+use crate::methods::run::{policy_predict, rng_for, Core, Stream};
 use crate::methods::{self, GradientMethod};
 use crate::nn::Mlp;
 use crate::optim::Optimizer;
@@ -219,7 +219,7 @@ impl Session {
             .x_train
             .slice(ndarray::s![..n, ..])
             .to_owned();
-        let (theta, _) = policy_forward(&self.core.policy, x.view())?;
+        let theta = policy_predict(&self.core.policy, x.view())?;
         let rows = |a: &Array2<f64>| a.rows().into_iter().map(|r| r.to_vec()).collect();
         Ok((rows(&x), rows(&theta)))
     }

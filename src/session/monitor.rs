@@ -8,7 +8,7 @@ use super::report::{FitReport, HistoryRow, SweepDefaults, SweepReport, FIT_MAX_P
 use super::{Session, StopReason};
 use crate::error_bars;
 use crate::estimate::{self, Batch, Estimator, CENTRAL_H_REL, FORWARD_H_REL, RICHARDSON_H_REL};
-use crate::methods::run::{monitored, policy_forward, rows, Core, SessionError};
+use crate::methods::run::{monitored, policy_forward, policy_predict, rows, Core, SessionError};
 use crate::problem::Purpose;
 use ndarray::{s, Array2, ArrayView2, Axis};
 
@@ -39,7 +39,7 @@ impl Session {
         } else {
             (c.data.x_train.clone(), c.data.y_train.clone())
         };
-        let theta = policy_forward(&c.policy, x.view())?.0;
+        let theta = policy_predict(&c.policy, x.view())?;
         match c.bb.eval(Purpose::Monitoring, x.view(), theta.view()) {
             Ok(f) => Ok(estimate::residual_weights(&f, y.view()).1),
             Err(e) if c.cfg.skip_failures && !e.is_pending() => {
@@ -278,7 +278,7 @@ impl Session {
         let (x, y) = self.monitor_batch();
         let reference_est = self.reference_estimator();
         let c = &mut self.core;
-        let theta = policy_forward(&c.policy, x.view())?.0;
+        let theta = policy_predict(&c.policy, x.view())?;
         let batch = Batch::new(x.view(), theta.view(), y.view());
         let mut grad = |est| -> Result<Vec<f64>, SessionError> {
             Ok(monitored_grad(c, est, batch)?.into_iter().collect())
@@ -338,7 +338,7 @@ impl Session {
         let x = &x.select(Axis(0), &keep);
         let y = &y.select(Axis(0), &keep);
         let tt = tt.as_ref().map(|t| t.select(Axis(0), &keep));
-        let theta = policy_forward(&c.policy, x.view())?.0;
+        let theta = policy_predict(&c.policy, x.view())?;
         let pred = c.bb.eval(Purpose::Monitoring, x.view(), theta.view())?;
         let flat = |a: &Array2<f64>| a.iter().copied().collect::<Vec<f64>>();
         Ok(FitReport {
