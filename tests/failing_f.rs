@@ -60,7 +60,7 @@ fn session(method: &str, skip: bool) -> Session {
 
 #[test]
 fn with_skip_a_method_trains_through_an_f_that_fails_on_part_of_theta_space() {
-    for method in ["central", "spsa"] {
+    for method in ["central", "spsa", "surrogate"] {
         let mut stop = session(method, false);
         let mut ended = Ok(false);
         while matches!(ended, Ok(false)) {

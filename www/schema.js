@@ -313,7 +313,7 @@ export const SETTINGS = [
   },
   {
     "default": "stop",
-    "help": "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES and Analytic gradient).",
+    "help": "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES, Analytic gradient, and the rows the two-stage surrogate collects).",
     "id": "on-failure",
     "key": "onFailure",
     "kind": "choice",

@@ -205,6 +205,77 @@ impl<E: PlainEstimator> GradientMethod for Plain<E> {
 /// on where F works.
 pub const MAX_FAILED_SHARE: f64 = 0.5;
 
+/// Counts `skipped` samples of a step's `n` dropped because F failed there, each of which
+/// spent `per_sample` evaluations (a note at the first); fails once the failed samples'
+/// evaluations pass [`MAX_FAILED_SHARE`] of the budget.
+fn count_skipped(
+    core: &mut Core,
+    skipped: usize,
+    n: usize,
+    per_sample: u64,
+    message: &str,
+) -> Result<(), SessionError> {
+    if skipped > 0 && core.skipped == 0 {
+        core.notes.push(format!(
+            "step {} skipped {skipped} of {n} samples where F failed ({message}); skipped samples are counted in the status. Set thetaBounds in the script's problem to keep theta where F works",
+            core.steps + 1
+        ));
+    }
+    core.skipped += skipped as u64;
+    core.failed_evals += skipped as u64 * per_sample;
+    let limit = MAX_FAILED_SHARE * core.cfg.budget as f64;
+    if core.failed_evals as f64 > limit {
+        return Err(SessionError::Eval(EvalError(format!(
+            "F failed on {} samples, {} F-evaluations, more than {}% of the budget ({message}). Set thetaBounds in the script's problem to keep theta where F works",
+            core.skipped,
+            core.failed_evals,
+            100.0 * MAX_FAILED_SHARE
+        ))));
+    }
+    Ok(())
+}
+
+/// F on `(x, theta)` for a method that collects F's values as data (the two-stage
+/// surrogate): with "When F fails: skip the sample", a batch where F failed is evaluated
+/// again row by row (each charged to the budget) and the rows where F works are kept. Returns
+/// the rows kept and their values (every row when nothing failed).
+pub(crate) fn eval_keeping_what_works(
+    core: &mut Core,
+    x: ArrayView2<f64>,
+    theta: ArrayView2<f64>,
+) -> Result<(Vec<usize>, Array2<f64>), SessionError> {
+    let first = match core.bb.eval(Purpose::Learning, x, theta) {
+        Ok(f) => return Ok(((0..x.nrows()).collect(), f)),
+        Err(e) if core.cfg.skip_failures && !e.is_pending() => e,
+        Err(e) => return Err(e.into()),
+    };
+    let n = x.nrows();
+    let (mut kept, mut values, mut tried, mut message) = (Vec::new(), Vec::new(), 0, first.0);
+    for i in 0..n {
+        if core.remaining_budget() == 0 {
+            break;
+        }
+        tried += 1;
+        let r = i..i + 1;
+        match core.bb.eval(
+            Purpose::Learning,
+            x.slice(s![r.clone(), ..]),
+            theta.slice(s![r, ..]),
+        ) {
+            Ok(f) => {
+                kept.push(i);
+                values.extend(f.iter().copied());
+            }
+            Err(e) if e.is_pending() => return Err(e.into()),
+            Err(e) => message = e.0,
+        }
+    }
+    count_skipped(core, tried - kept.len(), n, 1, &message)?;
+    let y_dim = core.cfg.y_dim;
+    let f = Array2::from_shape_vec((kept.len(), y_dim), values).expect("kept rows");
+    Ok((kept, f))
+}
+
 /// When F failed somewhere in a step's batch and failures are skipped: the step again,
 /// sample by sample (each charged to the budget), without the samples where F fails. Their
 /// rows of the gradient are zero and the others are scaled as a batch of the samples kept.
@@ -248,24 +319,7 @@ fn skip_failed_samples(
             Err(e) => message = e.0,
         }
     }
-    let skipped = tried - kept;
-    if skipped > 0 && core.skipped == 0 {
-        core.notes.push(format!(
-            "step {} skipped {skipped} of {n} samples where F failed ({message}); skipped samples are counted in the status. Set thetaBounds in the script's problem to keep theta where F works",
-            core.steps + 1
-        ));
-    }
-    core.skipped += skipped as u64;
-    core.failed_evals += skipped as u64 * per_sample;
-    let limit = MAX_FAILED_SHARE * core.cfg.budget as f64;
-    if core.failed_evals as f64 > limit {
-        return Err(SessionError::Eval(EvalError(format!(
-            "F failed on {} samples, {} F-evaluations, more than {}% of the budget ({message}). Set thetaBounds in the script's problem to keep theta where F works",
-            core.skipped,
-            core.failed_evals,
-            100.0 * MAX_FAILED_SHARE
-        ))));
-    }
+    count_skipped(core, tried - kept, n, per_sample, &message)?;
     if kept == 0 {
         return Ok(None);
     }

@@ -4,11 +4,10 @@
 
 use super::fitted::{Fitted, FIT_BATCH};
 use super::run::{policy_predict, rows, Core, SessionError, StopReason};
-use super::{GradientMethod, MonitoredGrad};
+use super::{eval_keeping_what_works, GradientMethod, MonitoredGrad};
 use crate::config::RunConfig;
 use crate::data::Dataset;
 use crate::nn::Mlp;
-use crate::problem::Purpose;
 use crate::surrogate::SURROGATE_LR;
 use ndarray::ArrayView2;
 use rand::RngExt;
@@ -136,8 +135,13 @@ impl TwoStage {
                     let mut rng = core.rng_est.clone();
                     let explored = core.explore(&theta, &mut rng);
                     core.rng_est = rng;
-                    let f = core.bb.eval(Purpose::Learning, x.view(), explored.view())?;
-                    self.keep(x.view(), explored.view(), f.view());
+                    let (kept, f) = eval_keeping_what_works(core, x.view(), explored.view())?;
+                    if kept.len() == x.nrows() {
+                        self.keep(x.view(), explored.view(), f.view());
+                    } else {
+                        let (x, explored) = (rows(&x, &kept), rows(&explored, &kept));
+                        self.keep(x.view(), explored.view(), f.view());
+                    }
                 }
                 let left = left - n_rows as u64;
                 self.phase = if left == 0 || n_rows == 0 {
