@@ -95,7 +95,7 @@ fn backprop_matches_central_differences_for_every_depth_and_activation() {
 }
 
 #[test]
-fn a_network_with_no_inputs_predicts_as_forward_and_gives_each_gradient_alone_as_backward_gives_both() {
+fn a_network_with_no_inputs_predicts_and_differentiates_as_forward_and_backward_do() {
     // Calibration: no x columns, so the first layer has no weights and dL/dinput no columns.
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let mut net = Mlp::new(&[0, 5, 4, 2], Activation::Tanh, None, &mut rng);
