@@ -315,7 +315,7 @@ pub const SETTINGS: &[Setting] = &[
     run("maxSteps", "max-steps", "Max steps", whole(0.0, 0.0, 1e7), "steps",
         "0 = none: every method spends the whole budget. Otherwise a run also ends after this many training steps (then methods may spend unequal budgets)."),
     run("onFailure", "on-failure", "When F fails", Kind::Choice { default: "stop", options: &[("stop", "stop the method"), ("skip", "skip the sample")] }, "",
-        "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES, Analytic gradient, and the rows the two-stage surrogate collects)."),
+        "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES, Analytic gradient, the two-stage and the joint surrogate)."),
     run("tune", "tune", "Tune learning rates", Kind::Flag { default: false }, "",
         "Before each run, short pilot runs try 5 learning rates (the shared one × 0.1 to 10) and the run uses the best; pilot F-evaluations are counted apart."),
     run("tuneShare", "tune-share", "Pilot budget", above(0.2, 0.0, 1.0), "of the budget",

@@ -313,7 +313,7 @@ export const SETTINGS = [
   },
   {
     "default": "stop",
-    "help": "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES, Analytic gradient, and the rows the two-stage surrogate collects).",
+    "help": "When F throws or returns NaN during training: end that method with the message, or drop the samples where it failed from that step (counted; Central, Forward, SPSA, ES, Analytic gradient, the two-stage and the joint surrogate).",
     "id": "on-failure",
     "key": "onFailure",
     "kind": "choice",

@@ -4,8 +4,8 @@
 //! an option (both terms train pi; it can stall at `F~ = (Y + λF)/(1 + λ)`).
 
 use super::fitted::{Fitted, FIT_BATCH};
-use super::run::{Core, SessionError};
-use super::{GradientMethod, MonitoredGrad};
+use super::run::{rows, Core, SessionError};
+use super::{eval_keeping_what_works, GradientMethod, MonitoredGrad};
 use crate::config::RunConfig;
 use crate::data::Dataset;
 use crate::estimate;
@@ -155,36 +155,49 @@ impl Joint {
         let mut rng = core.rng_est.clone();
         let explored = core.explore(&mb.theta, &mut rng);
         core.rng_est = rng;
-        let f = core
-            .bb
-            .eval(Purpose::Learning, mb.x.view(), explored.view())?;
+        // With "When F fails: skip the sample", the step goes on with the samples where F
+        // works; the others get no gradient.
+        let (kept, f) = eval_keeping_what_works(core, mb.x.view(), explored.view())?;
+        if kept.is_empty() {
+            return Ok(()); // every sample failed: the next step draws a new minibatch
+        }
+        let part = (kept.len() < mb.x.nrows()).then(|| {
+            let r = |a: &Array2<f64>| rows(a, &kept);
+            (r(&mb.x), r(&mb.theta), r(&mb.y), r(&explored))
+        });
+        let (x, theta, y, explored) = match &part {
+            Some((x, t, y, e)) => (x.view(), t.view(), y.view(), e.view()),
+            None => (mb.x.view(), mb.theta.view(), mb.y.view(), explored.view()),
+        };
+        let apply = |core: &mut Core, d: Array2<f64>| match &part {
+            Some(_) => {
+                let mut all = Array2::zeros(mb.theta.raw_dim());
+                for (row, &i) in d.rows().into_iter().zip(&kept) {
+                    all.row_mut(i).assign(&row);
+                }
+                core.apply_policy_gradient(&mb.cache, all.view());
+            }
+            None => core.apply_policy_gradient(&mb.cache, d.view()),
+        };
         let st = core.cfg.settings.clone();
         if st.literal_loss {
             let net = &mut self.s.net;
-            net.remember(mb.x.view(), explored.view(), f.view());
-            let (g_rho, d_theta) = literal_gradients(
-                net,
-                mb.x.view(),
-                explored.view(),
-                f.view(),
-                mb.y.view(),
-                st.lambda,
-                st.fit_only_rho,
-            );
+            net.remember(x, explored, f.view());
+            let (g_rho, d_theta) =
+                literal_gradients(net, x, explored, f.view(), y, st.lambda, st.fit_only_rho);
             net.apply_gradient(&g_rho);
             self.s.last_mse = net.fit(1, FIT_BATCH, &mut core.rng_surrogate);
-            core.apply_policy_gradient(&mb.cache, d_theta.view());
+            apply(core, d_theta);
             return Ok(());
         }
         // F~ is judged on this fresh batch before it learns from it, values and slopes, and
         // then learns from it: one forward pass at the explored rows serves all three.
         let now = core.bb.learning_evals - f.nrows() as u64;
-        let (pred, cache) = self.s.net.forward(mb.x.view(), explored.view());
+        let (pred, cache) = self.s.net.forward(x, explored);
         let learnt = self.s.net.remembered() > 0;
         let seen = learnt.then(|| pred.view());
-        self.check_slopes(mb.x.view(), explored.view(), f.view(), seen, now);
-        self.s
-            .observe_predicted(seen, mb.x.view(), explored.view(), f.view());
+        self.check_slopes(x, explored, f.view(), seen, now);
+        self.s.observe_predicted(seen, x, explored, f.view());
         let net = &mut self.s.net;
         net.follow_output_range();
         net.fit_predicted(&cache, pred.view(), f.view());
@@ -204,15 +217,8 @@ impl Joint {
             }
         }
         if self.training_pi {
-            let d = self.d_theta(
-                &core.cfg,
-                mb.x.view(),
-                mb.theta.view(),
-                explored.view(),
-                f.view(),
-                mb.y.view(),
-            );
-            core.apply_policy_gradient(&mb.cache, d.view());
+            let d = self.d_theta(&core.cfg, x, theta, explored, f.view(), y);
+            apply(core, d);
         }
         Ok(())
     }
