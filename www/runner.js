@@ -152,13 +152,12 @@ export class SandboxRunner {
   }
 
   /**
-   * Sends the sandbox the core a start of `kind` needs, once: 'run' has it from 'init';
-   * Diagnose F's is fetched on its first start. Resolves when it is sent.
-   * @param {'run' | 'diagnose'} kind
+   * Sends the sandbox the core a start of `kind` other than 'run' needs (the runs' core came
+   * with 'init'), once: Diagnose F's is fetched on its first start. Resolves when it is sent.
+   * @param {'diagnose'} kind
    * @returns {Promise<void>}
    */
   #codeFor(kind) {
-    if (kind === 'run') return Promise.resolve();
     let sent = this.#codes.get(kind);
     if (!sent) {
       sent = Promise.all([this.#fetchFile('diagnoseWasm', 'bytes'), this.#fetchFile('diagnoseGlue', 'text')])
@@ -259,7 +258,7 @@ export class SandboxRunner {
       hasCode: kind === 'run',
     };
     this.#runs.set(runId, run);
-    if (!run.hasCode) {
+    if (kind !== 'run') {
       this.#codeFor(kind).then(() => {
         if (this.#runs.get(runId) !== run) return;
         run.hasCode = true;

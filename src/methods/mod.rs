@@ -235,10 +235,10 @@ fn count_skipped(
     Ok(())
 }
 
-/// F on `(x, theta)` for a method that collects F's values as data (the two-stage
-/// surrogate): with "When F fails: skip the sample", a batch where F failed is evaluated
-/// again row by row (each charged to the budget) and the rows where F works are kept. Returns
-/// the rows kept and their values (every row when nothing failed).
+/// F on `(x, theta)` for a method that learns from F's values row by row (the two-stage and
+/// the joint surrogate): with "When F fails: skip the sample", a batch where F failed is
+/// evaluated again row by row (each charged to the budget) and the rows where F works are
+/// kept. Returns the rows kept and their values (every row when nothing failed).
 pub(crate) fn eval_keeping_what_works(
     core: &mut Core,
     x: ArrayView2<f64>,

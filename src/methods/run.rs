@@ -76,11 +76,7 @@ pub(crate) fn policy_forward(
     x: ArrayView2<f64>,
 ) -> Result<(Array2<f64>, ForwardCache), SessionError> {
     let (theta, cache) = policy.forward(x);
-    if theta.iter().all(|v| v.is_finite()) {
-        Ok((theta, cache))
-    } else {
-        Err(SessionError::Diverged(NON_FINITE_POLICY.into()))
-    }
+    Ok((finite_theta(theta)?, cache))
 }
 
 /// The policy's theta alone (no cache, as `predict`), with `policy_forward`'s check.
@@ -88,7 +84,10 @@ pub(crate) fn policy_predict(
     policy: &Mlp,
     x: ArrayView2<f64>,
 ) -> Result<Array2<f64>, SessionError> {
-    let theta = policy.predict(x);
+    finite_theta(policy.predict(x))
+}
+
+fn finite_theta(theta: Array2<f64>) -> Result<Array2<f64>, SessionError> {
     if theta.iter().all(|v| v.is_finite()) {
         Ok(theta)
     } else {
